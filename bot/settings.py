@@ -1,0 +1,107 @@
+"""Peluit's configuration: one frozen object, read once from the environment and `.env`.
+
+Names are the interface other people depend on (see README, "Settings"). A missing required
+value stops start-up with a message that says what to set and where.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_CATEGORIES = (
+    "korupsi",
+    "penipuan",
+    "maladministrasi",
+    "disiplin",
+    "pelecehan",
+    "netralitas",
+    "wewenang",
+    "lainnya",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", frozen=True, extra="ignore"
+    )
+
+    telegram_bot_token: str = Field(alias="TELEGRAM_BOT_TOKEN", repr=False)
+    telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
+    staff_chat_id: int = Field(alias="PELUIT_STAFF_CHAT_ID")
+    data_dir: Path = Field(Path("./data"), alias="PELUIT_DATA_DIR")
+    database_url: str | None = Field(None, alias="PELUIT_DATABASE_URL", repr=False)
+
+    webhook_url: str | None = Field(None, alias="PELUIT_WEBHOOK_URL")
+    webhook_listen: str = Field("127.0.0.1", alias="PELUIT_WEBHOOK_LISTEN")
+    webhook_port: int = Field(8443, alias="PELUIT_WEBHOOK_PORT")
+    webhook_secret: str | None = Field(None, alias="PELUIT_WEBHOOK_SECRET", repr=False)
+
+    # Keys: generated into the data dir on first start unless given here.
+    content_keys: str | None = Field(None, alias="PELUIT_CONTENT_KEYS", repr=False)
+    routing_keys: str | None = Field(None, alias="PELUIT_ROUTING_KEYS", repr=False)
+    lookup_key: str | None = Field(None, alias="PELUIT_LOOKUP_KEY", repr=False)
+    disclosure_public_key: str | None = Field(None, alias="PELUIT_DISCLOSURE_PUBLIC_KEY")
+
+    categories: Annotated[tuple[str, ...], NoDecode] = Field(DEFAULT_CATEGORIES, alias="PELUIT_CATEGORIES")
+    case_prefix: str = Field("WBS", alias="PELUIT_CASE_PREFIX")
+    staff_language: str = Field("id", alias="PELUIT_STAFF_LANGUAGE")
+
+    draft_ttl_hours: float = Field(24, alias="PELUIT_DRAFT_TTL_HOURS")
+    ack_deadline_days: int = Field(7, alias="PELUIT_ACK_DEADLINE_DAYS")
+    feedback_deadline_days: int = Field(90, alias="PELUIT_FEEDBACK_DEADLINE_DAYS")
+    new_case_delay_max_minutes: float = Field(0, alias="PELUIT_NEW_CASE_DELAY_MAX_MINUTES")
+
+    max_answer_chars: int = Field(8000, alias="PELUIT_MAX_ANSWER_CHARS")
+    max_attachments: int = Field(10, alias="PELUIT_MAX_ATTACHMENTS")
+    max_file_bytes: int = Field(20 * 1024 * 1024, alias="PELUIT_MAX_FILE_BYTES")
+    reports_per_chat_per_hour: int = Field(3, alias="PELUIT_REPORTS_PER_CHAT_PER_HOUR")
+    status_attempts_per_chat: int = Field(5, alias="PELUIT_STATUS_ATTEMPTS_PER_CHAT")
+    status_attempts_global: int = Field(100, alias="PELUIT_STATUS_ATTEMPTS_GLOBAL")
+    status_window_minutes: int = Field(15, alias="PELUIT_STATUS_WINDOW_MINUTES")
+
+    retention_routing_days: int = Field(180, alias="PELUIT_RETENTION_ROUTING_DAYS")
+    retention_content_days: int = Field(1825, alias="PELUIT_RETENTION_CONTENT_DAYS")
+
+    send_global_per_second: float = Field(25, alias="PELUIT_SEND_GLOBAL_PER_SECOND")
+    send_group_per_minute: float = Field(19, alias="PELUIT_SEND_GROUP_PER_MINUTE")
+    member_cache_seconds: float = Field(60, alias="PELUIT_MEMBER_CACHE_SECONDS")
+    log_level: str = Field("INFO", alias="PELUIT_LOG_LEVEL")
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _split_categories(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def database_url_or_default(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'peluit.db').resolve()}"
+
+
+_HINTS = {
+    "TELEGRAM_BOT_TOKEN": "the token @BotFather gave you (e.g. 123456:ABC...)",
+    "PELUIT_STAFF_CHAT_ID": "the staff group's chat id, a negative number such as -1001234567890",
+}
+
+
+class SettingsError(SystemExit):
+    """Start-up stops: the message says which setting to set and where."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = ["Peluit cannot start: its configuration is incomplete."]
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "?"
+            hint = _HINTS.get(name, error["msg"])
+            lines.append(f"  - set {name}: {hint}")
+        lines.append("Set them in the environment or in a .env file in the working directory")
+        lines.append("(copy .env.example to .env and fill it in).")
+        raise SettingsError("\n".join(lines)) from None

@@ -1,0 +1,194 @@
+"""The intake machine: one question at a time, from category to a submitted report.
+
+The table below is the single source of truth; `docs/intake.mmd` is generated from it
+(`python -m flows.diagrams`). One module-level machine serves every draft (`transitions`:
+one machine, many models): a draft is attached for one step and detached again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from transitions import Machine, MachineError
+
+
+class Step(StrEnum):
+    CATEGORY = "category"
+    WHAT = "what"
+    WHO = "who"
+    WHEN = "when"
+    WHERE = "where"
+    HOW = "how"
+    EVIDENCE = "evidence"
+    IDENTITY = "identity"
+    CONTACT = "contact"
+    REVIEW = "review"
+    SUBMITTED = "submitted"
+    CANCELLED = "cancelled"
+
+
+TEXT_STEPS = (Step.WHAT, Step.WHO, Step.WHEN, Step.WHERE, Step.HOW)
+"""Steps answered in free text, possibly over several messages."""
+REQUIRED_STEPS = (Step.WHAT, Step.WHO, Step.WHEN, Step.HOW)
+"""The 3W+1H minimum; WHERE is asked but may be skipped."""
+EDITABLE_STEPS = (Step.CATEGORY, *TEXT_STEPS, Step.EVIDENCE, Step.IDENTITY)
+MIN_CHARS = {Step.WHAT: 10, Step.WHO: 2, Step.WHEN: 2, Step.WHERE: 2, Step.HOW: 10}
+
+_S = Step
+_ANY_OPEN = [s for s in Step if s not in (Step.SUBMITTED, Step.CANCELLED)]
+
+TRANSITIONS: list[dict[str, object]] = [
+    # trigger            source          dest           guards
+    {"trigger": "choose_category", "source": _S.CATEGORY, "dest": _S.WHAT, "unless": "editing"},
+    {"trigger": "choose_category", "source": _S.CATEGORY, "dest": _S.REVIEW, "conditions": "editing"},
+    {"trigger": "proceed", "source": _S.WHAT, "dest": _S.WHO, "conditions": "answer_ok", "unless": "editing"},
+    {"trigger": "proceed", "source": _S.WHO, "dest": _S.WHEN, "conditions": "answer_ok", "unless": "editing"},
+    {"trigger": "proceed", "source": _S.WHEN, "dest": _S.WHERE, "conditions": "answer_ok", "unless": "editing"},
+    {"trigger": "proceed", "source": _S.WHERE, "dest": _S.HOW, "conditions": "answer_ok", "unless": "editing"},
+    {"trigger": "proceed", "source": _S.HOW, "dest": _S.EVIDENCE, "conditions": "answer_ok", "unless": "editing"},
+    {"trigger": "proceed", "source": list(TEXT_STEPS), "dest": _S.REVIEW, "conditions": ["answer_ok", "editing"]},
+    {"trigger": "skip", "source": _S.WHERE, "dest": _S.HOW, "unless": "editing"},
+    {"trigger": "skip", "source": _S.WHERE, "dest": _S.REVIEW, "conditions": "editing"},
+    {"trigger": "finish_evidence", "source": _S.EVIDENCE, "dest": _S.IDENTITY, "unless": "editing"},
+    {"trigger": "finish_evidence", "source": _S.EVIDENCE, "dest": _S.REVIEW, "conditions": "editing"},
+    {"trigger": "stay_anonymous", "source": _S.IDENTITY, "dest": _S.REVIEW},
+    {"trigger": "leave_contact", "source": _S.IDENTITY, "dest": _S.CONTACT},
+    {"trigger": "proceed", "source": _S.CONTACT, "dest": _S.REVIEW, "conditions": "has_contact"},
+    *(
+        {"trigger": f"edit_{step.value}", "source": _S.REVIEW, "dest": step, "after": "start_editing"}
+        for step in EDITABLE_STEPS
+    ),
+    {"trigger": "submit", "source": _S.REVIEW, "dest": _S.SUBMITTED, "conditions": "complete"},
+    {"trigger": "cancel", "source": _ANY_OPEN, "dest": _S.CANCELLED},
+]
+
+
+class AnswerProblem(StrEnum):
+    EMPTY = "empty"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+
+
+@dataclass
+class Draft:
+    """A report being written. Lives encrypted in the database between messages."""
+
+    id: str
+    language: str
+    created_at: datetime
+    updated_at: datetime
+    state: Step = Step.CATEGORY
+    category: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+    pending: str = ""
+    """Text received for the current step, not yet confirmed with *Lanjut*."""
+    evidence_ids: list[str] = field(default_factory=list)
+    sealed_contact: bytes | None = None
+    editing: bool = False
+    first_message_id: int | None = None
+    version: int = 0
+    max_chars: int = 8000
+
+    # ---- guards (named in TRANSITIONS)
+    @property
+    def step(self) -> Step:
+        return Step(self.state)
+
+    def answer_problem(self) -> AnswerProblem | None:
+        text = self.candidate_answer().strip()
+        if not text:
+            return AnswerProblem.EMPTY
+        if len(text) < MIN_CHARS.get(self.step, 1):
+            return AnswerProblem.TOO_SHORT
+        if len(text) > self.max_chars:
+            return AnswerProblem.TOO_LONG
+        return None
+
+    def answer_ok(self) -> bool:
+        return self.answer_problem() is None
+
+    def has_contact(self) -> bool:
+        return self.sealed_contact is not None
+
+    def complete(self) -> bool:
+        return self.category is not None and all(self.answers.get(s) for s in REQUIRED_STEPS)
+
+    def missing_steps(self) -> list[Step]:
+        missing = [] if self.category else [Step.CATEGORY]
+        return missing + [s for s in REQUIRED_STEPS if not self.answers.get(s)]
+
+    # ---- answers
+    def candidate_answer(self) -> str:
+        """What *Lanjut* would save: new text, or the earlier answer when editing adds nothing."""
+        if self.pending:
+            return self.pending
+        return self.answers.get(self.step.value, "") if self.editing else ""
+
+    def add_text(self, text: str) -> None:
+        self.pending = f"{self.pending}\n{text}" if self.pending else text
+
+    def clear_pending(self) -> None:
+        self.pending = ""
+
+    # ---- callbacks (named in TRANSITIONS / machine)
+    def start_editing(self) -> None:
+        self.editing = True
+
+    def save_pending(self) -> None:
+        """Before leaving a text step: what was typed becomes the step's answer."""
+        if self.step in TEXT_STEPS:
+            if self.pending.strip():
+                self.answers[self.step.value] = self.pending.strip()
+            self.pending = ""
+
+    def stop_editing(self) -> None:
+        self.editing = False
+
+
+MACHINE = Machine(
+    model=None,
+    states=list(Step),
+    transitions=TRANSITIONS,
+    initial=Step.CATEGORY,
+    auto_transitions=False,
+    ignore_invalid_triggers=False,
+    before_state_change="save_pending",
+)
+MACHINE.get_state(Step.REVIEW).add_callback("enter", "stop_editing")
+
+
+class InvalidStep(Exception):
+    """The trigger is not possible from the draft's current step (a stale button, usually)."""
+
+
+@contextmanager
+def attached(draft: Draft) -> Iterator[Draft]:
+    """Attach `draft` to the shared machine for the duration of one step."""
+    draft.state = Step(draft.state)
+    MACHINE.add_model(draft, initial=draft.state)
+    try:
+        yield draft
+    finally:
+        MACHINE.remove_model(draft)
+
+
+def fire(draft: Draft, trigger: str) -> bool:
+    """Fire `trigger` on `draft`; False when a guard said no; InvalidStep when impossible."""
+    with attached(draft):
+        before = draft.state
+        try:
+            moved = bool(draft.trigger(trigger))  # type: ignore[attr-defined]
+        except (MachineError, AttributeError) as exc:
+            raise InvalidStep(trigger) from exc
+        if moved and before != draft.state:
+            draft.version += 1
+        return moved
+
+
+def allowed_triggers(draft: Draft) -> list[str]:
+    with attached(draft):
+        return list(MACHINE.get_triggers(draft.state))

@@ -1,0 +1,26 @@
+"""The institution's rules as one frozen value, built once from settings by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class Policy:
+    categories: tuple[str, ...]
+    case_prefix: str = "WBS"
+    staff_language: str = "id"
+    draft_ttl: timedelta = timedelta(hours=24)
+    ack_deadline: timedelta = timedelta(days=7)
+    feedback_deadline: timedelta = timedelta(days=90)
+    new_case_delay_max: timedelta = timedelta(0)
+    max_answer_chars: int = 8000
+    max_attachments: int = 10
+    max_file_bytes: int = 20 * 1024 * 1024
+    reports_per_chat_per_hour: int = 3
+    status_attempts_per_chat: int = 5
+    status_attempts_global: int = 100
+    status_window: timedelta = timedelta(minutes=15)
+    retention_routing: timedelta = timedelta(days=180)
+    retention_content: timedelta = timedelta(days=1825)

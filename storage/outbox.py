@@ -1,0 +1,108 @@
+"""The transactional outbox: intents go in with the state change that caused them; the sender
+claims the head of each lane, delivers it and records the result.
+
+Delivery is at-least-once: a crash after Telegram accepted a message but before `done` was
+committed sends that one message again after the lease expires. Nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.orm import aliased
+
+from flows.intents import Intent, Target, ToChat, ToReporter, WipeChat
+from storage.codec import (
+    dumps,
+    intent_from_json,
+    intent_target,
+    intent_to_json,
+    loads,
+    target_from_json,
+    target_to_json,
+)
+from storage.models import OutboxRow
+from storage.repositories import _Repo
+
+LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    lane: str
+    target: Target
+    intent: Intent
+    attempts: int
+
+
+class OutboxRepository(_Repo):
+    def lane(self, target: Target) -> str:
+        if isinstance(target, ToChat):
+            return "chat:" + self.chat_hash(target.route).hex()[:40]
+        if isinstance(target, ToReporter):
+            return "case:" + target.case_id
+        return "staff"
+
+    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None) -> None:
+        now = datetime.now(UTC)
+        for intent in intents:
+            uid = str(uuid.uuid4())
+            target = intent.to if isinstance(intent, WipeChat) else intent_target(intent)
+            self.session.add(OutboxRow(
+                uid=uid, lane=self.lane(target), status="pending", attempts=0,
+                not_before=not_before or now, created_at=now,
+                target_enc=self.enc("routing", "outbox", "target_enc", uid,
+                                    dumps(target_to_json(target))),
+                payload_enc=self.enc("content", "outbox", "payload_enc", uid,
+                                     dumps(intent_to_json(intent)))))
+        await self.session.flush()
+
+    async def claim(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        """Claim the first due message of each lane (in-order per lane), leasing it."""
+        earlier = aliased(OutboxRow)
+        blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id,
+                                 earlier.status.in_(("pending", "sending")))
+        query = (select(OutboxRow).where(OutboxRow.status == "pending",
+                                          OutboxRow.not_before <= now, ~blocked)
+                 .order_by(OutboxRow.id).limit(limit))
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=OutboxRow)
+        rows = (await self.session.scalars(query)).all()
+        items = []
+        for row in rows:
+            row.status, row.not_before, row.attempts = "sending", now + LEASE, row.attempts + 1
+            target = target_from_json(loads(self.dec("routing", "outbox", "target_enc", row.uid,
+                                                     row.target_enc)))
+            intent = intent_from_json(loads(self.dec("content", "outbox", "payload_enc", row.uid,
+                                                     row.payload_enc)), target)
+            items.append(OutboxItem(row.id, row.lane, target, intent, row.attempts))
+        await self.session.flush()
+        return items
+
+    async def recover_expired(self, now: datetime) -> int:
+        """Messages whose sender died mid-delivery go back to the queue."""
+        result = await self.session.execute(update(OutboxRow).where(
+            OutboxRow.status == "sending", OutboxRow.not_before < now).values(status="pending"))
+        return result.rowcount or 0
+
+    async def done(self, item_id: int) -> None:
+        await self.session.execute(delete(OutboxRow).where(OutboxRow.id == item_id))
+
+    async def retry(self, item_id: int, at: datetime, error: str) -> None:
+        await self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(
+            status="pending", not_before=at, error=error[:120]))
+
+    async def fail(self, item_id: int, error: str) -> None:
+        """Give up on a message: the content is dropped, a short error code is kept."""
+        await self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(
+            status="failed", error=error[:120], payload_enc=b"", target_enc=b""))
+
+    async def pending_count(self) -> int:
+        rows = await self.session.scalars(select(OutboxRow.id).where(
+            OutboxRow.status.in_(("pending", "sending"))))
+        return len(rows.all())

@@ -1,0 +1,307 @@
+"""Repositories: load and save domain records, encrypting on the way in and out. They flush,
+never commit: the unit of work owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.intake import Draft
+from flows.intents import ChatRoute
+from flows.lifecycle import CLOSED, CaseStatus
+from flows.model import Case, CaseMessage, Direction, EvidenceFile
+from flows.tickets import TicketCode, format_case_number
+from storage.codec import draft_from_bytes, draft_to_bytes, dumps, loads
+from storage.crypto import Keyring, Purpose
+from storage.models import (
+    CaseCounterRow,
+    CaseMessageRow,
+    CaseRow,
+    ChatRow,
+    DraftRow,
+    EvidenceRow,
+    MessageLinkRow,
+    ReporterRouteRow,
+    SealedContactRow,
+    ThrottleRow,
+)
+
+STAFF_CHAT = "staff"
+
+
+def insert_for(session: AsyncSession):
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+class _Repo:
+    def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
+        self.session = session
+        self.keyring = keyring
+
+    def chat_hash(self, route: ChatRoute | str) -> bytes:
+        return self.keyring.lookup_hash("chat", str(route))
+
+    def enc(self, purpose: Purpose, table: str, column: str, row_id: str, data: bytes) -> bytes:
+        return self.keyring.encrypt(purpose, data, table=table, column=column, row_id=row_id)
+
+    def dec(self, purpose: Purpose, table: str, column: str, row_id: str, blob: bytes) -> bytes:
+        return self.keyring.decrypt(purpose, blob, table=table, column=column, row_id=row_id)
+
+
+class DraftRepository(_Repo):
+    async def get(self, route: ChatRoute) -> Draft | None:
+        row = await self.session.scalar(
+            select(DraftRow).where(DraftRow.chat_hash == self.chat_hash(route))
+        )
+        if row is None:
+            return None
+        return draft_from_bytes(self.dec("content", "drafts", "payload_enc", row.id, row.payload_enc))
+
+    async def save(self, route: ChatRoute, draft: Draft) -> None:
+        payload = self.enc("content", "drafts", "payload_enc", draft.id, draft_to_bytes(draft))
+        row = await self.session.get(DraftRow, draft.id)
+        if row is None:
+            self.session.add(DraftRow(id=draft.id, chat_hash=self.chat_hash(route),
+                                      payload_enc=payload, updated_at=draft.updated_at))
+        else:
+            row.payload_enc, row.updated_at = payload, draft.updated_at
+        await self.session.flush()
+
+    async def delete(self, route: ChatRoute) -> None:
+        ids = (await self.session.scalars(
+            select(DraftRow.id).where(DraftRow.chat_hash == self.chat_hash(route))
+        )).all()
+        await self._delete_ids(ids)
+
+    async def delete_expired(self, before: datetime) -> int:
+        ids = (await self.session.scalars(
+            select(DraftRow.id).where(DraftRow.updated_at < before)
+        )).all()
+        await self._delete_ids(ids)
+        return len(ids)
+
+    async def _delete_ids(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        await self.session.execute(delete(EvidenceRow).where(
+            EvidenceRow.draft_id.in_(ids), EvidenceRow.case_id.is_(None)))
+        await self.session.execute(delete(DraftRow).where(DraftRow.id.in_(ids)))
+
+
+class ChatRepository(_Repo):
+    async def language(self, route: ChatRoute) -> str | None:
+        return await self.session.scalar(
+            select(ChatRow.language).where(ChatRow.chat_hash == self.chat_hash(route))
+        )
+
+    async def set_language(self, route: ChatRoute, language: str) -> None:
+        now = datetime.now(tz=datetime.now().astimezone().tzinfo)
+        stmt = insert_for(self.session)(ChatRow).values(
+            chat_hash=self.chat_hash(route), language=language, updated_at=now)
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=[ChatRow.chat_hash], set_={"language": language, "updated_at": now}))
+
+
+class CaseRepository(_Repo):
+    async def next_number(self, year: int, prefix: str) -> str:
+        """The next case number of `year`; one row update, so concurrent submits never collide."""
+        await self.session.execute(
+            insert_for(self.session)(CaseCounterRow).values(year=year, last=0)
+            .on_conflict_do_nothing(index_elements=[CaseCounterRow.year]))
+        seq = await self.session.scalar(
+            update(CaseCounterRow).where(CaseCounterRow.year == year)
+            .values(last=CaseCounterRow.last + 1).returning(CaseCounterRow.last))
+        return format_case_number(year, int(seq or 0), prefix)
+
+    async def add(self, case: Case, ticket: TicketCode, route: ChatRoute,
+                  sealed_contact: bytes | None) -> None:
+        row = CaseRow(id=case.id, number=case.number,
+                      ticket_hash=self.keyring.lookup_hash("ticket", ticket),
+                      category=case.category, status=case.status.value, language=case.language,
+                      created_at=case.created_at, updated_at=case.updated_at,
+                      has_contact=case.has_contact, post_after=case.post_after)
+        self._write(row, case)
+        self.session.add(row)
+        await self.session.flush()
+        await self.set_route(case.id, route)
+        if sealed_contact is not None:
+            self.session.add(SealedContactRow(case_id=case.id, sealed=sealed_contact,
+                                              created_at=case.created_at))
+        await self.session.flush()
+
+    def _write(self, row: CaseRow, case: Case) -> None:
+        row.report_enc = self.enc("content", "cases", "report_enc", case.id, dumps(case.report))
+        row.outcome_enc = (self.enc("content", "cases", "outcome_enc", case.id, case.outcome.encode())
+                           if case.outcome else None)
+        row.status = case.status.value
+        row.updated_at, row.acknowledged_at, row.closed_at = (
+            case.updated_at, case.acknowledged_at, case.closed_at)
+        row.awaiting_answer = case.awaiting_answer
+        row.topic_id, row.card_message_id = case.topic_id, case.card_message_id
+        row.post_after = case.post_after
+
+    async def save(self, case: Case) -> None:
+        row = await self.session.get(CaseRow, case.id)
+        assert row is not None
+        self._write(row, case)
+        await self.session.flush()
+
+    async def _to_domain(self, row: CaseRow | None) -> Case | None:
+        if row is None:
+            return None
+        report = (loads(self.dec("content", "cases", "report_enc", row.id, row.report_enc))
+                  if row.report_enc else {})
+        outcome = (self.dec("content", "cases", "outcome_enc", row.id, row.outcome_enc).decode()
+                   if row.outcome_enc else None)
+        evidence_ids = (await self.session.scalars(
+            select(EvidenceRow.id).where(EvidenceRow.case_id == row.id)
+            .order_by(EvidenceRow.created_at))).all()
+        return Case(
+            id=row.id, number=row.number, category=row.category, language=row.language,
+            report=report, created_at=row.created_at, updated_at=row.updated_at,
+            status=CaseStatus(row.status), outcome=outcome, acknowledged_at=row.acknowledged_at,
+            closed_at=row.closed_at, awaiting_answer=row.awaiting_answer, topic_id=row.topic_id,
+            card_message_id=row.card_message_id, has_contact=row.has_contact,
+            evidence_ids=list(evidence_ids), post_after=row.post_after,
+        )
+
+    async def get(self, case_id: str) -> Case | None:
+        return await self._to_domain(await self.session.get(CaseRow, case_id))
+
+    async def by_number(self, number: str) -> Case | None:
+        return await self._to_domain(
+            await self.session.scalar(select(CaseRow).where(CaseRow.number == number)))
+
+    async def by_ticket(self, ticket: TicketCode) -> Case | None:
+        digest = self.keyring.lookup_hash("ticket", ticket)
+        return await self._to_domain(
+            await self.session.scalar(select(CaseRow).where(CaseRow.ticket_hash == digest)))
+
+    async def by_topic(self, topic_id: int) -> Case | None:
+        return await self._to_domain(
+            await self.session.scalar(select(CaseRow).where(CaseRow.topic_id == topic_id)))
+
+    async def _by_link(self, chat: ChatRoute | str, message_id: int) -> Case | None:
+        case_id = await self.session.scalar(select(MessageLinkRow.case_id).where(
+            MessageLinkRow.chat_hash == self.chat_hash(chat),
+            MessageLinkRow.message_id == message_id))
+        return await self.get(case_id) if case_id else None
+
+    async def by_staff_message(self, message_id: int) -> Case | None:
+        return await self._by_link(STAFF_CHAT, message_id)
+
+    async def by_reporter_message(self, route: ChatRoute, message_id: int) -> Case | None:
+        return await self._by_link(route, message_id)
+
+    async def link_message(self, chat: ChatRoute | str, message_id: int, case_id: str) -> None:
+        stmt = insert_for(self.session)(MessageLinkRow).values(
+            chat_hash=self.chat_hash(chat), message_id=message_id, case_id=case_id)
+        await self.session.execute(stmt.on_conflict_do_nothing())
+
+    async def for_route(self, route: ChatRoute) -> list[Case]:
+        rows = (await self.session.scalars(
+            select(CaseRow).join(ReporterRouteRow, ReporterRouteRow.case_id == CaseRow.id)
+            .where(ReporterRouteRow.chat_hash == self.chat_hash(route))
+            .order_by(CaseRow.created_at))).all()
+        return [c for c in [await self._to_domain(r) for r in rows] if c is not None]
+
+    async def set_route(self, case_id: str, route: ChatRoute) -> None:
+        now = datetime.now().astimezone()
+        enc = self.enc("routing", "reporter_routes", "route_enc", case_id, str(int(route)).encode())
+        stmt = insert_for(self.session)(ReporterRouteRow).values(
+            case_id=case_id, chat_hash=self.chat_hash(route), route_enc=enc, updated_at=now)
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=[ReporterRouteRow.case_id],
+            set_={"chat_hash": self.chat_hash(route), "route_enc": enc, "updated_at": now}))
+
+    async def route_of(self, case_id: str) -> ChatRoute | None:
+        row = await self.session.get(ReporterRouteRow, case_id)
+        if row is None:
+            return None
+        raw = self.dec("routing", "reporter_routes", "route_enc", case_id, row.route_enc)
+        return ChatRoute(int(raw.decode()))
+
+    async def open_cases(self) -> list[Case]:
+        rows = (await self.session.scalars(select(CaseRow).where(
+            CaseRow.status.not_in([s.value for s in CLOSED])).order_by(CaseRow.created_at))).all()
+        return [c for c in [await self._to_domain(r) for r in rows] if c is not None]
+
+    async def counts(self) -> dict[tuple[str, str], int]:
+        result = await self.session.execute(
+            select(CaseRow.status, CaseRow.category, func.count()).group_by(
+                CaseRow.status, CaseRow.category))
+        return {(status, category): n for status, category, n in result.all()}
+
+    async def add_message(self, case_id: str, direction: Direction, body: str, at: datetime) -> None:
+        message_id = str(uuid.uuid4())
+        self.session.add(CaseMessageRow(
+            id=message_id, case_id=case_id, direction=direction.value, created_at=at,
+            body_enc=self.enc("content", "case_messages", "body_enc", message_id, body.encode())))
+        await self.session.flush()
+
+    async def messages(self, case_id: str) -> list[CaseMessage]:
+        rows = (await self.session.scalars(select(CaseMessageRow).where(
+            CaseMessageRow.case_id == case_id).order_by(CaseMessageRow.created_at))).all()
+        return [CaseMessage(r.id, r.case_id, Direction(r.direction),
+                            self.dec("content", "case_messages", "body_enc", r.id, r.body_enc)
+                            .decode(), r.created_at) for r in rows]
+
+
+class EvidenceRepository(_Repo):
+    async def _add(self, draft_id: str | None, case_id: str | None, kind: str, data: bytes,
+                   mime_type: str | None, file_name: str | None) -> str:
+        evidence_id = str(uuid.uuid4())
+        meta = dumps({"mime_type": mime_type, "file_name": file_name})
+        self.session.add(EvidenceRow(
+            id=evidence_id, draft_id=draft_id, case_id=case_id, kind=kind,
+            meta_enc=self.enc("content", "evidence", "meta_enc", evidence_id, meta),
+            data_enc=self.enc("content", "evidence", "data_enc", evidence_id, data),
+            created_at=datetime.now().astimezone()))
+        await self.session.flush()
+        return evidence_id
+
+    async def add(self, draft_id: str, kind: str, data: bytes, mime_type: str | None,
+                  file_name: str | None) -> str:
+        return await self._add(draft_id, None, kind, data, mime_type, file_name)
+
+    async def add_to_case(self, case_id: str, kind: str, data: bytes, mime_type: str | None,
+                          file_name: str | None) -> str:
+        return await self._add(None, case_id, kind, data, mime_type, file_name)
+
+    async def attach(self, evidence_ids: Sequence[str], case_id: str) -> None:
+        if evidence_ids:
+            await self.session.execute(update(EvidenceRow).where(
+                EvidenceRow.id.in_(list(evidence_ids))).values(case_id=case_id, draft_id=None))
+
+    async def get(self, evidence_id: str) -> EvidenceFile | None:
+        row = await self.session.get(EvidenceRow, evidence_id)
+        if row is None:
+            return None
+        meta = loads(self.dec("content", "evidence", "meta_enc", row.id, row.meta_enc))
+        data = self.dec("content", "evidence", "data_enc", row.id, row.data_enc)
+        return EvidenceFile(row.id, row.kind, meta["mime_type"], meta["file_name"], data)
+
+
+class ThrottleRepository(_Repo):
+    async def hit(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
+        """Count an attempt in a fixed window; False when the limit was already reached."""
+        await self.session.execute(
+            insert_for(self.session)(ThrottleRow).values(key=key, window_start=now, count=0)
+            .on_conflict_do_nothing(index_elements=[ThrottleRow.key]))
+        query = select(ThrottleRow).where(ThrottleRow.key == key)
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = (await self.session.scalars(query.execution_options(populate_existing=True))).one()
+        if now - row.window_start >= timedelta(seconds=window_seconds):
+            row.window_start, row.count = now, 0
+        if row.count >= limit:
+            await self.session.flush()
+            return False
+        row.count += 1
+        await self.session.flush()
+        return True
