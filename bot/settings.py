@@ -29,9 +29,9 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", frozen=True, extra="ignore"
     )
 
-    telegram_bot_token: str = Field(alias="TELEGRAM_BOT_TOKEN", repr=False)
+    telegram_bot_token: str = Field("", alias="TELEGRAM_BOT_TOKEN", repr=False)
     telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
-    staff_chat_id: int = Field(alias="PELUIT_STAFF_CHAT_ID")
+    staff_chat_id: int = Field(0, alias="PELUIT_STAFF_CHAT_ID")
     data_dir: Path = Field(Path("./data"), alias="PELUIT_DATA_DIR")
     database_url: str | None = Field(None, alias="PELUIT_DATABASE_URL", repr=False)
 
@@ -93,15 +93,26 @@ class SettingsError(SystemExit):
     """Start-up stops: the message says which setting to set and where."""
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(*, require_telegram: bool = True, **overrides: object) -> Settings:
+    """Settings from the environment and `.env`. Offline commands (migrate, keys, audit) do not
+    need the Telegram settings; running the bot does, and stops here when they are missing."""
+    problems: list[tuple[str, str]] = []
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = ["Peluit cannot start: its configuration is incomplete."]
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else "?"
-            hint = _HINTS.get(name, error["msg"])
-            lines.append(f"  - set {name}: {hint}")
+            problems.append((name, f"{error['msg']} ({_HINTS.get(name, 'see .env.example')})"))
+        settings = None
+    if settings is not None and require_telegram:
+        if not settings.telegram_bot_token:
+            problems.append(("TELEGRAM_BOT_TOKEN", _HINTS["TELEGRAM_BOT_TOKEN"]))
+        if not settings.staff_chat_id:
+            problems.append(("PELUIT_STAFF_CHAT_ID", _HINTS["PELUIT_STAFF_CHAT_ID"]))
+    if problems or settings is None:
+        lines = ["Peluit cannot start: its configuration is incomplete."]
+        lines += [f"  - set {name}: {hint}" for name, hint in problems]
         lines.append("Set them in the environment or in a .env file in the working directory")
         lines.append("(copy .env.example to .env and fill it in).")
-        raise SettingsError("\n".join(lines)) from None
+        raise SettingsError("\n".join(lines))
+    return settings

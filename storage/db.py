@@ -65,3 +65,16 @@ def _upgrade(url: str) -> None:
 async def migrate(url: str) -> None:
     """Bring the schema to the newest migration (runs Alembic in a worker thread)."""
     await asyncio.to_thread(_upgrade, url)
+
+
+async def schema_is_current(db: object) -> bool:
+    """True when the database is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    engine: AsyncEngine = db.engine  # type: ignore[attr-defined]
+    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
+    async with engine.connect() as connection:
+        current = await connection.run_sync(
+            lambda sync: set(MigrationContext.configure(sync).get_current_heads()))
+    return current == heads

@@ -5,9 +5,10 @@ Leaving `async with uow:` without `commit()` rolls everything back.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import TracebackType
 
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -15,7 +16,7 @@ from flows.intents import ChatRoute
 from storage.audit import AuditRepository
 from storage.crypto import Keyring
 from storage.db import create_engine, session_factory
-from storage.models import ProcessedUpdateRow
+from storage.models import ProcessedUpdateRow, ThrottleRow
 from storage.outbox import OutboxRepository
 from storage.repositories import (
     CaseRepository,
@@ -24,6 +25,10 @@ from storage.repositories import (
     EvidenceRepository,
     ThrottleRepository,
 )
+
+
+class DuplicateUpdate(Exception):
+    """This Telegram update was processed before: its effects are already committed."""
 
 
 class Database:
@@ -39,8 +44,14 @@ class Database:
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
-    def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self)
+    def uow(self, update_id: int | None = None) -> SqlUnitOfWork:
+        """A unit of work; with `update_id`, committing also marks that update as processed,
+        and a second commit for the same update (a redelivery) raises DuplicateUpdate."""
+        return SqlUnitOfWork(self, update_id)
+
+    async def was_processed(self, update_id: int) -> bool:
+        async with self.sessions() as session:
+            return await session.get(ProcessedUpdateRow, update_id) is not None
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -55,8 +66,9 @@ class SqlUnitOfWork:
     throttle: ThrottleRepository
     chats: ChatRepository
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, update_id: int | None = None) -> None:
         self.db = db
+        self.update_id = update_id
         self.session: AsyncSession | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
@@ -84,6 +96,10 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self.session is not None
+        if self.update_id is not None:
+            if not await self.claim_update(self.update_id):
+                raise DuplicateUpdate
+            self.update_id = None  # claimed: later commits of this unit of work just commit
         await self.session.commit()
 
     async def lock_chat(self, route: ChatRoute) -> None:
@@ -96,8 +112,6 @@ class SqlUnitOfWork:
     async def claim_update(self, update_id: int) -> bool:
         """Record an update as processed; False when it was processed before (a redelivery)."""
         assert self.session is not None
-        from datetime import UTC, datetime
-
         insert = postgresql.insert if self.db.is_postgres else sqlite.insert
         result = await self.session.execute(
             insert(ProcessedUpdateRow).values(update_id=update_id, at=datetime.now(UTC))
@@ -105,8 +119,14 @@ class SqlUnitOfWork:
             .returning(ProcessedUpdateRow.update_id))
         return result.scalar() is not None
 
+    async def prune(self, before: datetime) -> None:
+        """Forget processed update ids and throttle windows older than `before`."""
+        assert self.session is not None
+        await self.session.execute(delete(ProcessedUpdateRow).where(ProcessedUpdateRow.at < before))
+        await self.session.execute(delete(ThrottleRow).where(ThrottleRow.window_start < before))
+
     def actor_token(self, kind: str, user_id: int) -> str:
         return f"{kind}:{self.db.keyring.lookup_hash('actor:' + kind, str(user_id)).hex()[:16]}"
 
 
-__all__ = ["Database", "SqlUnitOfWork", "create_engine"]
+__all__ = ["Database", "DuplicateUpdate", "SqlUnitOfWork", "create_engine"]

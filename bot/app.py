@@ -1,0 +1,254 @@
+"""The composition root: settings in, a running Peluit out. Handlers are wired here, once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import traceback
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import reporter, staff
+from bot.context import PeluitContext, Services, language, say, tell_error
+from bot.housekeeping import housekeeping
+from bot.render import plain
+from bot.sender import Sender
+from bot.settings import Settings
+from bot.updates import ChatOrderedProcessor
+from flows.errors import StaleButton
+from flows.intents import Say, ToChat
+from flows.policy import Policy
+from storage.crypto import load_or_create_keyring
+from storage.db import is_sqlite, migrate
+from storage.uow import Database
+
+log = logging.getLogger("peluit")
+Handler = Callable[[Update, PeluitContext], Awaitable[None]]
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        categories=settings.categories, case_prefix=settings.case_prefix,
+        staff_language=settings.staff_language,
+        draft_ttl=timedelta(hours=settings.draft_ttl_hours),
+        ack_deadline=timedelta(days=settings.ack_deadline_days),
+        feedback_deadline=timedelta(days=settings.feedback_deadline_days),
+        new_case_delay_max=timedelta(minutes=settings.new_case_delay_max_minutes),
+        max_answer_chars=settings.max_answer_chars, max_attachments=settings.max_attachments,
+        max_file_bytes=settings.max_file_bytes,
+        reports_per_chat_per_hour=settings.reports_per_chat_per_hour,
+        status_attempts_per_chat=settings.status_attempts_per_chat,
+        status_attempts_global=settings.status_attempts_global,
+        status_window=timedelta(minutes=settings.status_window_minutes),
+        retention_routing=timedelta(days=settings.retention_routing_days),
+        retention_content=timedelta(days=settings.retention_content_days),
+    )
+
+
+def open_database(settings: Settings) -> Database:
+    keyring, notices = load_or_create_keyring(
+        Path(settings.data_dir), content_keys=settings.content_keys,
+        routing_keys=settings.routing_keys, lookup_key=settings.lookup_key,
+        disclosure_public_key=settings.disclosure_public_key)
+    for notice in notices:
+        log.warning("keys.notice %s", notice)
+    return Database(settings.database_url_or_default, keyring)
+
+
+def _private(handler: Handler) -> Handler:
+    async def guarded(update: Update, context: PeluitContext) -> None:
+        if update.effective_chat is not None and update.effective_chat.type == "private":
+            await handler(update, context)
+    return guarded
+
+
+def _staff_only(handler: Handler) -> Handler:
+    async def guarded(update: Update, context: PeluitContext) -> None:
+        chat = update.effective_chat
+        if chat is not None and chat.id == context.services.staff_chat_id:
+            await handler(update, context)
+    return guarded
+
+
+async def drop_duplicates(update: Update, context: PeluitContext) -> None:
+    """A redelivered update (same update_id) changes nothing."""
+    if await context.services.db.was_processed(update.update_id):
+        log.info("update.duplicate")
+        raise ApplicationHandlerStop
+
+
+async def stale_button(update: Update, context: PeluitContext) -> None:
+    lang = await language(context, update)
+    await tell_error(context, update, lang, StaleButton())
+
+
+async def unknown_command(update: Update, context: PeluitContext) -> None:
+    lang = await language(context, update)
+    assert update.effective_chat is not None
+    await say(context, [Say(ToChat(update.effective_chat.id), "help.reporter", lang=lang)])
+
+
+async def on_error(update: object, context: PeluitContext) -> None:
+    """Report the error's type and where it happened; never the update or its text."""
+    error = context.error
+    where = "?"
+    if error is not None and error.__traceback__ is not None:
+        frames = [f for f in traceback.extract_tb(error.__traceback__)
+                  if any(p in f.filename for p in ("/bot/", "/flows/", "/storage/"))]
+        if frames:
+            last = Path(frames[-1].filename)
+            where = f"{last.parent.name}/{last.name}:{frames[-1].lineno}"
+    log.error("handler.error type=%s where=%s", type(error).__name__, where)
+    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+        with contextlib.suppress(Exception):
+            lang = await language(context, update)
+            await say(context, [Say(ToChat(update.effective_chat.id), "error.generic", lang=lang)])
+
+
+def register(app: Application, staff_chat_id: int) -> None:
+    private = filters.ChatType.PRIVATE
+    staff_chat = filters.Chat(chat_id=staff_chat_id)
+    other_groups = filters.ChatType.GROUPS & ~staff_chat
+    media = (filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.VOICE | filters.AUDIO
+             | filters.VIDEO_NOTE | filters.ANIMATION)
+    app.add_handler(TypeHandler(Update, drop_duplicates), group=-1)
+    app.add_handlers([
+        MessageHandler(other_groups, staff.leave_foreign_group),
+        ChatMemberHandler(staff.leave_foreign_group, ChatMemberHandler.MY_CHAT_MEMBER),
+        CommandHandler("start", reporter.start, private),
+        CommandHandler(["lapor", "report"], reporter.report, private),
+        CommandHandler(["batal", "cancel"], reporter.cancel, private),
+        CommandHandler(["bantuan", "help"], reporter.help_command, private),
+        CommandHandler("status", reporter.status_command, private),
+        CommandHandler("tanya", staff.ask, staff_chat),
+        CommandHandler("kasus", staff.list_cases, staff_chat),
+        CommandHandler("cari", staff.find, staff_chat),
+        CommandHandler("statistik", staff.statistics, staff_chat),
+        CommandHandler(["bantuan", "help"], staff.help_command, staff_chat),
+        CommandHandler(list(staff.MOVE_COMMANDS), staff.move_command, staff_chat),
+        CommandHandler(["start", "lapor", "report", "status", "batal", "cancel"],
+                       staff.reporter_command_here, staff_chat),
+        MessageHandler(staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.reply),
+        CallbackQueryHandler(_private(reporter.intake_button), pattern=r"^i:"),
+        CallbackQueryHandler(_private(reporter.menu_button), pattern=r"^m:"),
+        CallbackQueryHandler(_staff_only(staff.move_button), pattern=r"^c:"),
+        CallbackQueryHandler(stale_button),
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, reporter.text_message),
+        MessageHandler(private & media, reporter.media_message),
+        MessageHandler(private & filters.COMMAND, unknown_command),
+        MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+                       reporter.unsupported_message),
+    ])
+    app.add_error_handler(on_error)  # type: ignore[arg-type]
+
+
+REPORTER_COMMANDS = ("start", "lapor", "status", "batal", "bantuan")
+STAFF_COMMANDS = ("tanya", "kasus", "cari", "statistik", "verifikasi", "perluinfo", "klarifikasi",
+                  "selesai", "teruskan", "tolak", "bantuan")
+
+
+async def register_commands(app: Application, staff_chat_id: int, staff_language: str) -> None:
+    """The command menu, in both languages; staff commands only inside the staff group."""
+    try:
+        for lang, code in (("id", None), ("en", "en")):
+            commands = [BotCommand(c, plain(lang, f"command.{c}")) for c in REPORTER_COMMANDS]
+            await app.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
+                                          language_code=code)
+        staff_commands = [BotCommand(c, plain(staff_language, f"command.{c}")) for c in STAFF_COMMANDS]
+        await app.bot.set_my_commands(staff_commands, scope=BotCommandScopeChat(staff_chat_id))
+    except TelegramError as exc:
+        log.warning("commands.not_registered type=%s", type(exc).__name__)
+
+
+def build_application(settings: Settings, db: Database | None = None) -> Application:
+    db = db or open_database(settings)
+    policy = policy_from(settings)
+    root = settings.telegram_api_url.rstrip("/")
+    builder = (ApplicationBuilder().token(settings.telegram_bot_token)
+               .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+               .concurrent_updates(ChatOrderedProcessor(256))
+               .context_types(ContextTypes(context=PeluitContext)))
+    if settings.webhook_url:
+        builder = builder.updater(None)
+    app = builder.build()
+    sender = Sender(app.bot, db, policy, settings.staff_chat_id,
+                    global_per_second=settings.send_global_per_second,
+                    group_per_minute=settings.send_group_per_minute)
+    app.bot_data["services"] = Services(db=db, policy=policy, keyring=db.keyring, sender=sender,
+                                        staff_chat_id=settings.staff_chat_id,
+                                        member_cache_seconds=settings.member_cache_seconds)
+    register(app, settings.staff_chat_id)
+    return app
+
+
+async def prepare_database(db: Database) -> None:
+    """SQLite is migrated at start; PostgreSQL must be migrated with `peluit migrate`."""
+    if is_sqlite(db.url):
+        await migrate(db.url)
+        return
+    from storage.db import schema_is_current
+
+    if not await schema_is_current(db):
+        raise SystemExit("Peluit cannot start: the PostgreSQL schema is not up to date. "
+                         "Run `peluit migrate` first.")
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
+                app: Application | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or `stop`): polling by default, webhook when configured."""
+    app = app or build_application(settings)
+    services: Services = app.bot_data["services"]
+    await prepare_database(services.db)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    tasks: list[asyncio.Task[Any]] = []
+    webhook = None
+    async with app:
+        await app.start()
+        tasks.append(asyncio.create_task(services.sender.run(), name="peluit-sender"))
+        tasks.append(asyncio.create_task(housekeeping(services), name="peluit-housekeeping"))
+        await register_commands(app, settings.staff_chat_id, settings.staff_language)
+        if settings.webhook_url:
+            from bot.webhook import WebhookServer
+
+            webhook = WebhookServer(app, settings)
+            await webhook.start()
+        else:
+            assert app.updater is not None
+            await app.bot.delete_webhook()
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        log.info("peluit.started mode=%s", "webhook" if settings.webhook_url else "polling")
+        await stop.wait()
+        log.info("peluit.stopping")
+        if webhook is not None:
+            await webhook.stop()
+        elif app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        services.sender.stop()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await app.stop()
+    await services.db.close()

@@ -1,0 +1,120 @@
+"""What every handler can reach (`context.services`), and the few helpers they share."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import language_of
+from bot.render import plain
+from bot.sender import Sender
+from flows.errors import PeluitError, TooManyAttempts
+from flows.intents import ChatRoute, Intent, Say, ToChat, ToStaff
+from flows.policy import Policy
+from storage.crypto import Keyring
+from storage.uow import Database, DuplicateUpdate
+
+log = logging.getLogger("peluit.bot")
+
+
+@dataclass
+class Services:
+    db: Database
+    policy: Policy
+    keyring: Keyring
+    sender: Sender
+    staff_chat_id: int
+    member_cache_seconds: float = 60.0
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _members: dict[int, tuple[float, bool]] = field(default_factory=dict)
+
+
+class PeluitContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """python-telegram-bot's context, typed, with Peluit's services on it."""
+
+    def __init__(self, application: Application, chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]  # type: ignore[no-any-return]
+
+
+def route_of(update: Update) -> ChatRoute:
+    assert update.effective_chat is not None
+    return ChatRoute(update.effective_chat.id)
+
+
+def uow(context: PeluitContext, update: Update):
+    """The unit of work for this update: its commit also records the update as processed."""
+    return context.services.db.uow(update.update_id)
+
+
+async def language(context: PeluitContext, update: Update) -> str:
+    """The chat's chosen language, else a guess from the person's Telegram language."""
+    route = route_of(update)
+    async with context.services.db.uow() as uow:
+        chosen = await uow.chats.language(route)
+    user = update.effective_user
+    return chosen or language_of(user.language_code if user else None)
+
+
+async def say(context: PeluitContext, intents: list[Intent]) -> None:
+    """Queue messages that change no state (help, errors) and wake the sender."""
+    async with context.services.db.uow() as uow:
+        await uow.outbox.put(intents)
+        await uow.commit()
+    context.services.sender.wake()
+
+
+async def run(context: PeluitContext, update: Update, lang: str,
+              use_case: Callable[[], Awaitable[list[Intent]]]) -> list[Intent]:
+    """Run a use case; a failure the user caused becomes its one calm message."""
+    try:
+        intents = await use_case()
+    except DuplicateUpdate:
+        log.info("update.duplicate")
+        return []
+    except PeluitError as error:
+        await tell_error(context, update, lang, error)
+        return []
+    context.services.sender.wake()
+    return intents
+
+
+async def tell_error(context: PeluitContext, update: Update, lang: str, error: PeluitError) -> None:
+    log.info("user_error kind=%s", type(error).__name__)
+    params: dict[str, object] = {}
+    if isinstance(error, TooManyAttempts):
+        params["minutes"] = int(context.services.policy.status_window.total_seconds() // 60)
+    if update.callback_query is not None:
+        await update.callback_query.answer(plain(lang, error.key, params)[:200], show_alert=True)
+        return
+    chat = update.effective_chat
+    if chat is not None and chat.id == context.services.staff_chat_id:
+        thread = update.effective_message.message_thread_id if update.effective_message else None
+        target: ToChat | ToStaff = ToStaff(thread_id=thread)
+    else:
+        target = ToChat(route_of(update))
+    await say(context, [Say(target, error.key, params, lang=lang)])
+
+
+async def is_staff_member(context: PeluitContext, user_id: int) -> bool:
+    """Only people who are members of the staff group now count (asked of Telegram, cached)."""
+    services = context.services
+    cached = services._members.get(user_id)
+    if cached and time.monotonic() - cached[0] < services.member_cache_seconds:
+        return cached[1]
+    member = await context.bot.get_chat_member(services.staff_chat_id, user_id)
+    ok = member.status in ("creator", "administrator", "member") or bool(
+        getattr(member, "is_member", False))
+    services._members[user_id] = (time.monotonic(), ok)
+    return ok

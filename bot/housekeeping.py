@@ -1,0 +1,34 @@
+"""Work that runs on a clock: expired drafts, daily overdue reminders, retention, pruning."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from bot.context import Services
+from flows import casework, reporting
+
+log = logging.getLogger("peluit.housekeeping")
+INTERVAL_SECONDS = 60
+
+
+async def tick(services: Services) -> None:
+    now = services.clock()
+    expired = await reporting.expire_drafts(services.db.uow(), services.policy, now)
+    if expired:
+        log.info("drafts.expired count=%d", expired)
+    if await casework.remind_overdue(services.db.uow(), services.policy, now):
+        services.sender.wake()
+    async with services.db.uow() as uow:
+        await uow.prune(now - timedelta(days=2))
+        await uow.commit()
+
+
+async def housekeeping(services: Services) -> None:
+    while True:
+        try:
+            await tick(services)
+        except Exception as exc:  # one failed round must not stop the next
+            log.error("housekeeping.error type=%s", type(exc).__name__)
+        await asyncio.sleep(INTERVAL_SECONDS)

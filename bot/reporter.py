@@ -1,0 +1,206 @@
+"""Reporter handlers (private chats): thin adapters from updates to `flows` use cases."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+from bot.context import PeluitContext, language, route_of, run, say, uow
+from bot.media import STRIPPABLE, UnreadableImage, may_carry_metadata, strip_image_metadata
+from flows import casework, reporting, status
+from flows.intents import Button, Say, ToChat
+from flows.reporting import Upload
+
+log = logging.getLogger("peluit.reporter")
+BOT_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+
+
+def menu(lang: str) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (Button("button.report", "m:lapor"), Button("button.status", "m:status")),
+        (Button("button.help", "m:help"), Button("button.privacy", "m:privacy")),
+        (Button("button.lang_id", "m:lang:id"), Button("button.lang_en", "m:lang:en")),
+    )
+
+
+async def start(update: Update, context: PeluitContext) -> None:
+    payload = (context.args or [""])[0].lower()
+    if payload in ("lapor", "report"):
+        await report(update, context)
+        return
+    lang = await language(context, update)
+    route = route_of(update)
+    if payload == "status":
+        await say(context, [Say(ToChat(route), "status.ask_code", lang=lang)])
+        return
+    await say(context, [Say(ToChat(route), "start.welcome", lang=lang, buttons=menu(lang))])
+    log.info("reporter.start")
+
+
+async def help_command(update: Update, context: PeluitContext) -> None:
+    lang = await language(context, update)
+    await say(context, [Say(ToChat(route_of(update)), "help.reporter", lang=lang)])
+
+
+async def report(update: Update, context: PeluitContext) -> None:
+    lang = await language(context, update)
+    message = update.effective_message
+    s = context.services
+    await run(context, update, lang, lambda: reporting.start_report(
+        uow(context, update), s.policy, route_of(update), lang,
+        message.message_id if message else 0, s.clock()))
+
+
+async def cancel(update: Update, context: PeluitContext) -> None:
+    lang = await language(context, update)
+    await run(context, update, lang, lambda: reporting.cancel(uow(context, update), route_of(update), lang))
+
+
+async def status_command(update: Update, context: PeluitContext) -> None:
+    lang = await language(context, update)
+    code = " ".join(context.args or [])
+    route = route_of(update)
+    if not code.strip():
+        await say(context, [Say(ToChat(route), "status.ask_code", lang=lang)])
+        return
+    s = context.services
+    await run(context, update, lang, lambda: status.check_status(
+        uow(context, update), s.policy, route, code, lang, s.clock()))
+
+
+async def _has_draft(context: PeluitContext, update: Update) -> bool:
+    async with context.services.db.uow() as work:
+        return await work.drafts.get(route_of(update)) is not None
+
+
+async def text_message(update: Update, context: PeluitContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    lang = await language(context, update)
+    s, route = context.services, route_of(update)
+    if await _has_draft(context, update):
+        await run(context, update, lang, lambda: reporting.receive_text(
+            uow(context, update), s.policy, route, message.text or "", s.clock(), s.keyring))
+        return
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    await run(context, update, lang, lambda: casework.reporter_message(
+        uow(context, update), s.policy, route, lang, s.clock(), text=message.text,
+        reply_to_message_id=reply_to))
+
+
+async def unsupported_message(update: Update, context: PeluitContext) -> None:
+    """Stickers, locations, contacts, polls, dice: a calm word about what is expected."""
+    lang = await language(context, update)
+    s, route = context.services, route_of(update)
+    if await _has_draft(context, update):
+        await run(context, update, lang, lambda: reporting.receive_unsupported(
+            uow(context, update), s.policy, route))
+        return
+    await say(context, [Say(ToChat(route), "intake.text_only", lang=lang)])
+
+
+def _attachment(message: Message) -> tuple[str, object, str | None, str | None] | None:
+    if message.photo:
+        return "photo", message.photo[-1], "image/jpeg", None
+    for kind in ("document", "video", "voice", "audio", "video_note", "animation"):
+        item = getattr(message, kind)
+        if item is not None:
+            return (kind, item, getattr(item, "mime_type", None), getattr(item, "file_name", None))
+    return None
+
+
+async def media_message(update: Update, context: PeluitContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    found = _attachment(message)
+    if found is None:
+        await unsupported_message(update, context)
+        return
+    kind, item, mime, name = found
+    lang = await language(context, update)
+    s, route = context.services, route_of(update)
+    drafting = await _has_draft(context, update)
+    limit = min(s.policy.max_file_bytes, BOT_API_DOWNLOAD_LIMIT)
+
+    async def reject(reason: str) -> None:
+        if drafting:
+            await run(context, update, lang, lambda: reporting.evidence_rejected(
+                uow(context, update), s.policy, route, reason))
+        else:
+            mb = s.policy.max_file_bytes // (1024 * 1024)
+            await say(context, [Say(ToChat(route), f"intake.evidence_{reason}", {"max_mb": mb},
+                                    lang=lang)])
+
+    if (getattr(item, "file_size", 0) or 0) > limit:
+        await reject("too_big")
+        return
+    try:
+        telegram_file = await context.bot.get_file(item.file_id)  # type: ignore[attr-defined]
+        data = bytes(await telegram_file.download_as_bytearray())
+    except BadRequest as exc:
+        log.info("reporter.download_failed type=%s", type(exc).__name__)
+        await reject("too_big" if "too big" in exc.message.lower() else "unreadable")
+        return
+    removed = False
+    if kind == "document" and mime in STRIPPABLE:
+        try:
+            data, removed = strip_image_metadata(data, mime), True
+        except UnreadableImage:
+            await reject("unreadable")
+            return
+    upload = Upload(kind, data, mime, name, metadata_removed=removed,
+                    may_carry_metadata=kind == "document" and not removed and may_carry_metadata(mime))
+    if drafting:
+        await run(context, update, lang, lambda: reporting.receive_evidence(
+            uow(context, update), s.policy, route, upload, s.clock()))
+        return
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    await run(context, update, lang, lambda: casework.reporter_message(
+        uow(context, update), s.policy, route, lang, s.clock(),
+        evidence=(kind, data, mime, name), text=message.caption, reply_to_message_id=reply_to))
+
+
+async def intake_button(update: Update, context: PeluitContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = ([*query.data.split(":"), "", "", ""])[:4]
+    _, action, version, arg = parts
+    lang = await language(context, update)
+    s, route = context.services, route_of(update)
+    if action == "wipe":
+        first = int(version) if version.isdigit() else 0
+        last = query.message.message_id if query.message else first
+        intents = await run(context, update, lang, lambda: reporting.wipe_conversation(
+            uow(context, update), route, first, last, lang))
+    else:
+        intents = await run(context, update, lang, lambda: reporting.press(
+            uow(context, update), s.policy, route, action, version, arg, s.clock(), s.keyring))
+    if intents and not query.answered:  # errors were answered with their own message already
+        await query.answer()
+
+
+async def menu_button(update: Update, context: PeluitContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    what = query.data.split(":")[1:]
+    route = route_of(update)
+    if what[:1] == ["lang"] and len(what) == 2 and what[1] in ("id", "en"):
+        async with uow(context, update) as work:
+            await work.chats.set_language(route, what[1])
+            await work.outbox.put([Say(ToChat(route), "lang.set", lang=what[1])])
+            await work.commit()
+        context.services.sender.wake()
+        await query.answer()
+        return
+    lang = await language(context, update)
+    await query.answer()
+    if what == ["lapor"]:
+        await report(update, context)
+    elif what == ["status"]:
+        await say(context, [Say(ToChat(route), "status.ask_code", lang=lang)])
+    elif what == ["privacy"]:
+        await say(context, [Say(ToChat(route), "start.privacy", lang=lang)])
+    else:
+        await say(context, [Say(ToChat(route), "help.reporter", lang=lang)])

@@ -1,0 +1,314 @@
+"""The outbox sender: delivers what use cases wrote to the outbox, within Telegram's limits.
+
+Per lane (one chat, or one case's reporter) messages leave in order; different lanes go out
+concurrently. 429 answers are honoured (`retry_after`), 5xx and timeouts retried with backoff,
+permanent failures reported to staff; a deleted case topic is created again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import Bot, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.i18n import label
+from bot.render import plain, render_say
+from flows.intents import Intent, OpenTopic, Say, SendEvidence, ToChat, ToReporter, ToStaff, WipeChat
+from flows.policy import Policy
+from storage.outbox import OutboxItem
+from storage.repositories import STAFF_CHAT
+from storage.uow import Database
+
+log = logging.getLogger("peluit.sender")
+MAX_ATTEMPTS = 12
+
+
+class Pace:
+    """A minimal-interval pacer: at most one message per `interval` seconds, shared by callers."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.next_at = 0.0
+        self.lock = asyncio.Lock()
+
+    def pause_until(self, at: float) -> None:
+        self.next_at = max(self.next_at, at)
+
+    async def wait(self) -> None:
+        async with self.lock:
+            delay = self.next_at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.next_at = max(self.next_at, time.monotonic()) + self.interval
+
+
+class Permanent(Exception):
+    """Delivery is impossible: give up on this message."""
+
+
+class Sender:
+    def __init__(self, bot: Bot, db: Database, policy: Policy, staff_chat_id: int, *,
+                 global_per_second: float = 25, group_per_minute: float = 19) -> None:
+        self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
+        self.global_pace = Pace(global_per_second)
+        self.staff_pace = Pace(group_per_minute / 60)
+        self._wake = asyncio.Event()
+        self._progress: dict[int, int] = {}
+        self._is_forum: bool | None = None
+        self._stopping = False
+        self.delivered = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until stopped: claim lane heads, send them concurrently, repeat."""
+        last_recovery = 0.0
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                if time.monotonic() - last_recovery > 10:
+                    async with self.db.uow() as uow:
+                        await uow.outbox.recover_expired(datetime.now(UTC))
+                        await uow.commit()
+                    last_recovery = time.monotonic()
+                async with self.db.uow() as uow:
+                    items = await uow.outbox.claim(datetime.now(UTC))
+                    await uow.commit()
+                if items:
+                    await asyncio.gather(*(self._deliver(item) for item in items))
+                    continue
+            except Exception as exc:  # keep delivering whatever one batch did
+                log.error("sender.loop_error type=%s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+
+    async def drain(self, seconds: float = 30.0) -> None:
+        """Deliver everything due now (tests and shutdown)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            async with self.db.uow() as uow:
+                items = await uow.outbox.claim(datetime.now(UTC))
+                await uow.commit()
+            if not items:
+                return
+            await asyncio.gather(*(self._deliver(item) for item in items))
+
+    # ---- one item
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        kind = type(item.intent).__name__
+        try:
+            await self._send(item)
+        except RetryAfter as exc:
+            delay = _seconds(exc.retry_after)
+            if item.lane == "staff":
+                self.staff_pace.pause_until(time.monotonic() + delay)
+            await self._retry(item, delay, "429")
+        except (BadRequest, Forbidden, Permanent) as exc:
+            await self._permanent(item, exc)
+        except NetworkError as exc:  # 5xx, timeouts, connection errors: try again later
+            await self._retry(item, min(2 ** item.attempts, 60), type(exc).__name__)
+        except TelegramError as exc:
+            await self._permanent(item, exc)
+        else:
+            self.delivered += 1
+            log.info("sender.delivered kind=%s", kind)
+
+    async def _retry(self, item: OutboxItem, delay: float, reason: str) -> None:
+        if item.attempts >= MAX_ATTEMPTS:
+            await self._permanent(item, Permanent(f"gave up after {reason}"))
+            return
+        log.warning("sender.retry reason=%s attempt=%d", reason, item.attempts)
+        async with self.db.uow() as uow:
+            await uow.outbox.retry(item.id, datetime.now(UTC) + timedelta(seconds=delay), reason)
+            await uow.commit()
+
+    async def _permanent(self, item: OutboxItem, exc: Exception) -> None:
+        reason = type(exc).__name__
+        log.warning("sender.failed reason=%s", reason)
+        self._progress.pop(item.id, None)
+        async with self.db.uow() as uow:
+            await uow.outbox.fail(item.id, reason)
+            target = item.target
+            case_id = target.case_id if isinstance(target, ToReporter) else None
+            if case_id and isinstance(exc, Forbidden | Permanent):
+                case = await uow.cases.get(case_id)
+                if case is not None:
+                    await uow.outbox.put([Say(ToStaff(case.id), "staff.reporter_unreachable",
+                                              {"number": case.number},
+                                              lang=self.policy.staff_language)])
+                    await uow.audit.record("system", "relay.undeliverable", case.number)
+            await uow.commit()
+        self.wake()
+
+    async def _send(self, item: OutboxItem) -> None:
+        intent = item.intent
+        if isinstance(intent, OpenTopic):
+            await self._open_topic(intent.case_id)
+        elif isinstance(intent, WipeChat):
+            await self._wipe(intent)
+        elif isinstance(intent, Say):
+            await self._say(item, intent)
+        elif isinstance(intent, SendEvidence):
+            await self._evidence(item, intent)
+        async with self.db.uow() as uow:
+            await uow.outbox.done(item.id)
+            await uow.commit()
+        self._progress.pop(item.id, None)
+
+    async def _where(self, target: Any) -> tuple[int, int | None, str | int]:
+        """(chat id, thread id, link key) for a target; the link key never is a raw id in storage."""
+        if isinstance(target, ToChat):
+            return int(target.route), None, target.route
+        if isinstance(target, ToReporter):
+            async with self.db.uow() as uow:
+                route = await uow.cases.route_of(target.case_id)
+            if route is None:
+                raise Permanent("no route")
+            return int(route), None, route
+        thread = target.thread_id
+        if target.case_id:
+            async with self.db.uow() as uow:
+                case = await uow.cases.get(target.case_id)
+            thread = case.topic_id if case and case.topic_id else thread
+        return self.staff_chat_id, thread, STAFF_CHAT
+
+    async def _paced(self, chat_id: int, call: Callable[[int | None], Awaitable[Any]],
+                     thread: int | None, case_id: str | None) -> Any:
+        await self.global_pace.wait()
+        if chat_id == self.staff_chat_id:
+            await self.staff_pace.wait()
+        try:
+            return await call(thread)
+        except BadRequest as exc:
+            if thread is None or "thread not found" not in exc.message.lower() or not case_id:
+                raise
+            thread = await self._open_topic(case_id, recreate=True)
+            return await call(thread)
+
+    async def _say(self, item: OutboxItem, say: Say) -> None:
+        chat_id, thread, link_key = await self._where(say.to)
+        rendered = render_say(say)
+        staff = chat_id == self.staff_chat_id
+        start = self._progress.get(item.id, 0)
+        sent_ids: list[int] = []
+        for index, part in enumerate(rendered.texts):
+            if index < start:
+                continue
+            markup = rendered.markup if index == len(rendered.texts) - 1 else None
+
+            async def call(thread_id: int | None, part: str = part, markup: Any = markup) -> Message:
+                return await self.bot.send_message(
+                    chat_id, part, parse_mode="HTML", reply_markup=markup,
+                    message_thread_id=thread_id, protect_content=staff,
+                    disable_web_page_preview=True)
+
+            message = await self._paced(chat_id, call, thread, say.case_id if staff else None)
+            sent_ids.append(message.message_id)
+            self._progress[item.id] = index + 1
+            await self._record(say.case_id, link_key, [message.message_id], card=say.card and index == 0)
+
+    async def _record(self, case_id: str | None, link_key: str | int, message_ids: list[int],
+                      *, card: bool = False) -> None:
+        if not case_id:
+            return
+        async with self.db.uow() as uow:
+            for message_id in message_ids:
+                await uow.cases.link_message(link_key, message_id, case_id)  # type: ignore[arg-type]
+            if card:
+                case = await uow.cases.get(case_id)
+                if case is not None:
+                    case.card_message_id = message_ids[0]
+                    await uow.cases.save(case)
+            await uow.commit()
+
+    async def _evidence(self, item: OutboxItem, intent: SendEvidence) -> None:
+        chat_id, thread, link_key = await self._where(intent.to)
+        async with self.db.uow() as uow:
+            evidence = await uow.evidence.get(intent.evidence_id)
+        if evidence is None:
+            raise Permanent("evidence gone")
+        staff = chat_id == self.staff_chat_id
+        name = evidence.file_name or f"bukti-{evidence.id[:8]}"
+        common: dict[str, Any] = {"protect_content": staff}
+
+        async def call(thread_id: int | None) -> Message:
+            kw = {**common, "message_thread_id": thread_id}
+            data = evidence.data
+            if evidence.kind == "photo":
+                return await self.bot.send_photo(chat_id, data, **kw)
+            if evidence.kind == "video":
+                return await self.bot.send_video(chat_id, data, filename=name, **kw)
+            if evidence.kind == "voice":
+                return await self.bot.send_voice(chat_id, data, filename=name, **kw)
+            if evidence.kind == "audio":
+                return await self.bot.send_audio(chat_id, data, filename=name, **kw)
+            if evidence.kind == "video_note":
+                return await self.bot.send_video_note(chat_id, data, **kw)
+            return await self.bot.send_document(chat_id, data, filename=name, **kw)
+
+        message = await self._paced(chat_id, call, thread, intent.case_id if staff else None)
+        await self._record(intent.case_id, link_key, [message.message_id])
+
+    async def _staff_is_forum(self) -> bool:
+        if self._is_forum is None:
+            chat = await self.bot.get_chat(self.staff_chat_id)
+            self._is_forum = bool(getattr(chat, "is_forum", False))
+        return self._is_forum
+
+    async def _open_topic(self, case_id: str, *, recreate: bool = False) -> int | None:
+        async with self.db.uow() as uow:
+            case = await uow.cases.get(case_id)
+        if case is None:
+            raise Permanent("case gone")
+        if (case.topic_id and not recreate) or not await self._staff_is_forum():
+            return case.topic_id
+        lang = self.policy.staff_language
+        name = plain(lang, "staff.topic_name", {
+            "number": case.number, "category": label(lang, f"category.{case.category}", case.category)
+        })[:128]
+        await self.global_pace.wait()
+        await self.staff_pace.wait()
+        topic = await self.bot.create_forum_topic(self.staff_chat_id, name)
+        async with self.db.uow() as uow:
+            case = await uow.cases.get(case_id)
+            assert case is not None
+            case.topic_id = topic.message_thread_id
+            await uow.cases.save(case)
+            if recreate:
+                await uow.audit.record("system", "topic.recreated", case.number)
+                await uow.outbox.put([Say(ToStaff(case.id), "staff.topic_recreated",
+                                          {"number": case.number}, lang=lang)])
+                from flows.casework import case_card
+
+                await uow.outbox.put([case_card(self.policy, case)])
+            await uow.commit()
+        log.info("sender.topic_%s", "recreated" if recreate else "opened")
+        return topic.message_thread_id
+
+    async def _wipe(self, intent: WipeChat) -> None:
+        chat_id = int(intent.to.route)
+        ids = list(range(intent.first_message_id, intent.last_message_id + 1))
+        for start in range(0, len(ids), 100):
+            await self.global_pace.wait()
+            with contextlib.suppress(BadRequest):
+                await self.bot.delete_messages(chat_id, ids[start:start + 100])
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+__all__ = ["Intent", "Sender"]
