@@ -238,7 +238,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
         else:
             assert app.updater is not None
             await app.bot.delete_webhook()
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES,
+                                            timeout=settings.poll_timeout_seconds)
         log.info("peluit.started mode=%s", "webhook" if settings.webhook_url else "polling")
         await stop.wait()
         log.info("peluit.stopping")
