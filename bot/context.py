@@ -76,16 +76,16 @@ async def say(context: PeluitContext, intents: list[Intent]) -> None:
 
 
 async def run(context: PeluitContext, update: Update, lang: str,
-              use_case: Callable[[], Awaitable[list[Intent]]]) -> list[Intent]:
-    """Run a use case; a failure the user caused becomes its one calm message."""
+              use_case: Callable[[], Awaitable[list[Intent]]]) -> list[Intent] | None:
+    """Run a use case; a failure the user caused becomes its one calm message (and None)."""
     try:
         intents = await use_case()
     except DuplicateUpdate:
         log.info("update.duplicate")
-        return []
+        return None
     except PeluitError as error:
         await tell_error(context, update, lang, error)
-        return []
+        return None
     context.services.sender.wake()
     return intents
 

@@ -177,7 +177,7 @@ async def intake_button(update: Update, context: PeluitContext) -> None:
     else:
         intents = await run(context, update, lang, lambda: reporting.press(
             uow(context, update), s.policy, route, action, version, arg, s.clock(), s.keyring))
-    if intents and not query.answered:  # errors were answered with their own message already
+    if intents is not None:  # errors were answered with their own message already
         await query.answer()
 
 

@@ -169,7 +169,7 @@ async def move_button(update: Update, context: PeluitContext) -> None:
     intents = await run(context, update, lang, lambda: casework.move_case(
         uow(context, update), s.policy, CaseRef(case_id=case_id), trigger, user_id, None,
         s.clock(), _reply_in(query.message if isinstance(query.message, Message) else None)))
-    if intents and not query.answered:
+    if intents is not None:
         await query.answer()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from typing import Any
 
 from bot.app import build_application, serve
 from bot.settings import Settings, load_settings
+from storage.db import migrate
 from tests.support.fake_telegram import FakeTelegram
 
 STAFF_CHAT = -1001987650000
@@ -27,9 +27,6 @@ def settings_for(fake: FakeTelegram, data_dir: Path, **overrides: Any) -> Settin
         "PELUIT_POLL_TIMEOUT_SECONDS": 1, "PELUIT_SEND_GLOBAL_PER_SECOND": 1000,
         "PELUIT_SEND_GROUP_PER_MINUTE": 100000, "PELUIT_MEMBER_CACHE_SECONDS": 0,
     }
-    database = os.environ.get("PELUIT_E2E_DATABASE_URL")
-    if database:
-        values["PELUIT_DATABASE_URL"] = database
     values.update(overrides)
     return load_settings(**values)
 
@@ -56,7 +53,13 @@ class Running:
 
 
 @contextlib.asynccontextmanager
-async def running_peluit(fake: FakeTelegram, data_dir: Path, **overrides: Any) -> AsyncIterator[Running]:
+async def running_peluit(fake: FakeTelegram, data_dir: Path, database_url: str | None = None,
+                         **overrides: Any) -> AsyncIterator[Running]:
+    """Start Peluit (polling) on `database_url` (SQLite in `data_dir` when None); stop it after."""
+    if database_url:
+        overrides["PELUIT_DATABASE_URL"] = database_url
+        if not database_url.startswith("sqlite"):
+            await migrate(database_url)  # what an operator does with `peluit migrate`
     settings = settings_for(fake, data_dir, **overrides)
     app = build_application(settings)
     stop = asyncio.Event()

@@ -6,9 +6,9 @@ from tests.e2e.harness import REPORT, STAFF_CHAT, Reporter, file_report, running
 
 
 async def test_given_a_new_reporter_when_they_file_a_report_then_staff_get_a_card_in_a_new_topic(
-    fake, tmp_path
+    fake, tmp_path, database_url
 ):
-    async with running_peluit(fake, tmp_path) as peluit:
+    async with running_peluit(fake, tmp_path, database_url) as peluit:
         reporter = Reporter(fake, 987650001)
         ticket = await file_report(reporter)
         await peluit.settle()
