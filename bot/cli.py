@@ -4,6 +4,9 @@
     peluit migrate              bring the database schema up to date (PostgreSQL; SQLite does it at start)
     peluit keys rotate          new primary keys; re-encrypt everything; older keys still decrypt
     peluit audit verify         check the audit log's hash chain
+    peluit purge                apply the retention rules now (the bot also does it by itself)
+    peluit identity reveal WBS-2026-0042 --key FILE --reason "..."
+                                break-glass: open a sealed contact with the offline key (audited)
 """
 
 from __future__ import annotations
@@ -33,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="verify the audit log's hash chain")
+    sub.add_parser("purge", help="apply the retention rules now (also done automatically)")
+    identity = sub.add_parser("identity", help="break-glass disclosure of sealed contact details")
+    identity_sub = identity.add_subparsers(dest="identity_command", required=True)
+    reveal = identity_sub.add_parser("reveal", help="open a case's sealed contact (offline key)")
+    reveal.add_argument("case_number")
+    reveal.add_argument("--key", required=True, type=Path, help="the disclosure private key file")
+    reveal.add_argument("--reason", required=True, help="why (written to the audit log)")
     return parser
 
 
@@ -76,6 +86,38 @@ async def _audit_verify(settings: Settings) -> int:
     return 1
 
 
+async def _purge(settings: Settings) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.app import open_database
+    from storage.retention import purge
+
+    db = open_database(settings)
+    now = datetime.now(UTC)
+    report = await purge(db, routing_before=now - timedelta(days=settings.retention_routing_days),
+                         content_before=now - timedelta(days=settings.retention_content_days))
+    await db.close()
+    print(f"routing and sealed contacts purged for {len(report.routing_purged)} cases; "
+          f"content purged for {len(report.content_purged)} cases")
+    return 0
+
+
+async def _reveal(settings: Settings, case_number: str, key: Path, reason: str) -> int:
+    from bot.app import open_database
+    from storage.disclosure import DisclosureError, reveal_contact
+
+    db = open_database(settings)
+    try:
+        contact = await reveal_contact(db, case_number.upper(), key, reason)
+    except DisclosureError as exc:
+        print(f"not revealed: {exc} (the attempt was written to the audit log)", file=sys.stderr)
+        return 2
+    finally:
+        await db.close()
+    print(contact)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     command = args.command or "run"
@@ -90,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = asyncio.run(_migrate(settings))
     elif command == "keys":
         code = asyncio.run(_rotate(settings))
+    elif command == "purge":
+        code = asyncio.run(_purge(settings))
+    elif command == "identity":
+        code = asyncio.run(_reveal(settings, args.case_number, args.key, args.reason))
     else:
         code = asyncio.run(_audit_verify(settings))
     sys.exit(code)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.context import Services
 from flows import casework, reporting
+from storage.retention import purge
 
 log = logging.getLogger("peluit.housekeeping")
 INTERVAL_SECONDS = 60
@@ -23,6 +24,11 @@ async def tick(services: Services) -> None:
     async with services.db.uow() as uow:
         await uow.prune(now - timedelta(days=2))
         await uow.commit()
+    report = await purge(services.db, routing_before=now - services.policy.retention_routing,
+                         content_before=now - services.policy.retention_content, now=now)
+    if report.routing_purged or report.content_purged:
+        log.info("retention.purged routing=%d content=%d", len(report.routing_purged),
+                 len(report.content_purged))
 
 
 async def housekeeping(services: Services) -> None:
