@@ -92,9 +92,11 @@ def buttons(message: dict) -> list[str]:
 class Reporter:
     """A person in a private chat with the bot, doing what a reporter does."""
 
-    def __init__(self, fake: FakeTelegram, user_id: int, language: str = "id") -> None:
+    def __init__(self, fake: FakeTelegram, user_id: int, language: str = "id", *,
+                 first_name: str = "Pelapor", username: str | None = None) -> None:
         self.fake, self.user_id, self.language = fake, user_id, language
-        fake.add_user(user_id, "Pelapor", username=f"saksi{user_id}", language_code=language)
+        self.first_name, self.username = first_name, username or f"saksi{user_id}"
+        fake.add_user(user_id, first_name, username=self.username, language_code=language)
         self.seen = 0
 
     def bot_messages(self) -> list[dict]:
