@@ -1,0 +1,378 @@
+"""In-memory stand-ins for the ports in `flows.ports`: no database, no network.
+
+`FakeUnitOfWork` keeps every repository's data in one `_State`. Entering `async with uow:` takes a
+snapshot; `commit()` moves the snapshot forward; leaving without commit puts the last committed
+state back, exactly as the real unit of work rolls back. Repositories hand out copies, so changing
+a returned record without `save` changes nothing, as with a real database.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+
+from flows.intake import Draft
+from flows.intents import ChatRoute, Intent, OpenTopic, Say, SendEvidence, ToStaff
+from flows.lifecycle import CLOSED, CaseStatus
+from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
+from flows.policy import Policy
+from flows.tickets import TicketCode, format_case_number, new_ticket_code, normalize_ticket
+
+STAFF_CHAT = "staff"
+CATEGORIES = (
+    "korupsi", "penipuan", "maladministrasi", "disiplin", "pelecehan", "netralitas",
+    "wewenang", "lainnya",
+)
+
+
+def policy(**overrides: object) -> Policy:
+    """The policy the tests run under: the product's categories and defaults, overridable."""
+    values: dict[str, object] = {"categories": CATEGORIES}
+    values.update(overrides)
+    return Policy(**values)  # type: ignore[arg-type]
+
+
+class FakeSealer:
+    """Seals by reversing the bytes behind a marker: the plaintext never appears as such."""
+
+    def __init__(self) -> None:
+        self.sealed: list[bytes] = []
+
+    def seal(self, plaintext: bytes) -> bytes:
+        self.sealed.append(plaintext)
+        return b"sealed:" + plaintext[::-1]
+
+    @staticmethod
+    def open(sealed: bytes) -> bytes:
+        assert sealed.startswith(b"sealed:")
+        return sealed[len(b"sealed:"):][::-1]
+
+
+def clean_draft(draft: Draft) -> Draft:
+    """A copy of the draft's fields only (as storage would serialize it), without whatever the
+    state machine bound to the instance while it was attached."""
+    return Draft(**{f.name: copy.deepcopy(getattr(draft, f.name)) for f in dataclasses.fields(draft)})
+
+
+@dataclass
+class EvidenceRecord:
+    id: str
+    draft_id: str | None
+    case_id: str | None
+    kind: str
+    mime_type: str | None
+    file_name: str | None
+    data: bytes
+    seq: int
+
+
+@dataclass
+class OutboxEntry:
+    intent: Intent
+    not_before: datetime | None
+
+
+@dataclass
+class ThrottleWindow:
+    window_start: datetime
+    count: int
+
+
+@dataclass
+class _State:
+    drafts: dict[ChatRoute, Draft] = field(default_factory=dict)
+    cases: dict[str, Case] = field(default_factory=dict)
+    tickets: dict[str, str] = field(default_factory=dict)
+    """normalized ticket code -> case id"""
+    routes: dict[str, ChatRoute] = field(default_factory=dict)
+    """case id -> the chat the reporter uses now"""
+    sealed_contacts: dict[str, bytes] = field(default_factory=dict)
+    counters: dict[int, int] = field(default_factory=dict)
+    messages: list[CaseMessage] = field(default_factory=list)
+    links: dict[tuple[ChatRoute | str, int], str] = field(default_factory=dict)
+    evidence: dict[str, EvidenceRecord] = field(default_factory=dict)
+    outbox: list[OutboxEntry] = field(default_factory=list)
+    audit: list[AuditEvent] = field(default_factory=list)
+    throttle: dict[str, ThrottleWindow] = field(default_factory=dict)
+    languages: dict[ChatRoute, str] = field(default_factory=dict)
+    seq: int = 0
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+
+class _Repo:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _s(self) -> _State:
+        return self._uow.state
+
+
+class FakeDrafts(_Repo):
+    async def get(self, route: ChatRoute) -> Draft | None:
+        draft = self._s.drafts.get(route)
+        return clean_draft(draft) if draft is not None else None
+
+    async def save(self, route: ChatRoute, draft: Draft) -> None:
+        self._s.drafts[route] = clean_draft(draft)
+
+    async def delete(self, route: ChatRoute) -> None:
+        draft = self._s.drafts.pop(route, None)
+        if draft is not None:
+            self._drop_unattached_evidence({draft.id})
+
+    async def delete_expired(self, before: datetime) -> int:
+        old = [route for route, d in self._s.drafts.items() if d.updated_at < before]
+        ids = {self._s.drafts[route].id for route in old}
+        for route in old:
+            del self._s.drafts[route]
+        self._drop_unattached_evidence(ids)
+        return len(old)
+
+    def _drop_unattached_evidence(self, draft_ids: set[str]) -> None:
+        for eid in [e.id for e in self._s.evidence.values()
+                    if e.draft_id in draft_ids and e.case_id is None]:
+            del self._s.evidence[eid]
+
+
+class FakeCases(_Repo):
+    async def next_number(self, year: int, prefix: str) -> str:
+        self._s.counters[year] = self._s.counters.get(year, 0) + 1
+        return format_case_number(year, self._s.counters[year], prefix)
+
+    async def add(
+        self, case: Case, ticket: TicketCode, route: ChatRoute, sealed_contact: bytes | None
+    ) -> None:
+        assert case.id not in self._s.cases, "case added twice"
+        assert all(c.number != case.number for c in self._s.cases.values()), "number reused"
+        self._s.cases[case.id] = copy.deepcopy(case)
+        self._s.tickets[normalize_ticket(ticket)] = case.id
+        self._s.routes[case.id] = route
+        if sealed_contact is not None:
+            self._s.sealed_contacts[case.id] = sealed_contact
+
+    async def save(self, case: Case) -> None:
+        assert case.id in self._s.cases, "save of a case never added"
+        self._s.cases[case.id] = copy.deepcopy(case)
+
+    def _out(self, case_id: str | None) -> Case | None:
+        stored = self._s.cases.get(case_id) if case_id else None
+        if stored is None:
+            return None
+        case = copy.deepcopy(stored)
+        # As in storage, a case's evidence is whatever evidence rows point at it.
+        case.evidence_ids = [e.id for e in sorted(self._s.evidence.values(), key=lambda e: e.seq)
+                             if e.case_id == case.id]
+        return case
+
+    async def get(self, case_id: str) -> Case | None:
+        return self._out(case_id)
+
+    async def by_number(self, number: str) -> Case | None:
+        return self._out(next((c.id for c in self._s.cases.values() if c.number == number), None))
+
+    async def by_ticket(self, ticket: TicketCode) -> Case | None:
+        return self._out(self._s.tickets.get(normalize_ticket(ticket)))
+
+    async def by_staff_message(self, message_id: int) -> Case | None:
+        return self._out(self._s.links.get((STAFF_CHAT, message_id)))
+
+    async def by_topic(self, topic_id: int) -> Case | None:
+        return self._out(next((c.id for c in self._s.cases.values() if c.topic_id == topic_id), None))
+
+    async def by_reporter_message(self, route: ChatRoute, message_id: int) -> Case | None:
+        return self._out(self._s.links.get((route, message_id)))
+
+    async def link_message(self, chat: ChatRoute | str, message_id: int, case_id: str) -> None:
+        self._s.links.setdefault((chat, message_id), case_id)
+
+    async def for_route(self, route: ChatRoute) -> list[Case]:
+        cases = [self._out(cid) for cid, r in self._s.routes.items() if r == route]
+        return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
+
+    async def set_route(self, case_id: str, route: ChatRoute) -> None:
+        self._s.routes[case_id] = route
+
+    async def route_of(self, case_id: str) -> ChatRoute | None:
+        return self._s.routes.get(case_id)
+
+    async def open_cases(self) -> list[Case]:
+        cases = [self._out(c.id) for c in self._s.cases.values() if c.status not in CLOSED]
+        return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
+
+    async def counts(self) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = {}
+        for c in self._s.cases.values():
+            key = (c.status.value, c.category)
+            out[key] = out.get(key, 0) + 1
+        return out
+
+    async def add_message(self, case_id: str, direction: Direction, body: str, at: datetime) -> None:
+        self._s.messages.append(CaseMessage(f"m{self._s.next_seq()}", case_id, direction, body, at))
+
+    async def messages(self, case_id: str) -> list[CaseMessage]:
+        return sorted((m for m in self._s.messages if m.case_id == case_id), key=lambda m: m.created_at)
+
+
+class FakeEvidence(_Repo):
+    async def _add(self, draft_id: str | None, case_id: str | None, kind: str, data: bytes,
+                   mime_type: str | None, file_name: str | None) -> str:
+        seq = self._s.next_seq()
+        evidence_id = f"ev{seq}"
+        self._s.evidence[evidence_id] = EvidenceRecord(
+            evidence_id, draft_id, case_id, kind, mime_type, file_name, bytes(data), seq)
+        return evidence_id
+
+    async def add(
+        self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None
+    ) -> str:
+        return await self._add(draft_id, None, kind, data, mime_type, file_name)
+
+    async def add_to_case(
+        self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None
+    ) -> str:
+        return await self._add(None, case_id, kind, data, mime_type, file_name)
+
+    async def attach(self, evidence_ids: Sequence[str], case_id: str) -> None:
+        for eid in evidence_ids:
+            record = self._s.evidence[eid]
+            record.case_id, record.draft_id = case_id, None
+
+    async def get(self, evidence_id: str) -> EvidenceFile | None:
+        e = self._s.evidence.get(evidence_id)
+        return EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data) if e else None
+
+
+class FakeOutbox(_Repo):
+    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None) -> None:
+        self._s.outbox.extend(OutboxEntry(i, not_before) for i in intents)
+
+
+class FakeAudit(_Repo):
+    async def record(
+        self, actor: str, action: str, case_number: str | None = None, detail: str = ""
+    ) -> None:
+        self._s.audit.append(AuditEvent(
+            self._s.next_seq(), self._uow.clock(), actor, action, case_number, detail[:200]))
+
+    async def for_case(self, case_number: str) -> list[AuditEvent]:
+        return [e for e in self._s.audit if e.case_number == case_number]
+
+
+class FakeThrottle(_Repo):
+    async def hit(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
+        """A fixed window, as storage keeps it: one row per key, reset when the window is over."""
+        row = self._s.throttle.setdefault(key, ThrottleWindow(now, 0))
+        if now - row.window_start >= timedelta(seconds=window_seconds):
+            row.window_start, row.count = now, 0
+        if row.count >= limit:
+            return False
+        row.count += 1
+        return True
+
+
+class FakeChats(_Repo):
+    async def language(self, route: ChatRoute) -> str | None:
+        return self._s.languages.get(route)
+
+    async def set_language(self, route: ChatRoute, language: str) -> None:
+        self._s.languages[route] = language
+
+
+class FakeUnitOfWork:
+    def __init__(self, clock: object = None) -> None:
+        self.state = _State()
+        self._committed = copy.deepcopy(self.state)
+        self.committed = 0
+        self.rolled_back = 0
+        self.locked: list[ChatRoute] = []
+        self.clock = clock or (lambda: datetime.now(UTC))  # type: ignore[assignment]
+        self._inside = False
+        self.drafts = FakeDrafts(self)
+        self.cases = FakeCases(self)
+        self.evidence = FakeEvidence(self)
+        self.outbox = FakeOutbox(self)
+        self.audit = FakeAudit(self)
+        self.throttle = FakeThrottle(self)
+        self.chats = FakeChats(self)
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        assert not self._inside, "unit of work entered twice"
+        self._inside = True
+        self._committed = copy.deepcopy(self.state)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._inside = False
+        if self.state != self._committed:
+            self.rolled_back += 1
+        self.state = copy.deepcopy(self._committed)
+
+    async def commit(self) -> None:
+        assert self._inside, "commit outside the unit of work"
+        self.committed += 1
+        self._committed = copy.deepcopy(self.state)
+
+    async def lock_chat(self, route: ChatRoute) -> None:
+        assert self._inside, "lock outside the unit of work"
+        self.locked.append(route)
+
+    def actor_token(self, kind: str, user_id: int) -> str:
+        digest = hashlib.sha256(f"fake-actor-key|{kind}|{user_id}".encode()).hexdigest()[:16]
+        return f"{kind}:{digest}"
+
+    # ---- for tests: seeing what happened
+    @property
+    def sent(self) -> list[Intent]:
+        """Every intent in the outbox, in order."""
+        return [entry.intent for entry in self.state.outbox]
+
+    def staff_bound(self) -> list[Intent]:
+        """Intents that end up in the staff group (topics, cards, relays, evidence)."""
+        return [i for i in self.sent
+                if isinstance(i, OpenTopic)
+                or (isinstance(i, Say | SendEvidence) and isinstance(i.to, ToStaff))]
+
+    def actions(self) -> list[str]:
+        return [e.action for e in self.state.audit]
+
+
+REPORT = {
+    "what": "Kepala bidang meminta uang pelicin untuk izin usaha.",
+    "who": "Pak H., Kepala Bidang Perizinan",
+    "when": "Senin, 2 Februari 2026",
+    "where": "Ruang kerja lantai 3",
+    "how": "Uang diminta tunai dalam amplop.",
+}
+
+
+async def seed_case(
+    uow: FakeUnitOfWork, route: ChatRoute, created_at: datetime, *,
+    status: CaseStatus = CaseStatus.RECEIVED, category: str = "korupsi", language: str = "id",
+    awaiting_answer: bool = False, ticket: str | None = None, prefix: str = "WBS",
+) -> tuple[Case, TicketCode]:
+    """A submitted case, as `submit_report` leaves it, committed: (case, ticket code)."""
+    code = normalize_ticket(ticket) if ticket else new_ticket_code()
+    async with uow:
+        number = await uow.cases.next_number(created_at.year, prefix)
+        case = Case(
+            id=f"case-{number}", number=number, category=category, language=language,
+            report=dict(REPORT), created_at=created_at, updated_at=created_at, status=status,
+            awaiting_answer=awaiting_answer,
+            closed_at=created_at if status in CLOSED else None,
+        )
+        await uow.cases.add(case, code, route, None)
+        await uow.audit.record("reporter", "case.submitted", number, category)
+        await uow.commit()
+    return case, code
