@@ -214,7 +214,8 @@ def _age_days(case: Case, now: datetime) -> int:
 
 
 def _overdue(policy: Policy, case: Case, now: datetime) -> str:
-    if case.status is CaseStatus.RECEIVED and now - case.created_at > policy.ack_deadline:
+    unacknowledged = case.acknowledged_at is None and case.status is CaseStatus.RECEIVED
+    if unacknowledged and now - case.created_at > policy.ack_deadline:
         return "ack"
     if not case.closed and now - case.created_at > policy.feedback_deadline:
         return "feedback"

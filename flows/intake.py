@@ -41,29 +41,35 @@ MIN_CHARS = {Step.WHAT: 10, Step.WHO: 2, Step.WHEN: 2, Step.WHERE: 2, Step.HOW: 
 _S = Step
 _ANY_OPEN = [s for s in Step if s not in (Step.SUBMITTED, Step.CANCELLED)]
 
+def _t(trigger: str, source: object, dest: Step, **extra: object) -> dict[str, object]:
+    return {"trigger": trigger, "source": source, "dest": dest, **extra}
+
+
+_NEW, _EDIT = {"unless": "editing"}, {"conditions": "editing"}
+_OK_NEW = {"conditions": "answer_ok", "unless": "editing"}
+_OK_EDIT = {"conditions": ["answer_ok", "editing"]}
+_SKIP = {"before": "discard_answer"}
+
 TRANSITIONS: list[dict[str, object]] = [
-    # trigger            source          dest           guards
-    {"trigger": "choose_category", "source": _S.CATEGORY, "dest": _S.WHAT, "unless": "editing"},
-    {"trigger": "choose_category", "source": _S.CATEGORY, "dest": _S.REVIEW, "conditions": "editing"},
-    {"trigger": "proceed", "source": _S.WHAT, "dest": _S.WHO, "conditions": "answer_ok", "unless": "editing"},
-    {"trigger": "proceed", "source": _S.WHO, "dest": _S.WHEN, "conditions": "answer_ok", "unless": "editing"},
-    {"trigger": "proceed", "source": _S.WHEN, "dest": _S.WHERE, "conditions": "answer_ok", "unless": "editing"},
-    {"trigger": "proceed", "source": _S.WHERE, "dest": _S.HOW, "conditions": "answer_ok", "unless": "editing"},
-    {"trigger": "proceed", "source": _S.HOW, "dest": _S.EVIDENCE, "conditions": "answer_ok", "unless": "editing"},
-    {"trigger": "proceed", "source": list(TEXT_STEPS), "dest": _S.REVIEW, "conditions": ["answer_ok", "editing"]},
-    {"trigger": "skip", "source": _S.WHERE, "dest": _S.HOW, "unless": "editing"},
-    {"trigger": "skip", "source": _S.WHERE, "dest": _S.REVIEW, "conditions": "editing"},
-    {"trigger": "finish_evidence", "source": _S.EVIDENCE, "dest": _S.IDENTITY, "unless": "editing"},
-    {"trigger": "finish_evidence", "source": _S.EVIDENCE, "dest": _S.REVIEW, "conditions": "editing"},
-    {"trigger": "stay_anonymous", "source": _S.IDENTITY, "dest": _S.REVIEW},
-    {"trigger": "leave_contact", "source": _S.IDENTITY, "dest": _S.CONTACT},
-    {"trigger": "proceed", "source": _S.CONTACT, "dest": _S.REVIEW, "conditions": "has_contact"},
-    *(
-        {"trigger": f"edit_{step.value}", "source": _S.REVIEW, "dest": step, "after": "start_editing"}
-        for step in EDITABLE_STEPS
-    ),
-    {"trigger": "submit", "source": _S.REVIEW, "dest": _S.SUBMITTED, "conditions": "complete"},
-    {"trigger": "cancel", "source": _ANY_OPEN, "dest": _S.CANCELLED},
+    # trigger            source           dest            guards and callbacks
+    _t("choose_category", _S.CATEGORY, _S.WHAT, **_NEW),
+    _t("choose_category", _S.CATEGORY, _S.REVIEW, **_EDIT),
+    _t("proceed", _S.WHAT, _S.WHO, **_OK_NEW),
+    _t("proceed", _S.WHO, _S.WHEN, **_OK_NEW),
+    _t("proceed", _S.WHEN, _S.WHERE, **_OK_NEW),
+    _t("proceed", _S.WHERE, _S.HOW, **_OK_NEW),
+    _t("proceed", _S.HOW, _S.EVIDENCE, **_OK_NEW),
+    _t("proceed", list(TEXT_STEPS), _S.REVIEW, **_OK_EDIT),
+    _t("skip", _S.WHERE, _S.HOW, **_NEW, **_SKIP),
+    _t("skip", _S.WHERE, _S.REVIEW, **_EDIT, **_SKIP),
+    _t("finish_evidence", _S.EVIDENCE, _S.IDENTITY, **_NEW),
+    _t("finish_evidence", _S.EVIDENCE, _S.REVIEW, **_EDIT),
+    _t("stay_anonymous", _S.IDENTITY, _S.REVIEW),
+    _t("leave_contact", _S.IDENTITY, _S.CONTACT),
+    _t("proceed", _S.CONTACT, _S.REVIEW, conditions="has_contact"),
+    *(_t(f"edit_{step.value}", _S.REVIEW, step, after="start_editing") for step in EDITABLE_STEPS),
+    _t("submit", _S.REVIEW, _S.SUBMITTED, conditions="complete"),
+    _t("cancel", _ANY_OPEN, _S.CANCELLED),
 ]
 
 
@@ -133,6 +139,11 @@ class Draft:
 
     def clear_pending(self) -> None:
         self.pending = ""
+
+    def discard_answer(self) -> None:
+        """Skipping a step leaves it unanswered, whatever was typed or saved before."""
+        self.pending = ""
+        self.answers.pop(self.step.value, None)
 
     # ---- callbacks (named in TRANSITIONS / machine)
     def start_editing(self) -> None:

@@ -95,7 +95,7 @@ def allowed_moves(status: CaseStatus, role: Role = Role.STAFF) -> list[Move]:
 def apply_move(status: CaseStatus, trigger: str, role: Role, text: str | None) -> CaseStatus:
     """The status after `trigger`, or InvalidTransition / TextRequired."""
     move = MOVES_BY_TRIGGER.get(trigger)
-    if move is None or role not in move.roles:
+    if move is None or role not in move.roles or status not in move.source:
         raise InvalidTransition(trigger)
     if move.needs_text and not (text and text.strip()):
         raise TextRequired(trigger)

@@ -144,6 +144,8 @@ async def receive_text(
         draft = await _load(uow, route, policy)
         to, lang = ToChat(route), draft.language
         if draft.step not in TEXT_STEPS and draft.step is not Step.CONTACT:
+            draft.updated_at = now  # the reporter is still here: the draft must not expire
+            await uow.drafts.save(route, draft)
             hint = Say(to, "intake.use_buttons", lang=lang)
             return await _finish(uow, [hint, prompt(policy, draft, route)])
         if draft.step is Step.CONTACT:
@@ -154,7 +156,8 @@ async def receive_text(
             say = Say(to, "intake.contact_sealed", lang=lang,
                       buttons=((button("button.next", "next", draft),),))
             return await _finish(uow, [say])
-        if len(draft.pending) + len(text) > policy.max_answer_chars:
+        joined = len(draft.pending) + len(text) + (1 if draft.pending else 0)  # add_text joins with \n
+        if joined > policy.max_answer_chars:
             say = Say(to, "intake.problem.too_long", {"max": policy.max_answer_chars}, lang=lang,
                       buttons=((button("button.next", "next", draft),),))
             return await _finish(uow, [say])

@@ -75,10 +75,6 @@ def test_given_a_status_when_a_move_not_allowed_from_it_is_made_then_invalid_tra
         apply_move(status, move.trigger, Role.STAFF, TEXT)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG flows/lifecycle.py apply_move (lines ~98-101): TextRequired is checked before whether the "
-    "move is allowed from `status`, so e.g. /selesai on a RECEIVED case without text answers "
-    "'a text is required' instead of InvalidTransition; adding the text then yields InvalidTransition"))
 @pytest.mark.parametrize(
     ("status", "trigger"),
     [(C.RECEIVED, "conclude"), (C.CONCLUDED, "forward"), (C.CLARIFICATION, "reject")],

@@ -414,10 +414,6 @@ async def test_given_open_cases_when_listed_then_oldest_first_with_overdue_marke
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG flows/casework.py _overdue (line 217): acknowledgement is judged by status RECEIVED only; "
-    "Case.acknowledged_at (set by ask_reporter) is ignored, so a case the staff acknowledged by "
-    "asking the reporter a question is still listed and reminded as 'ack' overdue"))
 async def test_given_a_received_case_acknowledged_by_a_question_then_it_is_not_ack_overdue(
     uow: FakeUnitOfWork,
 ) -> None:

@@ -216,16 +216,15 @@ async def test_given_an_answer_past_the_limit_when_sent_then_refused_and_the_dra
     assert before is not None and before.pending == "x" * 60
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG flows/reporting.py receive_text line 157: the length check ignores the '\\n' that "
-    "Draft.add_text puts between pieces, so two pieces summing to exactly max_answer_chars are "
-    "accepted ('intake.saved') but Lanjut then refuses them as too_long (8001 > 8000)"))
 async def test_given_pieces_that_reach_exactly_the_limit_when_accepted_then_lanjut_accepts_them(
     uow: FakeUnitOfWork, sealer: FakeSealer,
 ) -> None:
     await tap(uow, sealer, await start_report(uow, POLICY, ROUTE, "id", 1, NOW), "category.korupsi")
     await say(uow, sealer, "a" * 4096)
-    out = await say(uow, sealer, "b" * (POLICY.max_answer_chars - 4096))
+    # The pieces are joined with a newline, which counts: one character more is refused at once.
+    refused = await say(uow, sealer, "b" * (POLICY.max_answer_chars - 4096))
+    assert keys(refused) == ["intake.problem.too_long"]
+    out = await say(uow, sealer, "b" * (POLICY.max_answer_chars - 4096 - 1))
     assert keys(out) == ["intake.saved"]  # the bot said it was taken
 
     out = await tap(uow, sealer, out, "button.next")
