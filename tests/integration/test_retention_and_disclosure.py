@@ -17,8 +17,14 @@ from storage.audit import verify_chain
 from storage.crypto import load_or_create_keyring
 from storage.db import migrate
 from storage.disclosure import DisclosureError, reveal_contact
-from storage.models import AuditEventRow, CaseMessageRow, CaseRow, EvidenceRow, ReporterRouteRow
-from storage.models import SealedContactRow
+from storage.models import (
+    AuditEventRow,
+    CaseMessageRow,
+    CaseRow,
+    EvidenceRow,
+    ReporterRouteRow,
+    SealedContactRow,
+)
 from storage.retention import purge
 from storage.uow import Database
 
@@ -167,7 +173,7 @@ async def test_given_a_wrong_or_missing_key_when_revealing_then_nothing_opens_an
     db: Database, tmp_path: Path
 ) -> None:
     number = await _submit(db)
-    other, _ = load_or_create_keyring(tmp_path / "other")
+    load_or_create_keyring(tmp_path / "other")  # another institution's keys
     with pytest.raises(DisclosureError):
         await reveal_contact(db, number, tmp_path / "other" / "disclosure-private-key.pem",
                              "Permintaan resmi Inspektur")

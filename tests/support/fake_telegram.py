@@ -794,7 +794,7 @@ class FakeTelegram:
         return "\n".join(f"  {c.method} -> {c.status} {c.description}".rstrip()
                          for c in self.calls[-n:]) or "  (no calls)"
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:  # noqa: ASYNC109
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         deadline = time.monotonic() + timeout
         while True:
             value = predicate()
@@ -809,7 +809,7 @@ class FakeTelegram:
             await asyncio.sleep(0.01)
 
     async def wait_bot_message(self, chat_id: int, *, contains: str | None = None,
-                               after: int = 0, timeout: float = 10.0,  # noqa: ASYNC109
+                               after: int = 0, timeout: float = 10.0,
                                thread_id: Any = ...) -> dict:
         def find() -> dict | None:
             for m in self.bot_messages(chat_id, thread_id):
