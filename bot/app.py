@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 
 from bot import reporter, staff
-from bot.context import PeluitContext, Services, language, say, tell_error
+from bot.context import PeluitContext, Services, language, say, tell_error, with_retries
 from bot.housekeeping import housekeeping
 from bot.render import plain
 from bot.sender import Sender
@@ -171,10 +171,11 @@ async def register_commands(app: Application, staff_chat_id: int, staff_language
     try:
         for lang, code in (("id", None), ("en", "en")):
             commands = [BotCommand(c, plain(lang, f"command.{c}")) for c in REPORTER_COMMANDS]
-            await app.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
-                                          language_code=code)
+            await with_retries(lambda commands=commands, code=code: app.bot.set_my_commands(
+                commands, scope=BotCommandScopeAllPrivateChats(), language_code=code))
         staff_commands = [BotCommand(c, plain(staff_language, f"command.{c}")) for c in STAFF_COMMANDS]
-        await app.bot.set_my_commands(staff_commands, scope=BotCommandScopeChat(staff_chat_id))
+        await with_retries(lambda: app.bot.set_my_commands(
+            staff_commands, scope=BotCommandScopeChat(staff_chat_id)))
     except TelegramError as exc:
         log.warning("commands.not_registered type=%s", type(exc).__name__)
 
@@ -192,7 +193,8 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
     app = builder.build()
     sender = Sender(app.bot, db, policy, settings.staff_chat_id,
                     global_per_second=settings.send_global_per_second,
-                    group_per_minute=settings.send_group_per_minute)
+                    group_per_minute=settings.send_group_per_minute,
+                    lease_seconds=settings.outbox_lease_seconds)
     app.bot_data["services"] = Services(db=db, policy=policy, keyring=db.keyring, sender=sender,
                                         staff_chat_id=settings.staff_chat_id,
                                         member_cache_seconds=settings.member_cache_seconds)
@@ -227,29 +229,32 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
     webhook = None
     async with app:
         await app.start()
-        tasks.append(asyncio.create_task(services.sender.run(), name="peluit-sender"))
-        tasks.append(asyncio.create_task(housekeeping(services), name="peluit-housekeeping"))
-        await register_commands(app, settings.staff_chat_id, settings.staff_language)
-        if settings.webhook_url:
-            from bot.webhook import WebhookServer
+        try:
+            tasks.append(asyncio.create_task(services.sender.run(), name="peluit-sender"))
+            tasks.append(asyncio.create_task(housekeeping(services), name="peluit-housekeeping"))
+            await register_commands(app, settings.staff_chat_id, settings.staff_language)
+            if settings.webhook_url:
+                from bot.webhook import WebhookServer
 
-            webhook = WebhookServer(app, settings)
-            await webhook.start()
-        else:
-            assert app.updater is not None
-            await app.bot.delete_webhook()
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES,
-                                            timeout=settings.poll_timeout_seconds)
-        log.info("peluit.started mode=%s", "webhook" if settings.webhook_url else "polling")
-        await stop.wait()
-        log.info("peluit.stopping")
-        if webhook is not None:
-            await webhook.stop()
-        elif app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        services.sender.stop()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await app.stop()
+                webhook = WebhookServer(app, settings)
+                await webhook.start()
+            else:
+                assert app.updater is not None
+                await with_retries(app.bot.delete_webhook, attempts=10)
+                await app.updater.start_polling(allowed_updates=Update.ALL_TYPES,
+                                                timeout=settings.poll_timeout_seconds,
+                                                bootstrap_retries=10)
+            log.info("peluit.started mode=%s", "webhook" if settings.webhook_url else "polling")
+            await stop.wait()
+            log.info("peluit.stopping")
+        finally:
+            if webhook is not None:
+                await webhook.stop()
+            elif app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            services.sender.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await app.stop()
     await services.db.close()

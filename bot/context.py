@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from telegram import Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import language_of
@@ -22,6 +24,7 @@ from storage.crypto import Keyring
 from storage.uow import Database, DuplicateUpdate
 
 log = logging.getLogger("peluit.bot")
+T = TypeVar("T")
 
 
 @dataclass
@@ -96,7 +99,7 @@ async def tell_error(context: PeluitContext, update: Update, lang: str, error: P
     if isinstance(error, TooManyAttempts):
         params["minutes"] = int(context.services.policy.status_window.total_seconds() // 60)
     if update.callback_query is not None:
-        await update.callback_query.answer(plain(lang, error.key, params)[:200], show_alert=True)
+        await answer(update, plain(lang, error.key, params)[:200], alert=True)
         return
     chat = update.effective_chat
     if chat is not None and chat.id == context.services.staff_chat_id:
@@ -107,13 +110,44 @@ async def tell_error(context: PeluitContext, update: Update, lang: str, error: P
     await say(context, [Say(target, error.key, params, lang=lang)])
 
 
+async def with_retries(call: Callable[[], Awaitable[T]], attempts: int = 5) -> T:
+    """A Telegram call made while handling an update (membership, file download, callback
+    answer): 429 and network failures are retried briefly, so a passing fault loses nothing."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == attempts:
+                raise
+            wait = exc.retry_after
+            await asyncio.sleep(wait.total_seconds() if isinstance(wait, timedelta) else wait)
+        except (BadRequest, Forbidden):
+            raise
+        except NetworkError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(0.2 * 2 ** attempt)
+    raise AssertionError("unreachable")
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press; if Telegram refuses (too old, already answered) nothing is lost."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await with_retries(lambda: query.answer(text, show_alert=alert))
+    except TelegramError as exc:
+        log.info("callback.not_answered type=%s", type(exc).__name__)
+
+
 async def is_staff_member(context: PeluitContext, user_id: int) -> bool:
     """Only people who are members of the staff group now count (asked of Telegram, cached)."""
     services = context.services
     cached = services._members.get(user_id)
     if cached and time.monotonic() - cached[0] < services.member_cache_seconds:
         return cached[1]
-    member = await context.bot.get_chat_member(services.staff_chat_id, user_id)
+    member = await with_retries(lambda: context.bot.get_chat_member(services.staff_chat_id, user_id))
     ok = member.status in ("creator", "administrator", "member") or bool(
         getattr(member, "is_member", False))
     services._members[user_id] = (time.monotonic(), ok)

@@ -55,7 +55,8 @@ class Permanent(Exception):
 
 class Sender:
     def __init__(self, bot: Bot, db: Database, policy: Policy, staff_chat_id: int, *,
-                 global_per_second: float = 25, group_per_minute: float = 19) -> None:
+                 global_per_second: float = 25, group_per_minute: float = 19,
+                 lease_seconds: float = 30) -> None:
         self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
         self.global_pace = Pace(global_per_second)
         self.staff_pace = Pace(group_per_minute / 60)
@@ -64,6 +65,7 @@ class Sender:
         self._is_forum: bool | None = None
         self._stopping = False
         self.delivered = 0
+        self.lease = timedelta(seconds=lease_seconds)
 
     def wake(self) -> None:
         self._wake.set()
@@ -78,13 +80,13 @@ class Sender:
         while not self._stopping:
             self._wake.clear()
             try:
-                if time.monotonic() - last_recovery > 10:
+                if time.monotonic() - last_recovery > self.lease.total_seconds() / 2:
                     async with self.db.uow() as uow:
                         await uow.outbox.recover_expired(datetime.now(UTC))
                         await uow.commit()
                     last_recovery = time.monotonic()
                 async with self.db.uow() as uow:
-                    items = await uow.outbox.claim(datetime.now(UTC))
+                    items = await uow.outbox.claim(datetime.now(UTC), lease=self.lease)
                     await uow.commit()
                 if items:
                     await asyncio.gather(*(self._deliver(item) for item in items))
@@ -99,7 +101,7 @@ class Sender:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             async with self.db.uow() as uow:
-                items = await uow.outbox.claim(datetime.now(UTC))
+                items = await uow.outbox.claim(datetime.now(UTC), lease=self.lease)
                 await uow.commit()
             if not items:
                 return
@@ -119,7 +121,7 @@ class Sender:
         except (BadRequest, Forbidden, Permanent) as exc:
             await self._permanent(item, exc)
         except NetworkError as exc:  # 5xx, timeouts, connection errors: try again later
-            await self._retry(item, min(2 ** item.attempts, 60), type(exc).__name__)
+            await self._retry(item, min(0.5 * 2 ** (item.attempts - 1), 30), type(exc).__name__)
         except TelegramError as exc:
             await self._permanent(item, exc)
         else:

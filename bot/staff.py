@@ -3,6 +3,7 @@ group counts, and only people who are its members now; every other group is left
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 
@@ -12,6 +13,7 @@ from bot.context import PeluitContext, is_staff_member, run, say, uow
 from bot.render import plain
 from flows import casework
 from flows.casework import CaseRef
+from flows.errors import InvalidTransition
 from flows.intents import Say, ToStaff
 from flows.lifecycle import MOVES_BY_COMMAND, MOVES_BY_TRIGGER, CaseStatus, move_for_command
 
@@ -42,6 +44,12 @@ async def _authorized(update: Update, context: PeluitContext) -> bool:
     if not ok:
         log.info("staff.not_member")
     return ok
+
+
+def _alert_text(markup: str) -> str:
+    """A catalog text for a callback alert, which Telegram shows as plain text: no tags, no
+    entities (`<code>/selesai …&lt;keterangan&gt;</code>` would be shown literally)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))[:200]
 
 
 def _text_after_command(message: Message, skip_words: int) -> str:
@@ -134,16 +142,28 @@ async def move_command(update: Update, context: PeluitContext) -> None:
     command = message.text.split()[0].lstrip("/").split("@")[0].lower()
     s, user_id = context.services, update.effective_user.id
     ref, _ = _split_ref(message, context.args or [])
-    text = _text_after_command(message, 1 if ref.number else 0) or None
+    typed = _text_after_command(message, 1 if ref.number else 0) or None
 
     async def use_case() -> list:
         # Which move `/verifikasi` means (verify or resume) depends on the case's status.
         async with context.services.db.uow() as work:
             case = await casework.find_case(work, s.policy, ref)
         move = move_for_command(command, CaseStatus(case.status))
-        trigger = move.trigger if move else command
+        if move is None or CaseStatus(case.status) not in move.source:
+            raise InvalidTransition(command)
+        # Only a move that takes a text (conclusion, authority, reason) sends one to the reporter;
+        # words after `/verifikasi WBS-…` are a staff note and must stay in the group.
+        if move.needs_text and not typed:
+            return await _hint(move.command, case.number)
+        text = typed if move.needs_text else None
         return await casework.move_case(uow(context, update), s.policy, CaseRef(case_id=case.id),
-                                        trigger, user_id, text, s.clock(), _reply_in(message))
+                                        move.trigger, user_id, text, s.clock(), _reply_in(message))
+
+    async def _hint(command_name: str, number: str) -> list:
+        hint = [Say(_reply_in(message), "staff.move_hint",
+                    {"command": command_name, "number": number}, lang=s.policy.staff_language)]
+        await say(context, hint)
+        return hint
 
     await run(context, update, s.policy.staff_language, use_case)
 
@@ -162,7 +182,7 @@ async def move_button(update: Update, context: PeluitContext) -> None:
             case = await work.cases.get(case_id)
         hint = plain(lang, "staff.move_hint", {"command": move.command,
                                                 "number": case.number if case else ""})
-        await query.answer(hint[:200], show_alert=True)
+        await query.answer(_alert_text(hint), show_alert=True)
         return
     assert update.effective_user is not None
     user_id = update.effective_user.id

@@ -11,7 +11,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.context import Services
+from bot.context import Services, with_retries
 from bot.settings import Settings
 
 log = logging.getLogger("peluit.webhook")
@@ -68,8 +68,9 @@ class WebhookServer:
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.webhook_listen, self.settings.webhook_port)
         await site.start()
-        await self.app.bot.set_webhook(self.settings.webhook_url or "", secret_token=self.secret,
-                                       allowed_updates=Update.ALL_TYPES)
+        await with_retries(lambda: self.app.bot.set_webhook(
+            self.settings.webhook_url or "", secret_token=self.secret,
+            allowed_updates=Update.ALL_TYPES), attempts=10)
         log.info("webhook.listening")
 
     async def stop(self) -> None:

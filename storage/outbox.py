@@ -28,7 +28,8 @@ from storage.codec import (
 from storage.models import OutboxRow
 from storage.repositories import _Repo
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=30)
+"""How long a sender owns a claimed message; after that another sender may deliver it."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class OutboxRepository(_Repo):
                                      dumps(intent_to_json(intent)))))
         await self.session.flush()
 
-    async def claim(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+    async def claim(self, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[OutboxItem]:
         """Claim the first due message of each lane (in-order per lane), leasing it."""
         earlier = aliased(OutboxRow)
         blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id,
@@ -75,7 +76,7 @@ class OutboxRepository(_Repo):
         rows = (await self.session.scalars(query)).all()
         items = []
         for row in rows:
-            row.status, row.not_before, row.attempts = "sending", now + LEASE, row.attempts + 1
+            row.status, row.not_before, row.attempts = "sending", now + lease, row.attempts + 1
             target = target_from_json(loads(self.dec("routing", "outbox", "target_enc", row.uid,
                                                      row.target_enc)))
             intent = intent_from_json(loads(self.dec("content", "outbox", "payload_enc", row.uid,

@@ -98,12 +98,13 @@ class Reporter:
         self.first_name, self.username = first_name, username or f"saksi{user_id}"
         fake.add_user(user_id, first_name, username=self.username, language_code=language)
         self.seen = 0
+        self.timeout = 10.0
 
     def bot_messages(self) -> list[dict]:
         return self.fake.bot_messages(self.user_id)
 
     async def expect(self, contains: str | None = None, *, button: str | None = None,
-                     timeout: float = 10.0) -> dict:
+                     timeout: float | None = None) -> dict:
         """The next bot message (after the last one expected) matching text and/or a button."""
         def find() -> dict | None:
             for m in self.bot_messages():
@@ -116,7 +117,7 @@ class Reporter:
                     continue
                 return m
             return None
-        message = await self.fake.wait_for(find, timeout)
+        message = await self.fake.wait_for(find, timeout or self.timeout)
         self.seen = message["message_id"]
         return message
 
