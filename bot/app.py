@@ -30,6 +30,7 @@ from telegram.ext import (
 from bot import reporter, staff
 from bot.context import PeluitContext, Services, language, say, tell_error, with_retries
 from bot.housekeeping import housekeeping
+from bot.polling import poll
 from bot.render import plain
 from bot.sender import Sender
 from bot.settings import Settings
@@ -188,9 +189,7 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
                .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
                .concurrent_updates(ChatOrderedProcessor(256))
                .context_types(ContextTypes(context=PeluitContext)))
-    if settings.webhook_url:
-        builder = builder.updater(None)
-    app = builder.build()
+    app = builder.updater(None).build()  # polling: bot.polling; webhook: bot.webhook
     sender = Sender(app.bot, db, policy, settings.staff_chat_id,
                     global_per_second=settings.send_global_per_second,
                     group_per_minute=settings.send_group_per_minute,
@@ -239,19 +238,15 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
                 webhook = WebhookServer(app, settings)
                 await webhook.start()
             else:
-                assert app.updater is not None
                 await with_retries(app.bot.delete_webhook, attempts=10)
-                await app.updater.start_polling(allowed_updates=Update.ALL_TYPES,
-                                                timeout=settings.poll_timeout_seconds,
-                                                bootstrap_retries=10)
+                tasks.append(asyncio.create_task(
+                    poll(app, stop, settings.poll_timeout_seconds), name="peluit-polling"))
             log.info("peluit.started mode=%s", "webhook" if settings.webhook_url else "polling")
             await stop.wait()
             log.info("peluit.stopping")
         finally:
             if webhook is not None:
                 await webhook.stop()
-            elif app.updater is not None and app.updater.running:
-                await app.updater.stop()
             services.sender.stop()
             for task in tasks:
                 task.cancel()

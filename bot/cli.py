@@ -17,9 +17,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from storage.uow import Database
 
 log = logging.getLogger("peluit.cli")
 
@@ -46,6 +50,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class OfflineError(SystemExit):
+    """An operator command cannot run here; the message says why and what to do."""
+
+
+def _require_keys(settings: Settings) -> None:
+    """Operator commands never invent keys: run in the wrong directory, they must not create a
+    second, useless set (and a second disclosure key)."""
+    from storage.crypto import KEYS_FILE
+
+    keys_given = settings.content_keys and settings.routing_keys and settings.lookup_key
+    if not keys_given and not (Path(settings.data_dir) / KEYS_FILE).exists():
+        raise OfflineError(
+            f"no keys in {Path(settings.data_dir).resolve()}: run this where the bot's data dir is "
+            "(set PELUIT_DATA_DIR) or give the keys in settings; nothing was changed")
+
+
+async def _offline_database(settings: Settings) -> Database:
+    """The bot's database with the bot's keys (SQLite is migrated first, as the bot does)."""
+    from bot.app import open_database
+    from storage.db import is_sqlite, migrate
+
+    if is_sqlite(settings.database_url_or_default):
+        await migrate(settings.database_url_or_default)
+    return open_database(settings)
+
+
 async def _migrate(settings: Settings) -> int:
     from storage.db import migrate
 
@@ -55,14 +85,15 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _rotate(settings: Settings) -> int:
-    from bot.app import open_database
     from storage.crypto import save_keyring
     from storage.maintenance import reencrypt_all
 
-    db = open_database(settings)
+    db = await _offline_database(settings)
     rotated = db.keyring.with_rotated_keys()
-    count = await reencrypt_all(db, rotated)
+    # Saved first: the rotated keyring still holds every old key, so whatever the re-encryption
+    # has or has not reached when interrupted stays readable; running it again finishes it.
     path = save_keyring(Path(settings.data_dir), rotated)
+    count = await reencrypt_all(db, rotated)
     await db.close()
     print(f"re-encrypted {count} values under the new primary keys; keys saved to {path}")
     if settings.content_keys or settings.routing_keys:
@@ -72,10 +103,9 @@ async def _rotate(settings: Settings) -> int:
 
 
 async def _audit_verify(settings: Settings) -> int:
-    from bot.app import open_database
     from storage.audit import verify_chain
 
-    db = open_database(settings)
+    db = await _offline_database(settings)
     async with db.sessions() as session:
         report = await verify_chain(session, db.keyring)
     await db.close()
@@ -89,10 +119,9 @@ async def _audit_verify(settings: Settings) -> int:
 async def _purge(settings: Settings) -> int:
     from datetime import UTC, datetime, timedelta
 
-    from bot.app import open_database
     from storage.retention import purge
 
-    db = open_database(settings)
+    db = await _offline_database(settings)
     now = datetime.now(UTC)
     report = await purge(db, routing_before=now - timedelta(days=settings.retention_routing_days),
                          content_before=now - timedelta(days=settings.retention_content_days))
@@ -103,10 +132,9 @@ async def _purge(settings: Settings) -> int:
 
 
 async def _reveal(settings: Settings, case_number: str, key: Path, reason: str) -> int:
-    from bot.app import open_database
     from storage.disclosure import DisclosureError, reveal_contact
 
-    db = open_database(settings)
+    db = await _offline_database(settings)
     try:
         contact = await reveal_contact(db, case_number.upper(), key, reason)
     except DisclosureError as exc:
@@ -128,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         asyncio.run(serve(settings))
         return
+    if command != "migrate":
+        _require_keys(settings)
     if command == "migrate":
         code = asyncio.run(_migrate(settings))
     elif command == "keys":

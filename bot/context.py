@@ -21,7 +21,7 @@ from flows.errors import PeluitError, TooManyAttempts
 from flows.intents import ChatRoute, Intent, Say, ToChat, ToStaff
 from flows.policy import Policy
 from storage.crypto import Keyring
-from storage.uow import Database, DuplicateUpdate
+from storage.uow import Database, DuplicateUpdate, SqlUnitOfWork
 
 log = logging.getLogger("peluit.bot")
 T = TypeVar("T")
@@ -56,7 +56,7 @@ def route_of(update: Update) -> ChatRoute:
     return ChatRoute(update.effective_chat.id)
 
 
-def uow(context: PeluitContext, update: Update):
+def uow(context: PeluitContext, update: Update) -> SqlUnitOfWork:
     """The unit of work for this update: its commit also records the update as processed."""
     return context.services.db.uow(update.update_id)
 

@@ -44,7 +44,7 @@ def keyboard(language: str, buttons: Keyboard) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(plain(language, b.key, b.params), callback_data=b.data) for b in row]
+        [InlineKeyboardButton(button_label(language, b), callback_data=b.data) for b in row]
         for row in buttons
     ])
 
@@ -188,4 +188,6 @@ def render_say(say: Say) -> Rendered:
 
 
 def button_label(language: str, button: Button) -> str:
+    if button.key.startswith("category."):  # categories are configuration: the code is the fallback
+        return label(language, button.key, button.key.split(".", 1)[1])
     return plain(language, button.key, button.params)

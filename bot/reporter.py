@@ -7,7 +7,7 @@ import logging
 from telegram import Message, Update
 from telegram.error import BadRequest
 
-from bot.context import PeluitContext, language, route_of, run, say, uow
+from bot.context import PeluitContext, answer, language, route_of, run, say, uow, with_retries
 from bot.media import STRIPPABLE, UnreadableImage, may_carry_metadata, strip_image_metadata
 from flows import casework, reporting, status
 from flows.intents import Button, Say, ToChat
@@ -15,6 +15,26 @@ from flows.reporting import Upload
 
 log = logging.getLogger("peluit.reporter")
 BOT_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+_IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
+                (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"),
+                (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
+UNKNOWN_TYPES = (None, "", "application/octet-stream")
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The image type the bytes say they are, whatever name or MIME type the file came with:
+    Telegram clients send a picture without a known extension as application/octet-stream."""
+    for magic, mime in _IMAGE_MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _is_edit(update: Update) -> bool:
+    """An edited message: Telegram re-sends it whole, as if it were new."""
+    return update.edited_message is not None
 
 
 def menu(lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -45,10 +65,15 @@ async def help_command(update: Update, context: PeluitContext) -> None:
 
 
 async def report(update: Update, context: PeluitContext) -> None:
+    await _report(update, context)
+
+
+async def _report(update: Update, context: PeluitContext) -> list | None:
+    """Start (or resume) a report; None when the reporter was told why not."""
     lang = await language(context, update)
     message = update.effective_message
     s = context.services
-    await run(context, update, lang, lambda: reporting.start_report(
+    return await run(context, update, lang, lambda: reporting.start_report(
         uow(context, update), s.policy, route_of(update), lang,
         message.message_id if message else 0, s.clock()))
 
@@ -81,6 +106,11 @@ async def text_message(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
     s, route = context.services, route_of(update)
     if await _has_draft(context, update):
+        if _is_edit(update):
+            # The earlier text is already in the draft; appending the edit would put it into
+            # whatever step is open now. Answers are changed with the ✏️ buttons on review.
+            log.info("reporter.edit_ignored")
+            return
         await run(context, update, lang, lambda: reporting.receive_text(
             uow(context, update), s.policy, route, message.text or "", s.clock(), s.keyring))
         return
@@ -95,6 +125,9 @@ async def unsupported_message(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
     s, route = context.services, route_of(update)
     if await _has_draft(context, update):
+        if _is_edit(update):
+            log.info("reporter.edit_ignored")
+            return
         await run(context, update, lang, lambda: reporting.receive_unsupported(
             uow(context, update), s.policy, route))
         return
@@ -122,6 +155,9 @@ async def media_message(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
     s, route = context.services, route_of(update)
     drafting = await _has_draft(context, update)
+    if drafting and _is_edit(update):  # a new caption on a file already taken: not a new file
+        log.info("reporter.edit_ignored")
+        return
     limit = min(s.policy.max_file_bytes, BOT_API_DOWNLOAD_LIMIT)
 
     async def reject(reason: str) -> None:
@@ -137,21 +173,29 @@ async def media_message(update: Update, context: PeluitContext) -> None:
         await reject("too_big")
         return
     try:
-        telegram_file = await context.bot.get_file(item.file_id)  # type: ignore[attr-defined]
-        data = bytes(await telegram_file.download_as_bytearray())
+        telegram_file = await with_retries(
+            lambda: context.bot.get_file(item.file_id))  # type: ignore[attr-defined]
+        data = bytes(await with_retries(telegram_file.download_as_bytearray))
     except BadRequest as exc:
         log.info("reporter.download_failed type=%s", type(exc).__name__)
         await reject("too_big" if "too big" in exc.message.lower() else "unreadable")
         return
     removed = False
-    if kind == "document" and mime in STRIPPABLE:
-        try:
-            data, removed = strip_image_metadata(data, mime), True
-        except UnreadableImage:
-            await reject("unreadable")
-            return
+    if kind == "document":
+        # Trust the bytes, not the label: an image with an unknown or wrong type still loses
+        # its EXIF/GPS; one that claims to be an image but is not one cannot be opened.
+        image_type = sniff_image(data) or (mime if mime in STRIPPABLE else None)
+        if image_type in STRIPPABLE:
+            try:
+                data, removed = strip_image_metadata(data, image_type), True
+            except UnreadableImage:
+                await reject("unreadable")
+                return
+            if mime in UNKNOWN_TYPES:
+                mime = image_type
     upload = Upload(kind, data, mime, name, metadata_removed=removed,
-                    may_carry_metadata=kind == "document" and not removed and may_carry_metadata(mime))
+                    may_carry_metadata=kind == "document" and not removed
+                    and (may_carry_metadata(mime) or mime in UNKNOWN_TYPES))
     if drafting:
         await run(context, update, lang, lambda: reporting.receive_evidence(
             uow(context, update), s.policy, route, upload, s.clock()))
@@ -178,7 +222,7 @@ async def intake_button(update: Update, context: PeluitContext) -> None:
         intents = await run(context, update, lang, lambda: reporting.press(
             uow(context, update), s.policy, route, action, version, arg, s.clock(), s.keyring))
     if intents is not None:  # errors were answered with their own message already
-        await query.answer()
+        await answer(update)
 
 
 async def menu_button(update: Update, context: PeluitContext) -> None:
@@ -188,17 +232,26 @@ async def menu_button(update: Update, context: PeluitContext) -> None:
     route = route_of(update)
     if what[:1] == ["lang"] and len(what) == 2 and what[1] in ("id", "en"):
         async with uow(context, update) as work:
+            await work.lock_chat(route)
             await work.chats.set_language(route, what[1])
+            draft = await work.drafts.get(route)
+            if draft is not None and draft.language != what[1]:
+                # A report in progress continues in the language just chosen.
+                draft.language = what[1]
+                await work.drafts.save(route, draft)
             await work.outbox.put([Say(ToChat(route), "lang.set", lang=what[1])])
             await work.commit()
         context.services.sender.wake()
-        await query.answer()
+        await answer(update)
+        return
+    if what == ["lapor"]:
+        # Answered only after the attempt: a refusal (too many reports) is its own answer.
+        if await _report(update, context) is not None:
+            await answer(update)
         return
     lang = await language(context, update)
-    await query.answer()
-    if what == ["lapor"]:
-        await report(update, context)
-    elif what == ["status"]:
+    await answer(update)
+    if what == ["status"]:
         await say(context, [Say(ToChat(route), "status.ask_code", lang=lang)])
     elif what == ["privacy"]:
         await say(context, [Say(ToChat(route), "start.privacy", lang=lang)])

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import Bot, Message
@@ -243,7 +244,9 @@ class Sender:
         if evidence is None:
             raise Permanent("evidence gone")
         staff = chat_id == self.staff_chat_id
-        name = evidence.file_name or f"bukti-{evidence.id[:8]}"
+        # Never the reporter's own file name ("scan_KTP_Budi.pdf" identifies): a neutral one.
+        suffix = Path(evidence.file_name or "").suffix[:10]
+        name = f"bukti-{evidence.id[:8]}{suffix}"
         common: dict[str, Any] = {"protect_content": staff}
 
         async def call(thread_id: int | None) -> Message:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,7 +35,8 @@ from storage.models import (
 STAFF_CHAT = "staff"
 
 
-def insert_for(session: AsyncSession):
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT construct (it has ON CONFLICT)."""
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, text, update
 from storage.models import (
     CaseMessageRow,
     CaseRow,
+    ChatRow,
     EvidenceRow,
     MessageLinkRow,
     OutboxRow,
@@ -65,6 +66,8 @@ async def purge(db: Database, *, routing_before: datetime, content_before: datet
             for row in content:
                 await uow.audit.record("system", "retention.content_purged", row.number)
         await session.execute(delete(OutboxRow).where(OutboxRow.status == "failed"))
+        # A chat's language choice is the last trace of a chat that talked to the bot.
+        await session.execute(delete(ChatRow).where(ChatRow.updated_at < routing_before))
         await uow.commit()
     if (ids or content_ids) and not db.is_postgres:
         async with db.engine.connect() as connection:
