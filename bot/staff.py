@@ -8,6 +8,7 @@ import logging
 import re
 
 from telegram import Message, Update
+from telegram.error import BadRequest, Forbidden
 
 from bot.context import PeluitContext, is_staff_member, run, say, uow
 from bot.render import plain
@@ -18,6 +19,9 @@ from flows.intents import Say, ToStaff
 from flows.lifecycle import MOVES_BY_COMMAND, MOVES_BY_TRIGGER, CaseStatus, move_for_command
 
 log = logging.getLogger("peluit.staff")
+LEFT_GROUPS = "peluit.left_groups"
+"""bot_data key: groups this process has left (or was removed from), so queued messages from
+them do not make it call leaveChat again."""
 CASE_NUMBER = re.compile(r"^[A-Za-z]{2,8}-\d{4}-\d{1,9}$")
 
 
@@ -202,12 +206,25 @@ async def reporter_command_here(update: Update, context: PeluitContext) -> None:
 
 
 async def leave_foreign_group(update: Update, context: PeluitContext) -> None:
-    """Any group other than the staff group: say nothing, leave."""
+    """Any group other than the staff group: say nothing, leave (once)."""
     chat = update.effective_chat
     if chat is None or chat.type == "private" or chat.id == context.services.staff_chat_id:
         return
+    left: set[int] = context.bot_data.setdefault(LEFT_GROUPS, set())
+    change = update.my_chat_member
+    if change is not None:
+        if change.new_chat_member.status in ("left", "kicked"):
+            left.add(chat.id)  # removed from the group: nothing to leave
+            return
+        left.discard(chat.id)  # added (again): leave again
+    elif chat.id in left:
+        return  # a message that was already on its way when the bot left
+    left.add(chat.id)
     log.info("group.left")
-    await context.bot.leave_chat(chat.id)
+    try:
+        await context.bot.leave_chat(chat.id)
+    except (BadRequest, Forbidden):  # already out (another replica left, or the bot was removed)
+        log.info("group.already_left")
 
 
 MOVE_COMMANDS = tuple(MOVES_BY_COMMAND)
