@@ -55,7 +55,7 @@ def policy_from(settings: Settings) -> Policy:
         feedback_deadline=timedelta(days=settings.feedback_deadline_days),
         new_case_delay_max=timedelta(minutes=settings.new_case_delay_max_minutes),
         max_answer_chars=settings.max_answer_chars, max_attachments=settings.max_attachments,
-        max_file_bytes=settings.max_file_bytes,
+        max_file_bytes=_download_limit(settings),
         reports_per_chat_per_hour=settings.reports_per_chat_per_hour,
         status_attempts_per_chat=settings.status_attempts_per_chat,
         status_attempts_global=settings.status_attempts_global,
@@ -63,6 +63,17 @@ def policy_from(settings: Settings) -> Policy:
         retention_routing=timedelta(days=settings.retention_routing_days),
         retention_content=timedelta(days=settings.retention_content_days),
     )
+
+
+PUBLIC_BOT_API = "https://api.telegram.org"
+PUBLIC_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+
+
+def _download_limit(settings: Settings) -> int:
+    """The public Bot API downloads at most 20 MB; a self-hosted Bot API server lifts that."""
+    if settings.telegram_api_url.rstrip("/") == PUBLIC_BOT_API:
+        return min(settings.max_file_bytes, PUBLIC_DOWNLOAD_LIMIT)
+    return settings.max_file_bytes
 
 
 def open_database(settings: Settings) -> Database:
@@ -126,9 +137,11 @@ async def on_error(update: object, context: PeluitContext) -> None:
 
 
 def register(app: Application, staff_chat_id: int) -> None:
-    private = filters.ChatType.PRIVATE
-    staff_chat = filters.Chat(chat_id=staff_chat_id)
-    other_groups = filters.ChatType.GROUPS & ~staff_chat
+    # Edited messages change nothing: an edit of a relayed answer or a command is not sent again.
+    new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE & new
+    staff_chat = filters.Chat(chat_id=staff_chat_id) & new
+    other_groups = filters.ChatType.GROUPS & ~filters.Chat(chat_id=staff_chat_id)
     media = (filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.VOICE | filters.AUDIO
              | filters.VIDEO_NOTE | filters.ANIMATION)
     app.add_handler(TypeHandler(Update, drop_duplicates), group=-1)
@@ -226,6 +239,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
             loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[Any]] = []
     webhook = None
+    polling: asyncio.Task[None] | None = None
     async with app:
         await app.start()
         try:
@@ -239,12 +253,18 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
                 await webhook.start()
             else:
                 await with_retries(app.bot.delete_webhook, attempts=10)
-                tasks.append(asyncio.create_task(
-                    poll(app, stop, settings.poll_timeout_seconds), name="peluit-polling"))
+                polling = asyncio.create_task(poll(app, stop, settings.poll_timeout_seconds),
+                                              name="peluit-polling")
             log.info("peluit.started mode=%s", "webhook" if settings.webhook_url else "polling")
             await stop.wait()
             log.info("peluit.stopping")
         finally:
+            stop.set()
+            if polling is not None:  # let the batch in progress finish: its updates are not
+                try:                 # confirmed yet, but handlers should not be cut in half
+                    await asyncio.wait_for(polling, 30)
+                except (TimeoutError, Exception) as exc:
+                    log.warning("polling.stopped type=%s", type(exc).__name__)
             if webhook is not None:
                 await webhook.stop()
             services.sender.stop()

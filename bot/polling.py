@@ -27,13 +27,16 @@ async def poll(app: Application, stop: asyncio.Event, poll_seconds: int = 10) ->
             offset=offset, timeout=poll_seconds, allowed_updates=Update.ALL_TYPES,
             read_timeout=poll_seconds + 10))
         stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if not fetch.done():
-            fetch.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await fetch
+        try:
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not fetch.done():  # stopping (or cancelled): abandon the long poll, nothing lost
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetch
+        if fetch.cancelled():
             return
-        stopping.cancel()
         try:
             updates = fetch.result()
         except InvalidToken:
@@ -51,5 +54,6 @@ async def poll(app: Application, stop: asyncio.Event, poll_seconds: int = 10) ->
         if not updates:
             continue
         processor = app.update_processor
+        # Not cancelled by shutdown: serve() waits for the batch in progress to finish.
         await asyncio.gather(*(processor.process_update(u, app.process_update(u)) for u in updates))
         offset = updates[-1].update_id + 1  # confirmed with the next call, after processing

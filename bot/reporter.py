@@ -193,7 +193,7 @@ async def media_message(update: Update, context: PeluitContext) -> None:
                 return
             if mime in UNKNOWN_TYPES:
                 mime = image_type
-    upload = Upload(kind, data, mime, name, metadata_removed=removed,
+    upload = Upload(kind, data, mime, name, metadata_removed=removed, caption=message.caption,
                     may_carry_metadata=kind == "document" and not removed
                     and (may_carry_metadata(mime) or mime in UNKNOWN_TYPES))
     if drafting:

@@ -12,11 +12,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, Message
+from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.i18n import label
@@ -48,6 +49,15 @@ class Pace:
             if delay > 0:
                 await asyncio.sleep(delay)
             self.next_at = max(self.next_at, time.monotonic()) + self.interval
+
+
+@dataclass
+class Where:
+    chat_id: int
+    thread: int | None
+    link_key: str | int
+    """What the sent message is linked under (never a raw id in storage: it is hashed)."""
+    reply_to: int | None = None
 
 
 class Permanent(Exception):
@@ -116,7 +126,7 @@ class Sender:
             await self._send(item)
         except RetryAfter as exc:
             delay = _seconds(exc.retry_after)
-            if item.lane == "staff":
+            if item.lane.startswith("staff"):
                 self.staff_pace.pause_until(time.monotonic() + delay)
             await self._retry(item, delay, "429")
         except (BadRequest, Forbidden, Permanent) as exc:
@@ -171,22 +181,25 @@ class Sender:
             await uow.commit()
         self._progress.pop(item.id, None)
 
-    async def _where(self, target: Any) -> tuple[int, int | None, str | int]:
-        """(chat id, thread id, link key) for a target; the link key never is a raw id in storage."""
+    async def _where(self, target: Any) -> Where:
+        """Where a target is now: its chat, topic, and (groups without topics) the card to reply to."""
         if isinstance(target, ToChat):
-            return int(target.route), None, target.route
+            return Where(int(target.route), None, target.route)
         if isinstance(target, ToReporter):
             async with self.db.uow() as uow:
                 route = await uow.cases.route_of(target.case_id)
             if route is None:
                 raise Permanent("no route")
-            return int(route), None, route
-        thread = target.thread_id
+            return Where(int(route), None, route)
+        where = Where(self.staff_chat_id, target.thread_id, STAFF_CHAT)
         if target.case_id:
             async with self.db.uow() as uow:
                 case = await uow.cases.get(target.case_id)
-            thread = case.topic_id if case and case.topic_id else thread
-        return self.staff_chat_id, thread, STAFF_CHAT
+            if case is not None and case.topic_id:
+                where.thread = case.topic_id
+            elif case is not None and case.card_message_id:
+                where.reply_to = case.card_message_id  # the card is the thread's root
+        return where
 
     async def _paced(self, chat_id: int, call: Callable[[int | None], Awaitable[Any]],
                      thread: int | None, case_id: str | None) -> Any:
@@ -202,7 +215,10 @@ class Sender:
             return await call(thread)
 
     async def _say(self, item: OutboxItem, say: Say) -> None:
-        chat_id, thread, link_key = await self._where(say.to)
+        where = await self._where(say.to)
+        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
+        reply = None if say.card or where.reply_to is None else ReplyParameters(
+            where.reply_to, allow_sending_without_reply=True)
         rendered = render_say(say)
         staff = chat_id == self.staff_chat_id
         start = self._progress.get(item.id, 0)
@@ -216,7 +232,7 @@ class Sender:
                 return await self.bot.send_message(
                     chat_id, part, parse_mode="HTML", reply_markup=markup,
                     message_thread_id=thread_id, protect_content=staff,
-                    disable_web_page_preview=True)
+                    disable_web_page_preview=True, reply_parameters=reply)
 
             message = await self._paced(chat_id, call, thread, say.case_id if staff else None)
             sent_ids.append(message.message_id)
@@ -231,14 +247,12 @@ class Sender:
             for message_id in message_ids:
                 await uow.cases.link_message(link_key, message_id, case_id)  # type: ignore[arg-type]
             if card:
-                case = await uow.cases.get(case_id)
-                if case is not None:
-                    case.card_message_id = message_ids[0]
-                    await uow.cases.save(case)
+                await uow.cases.set_card(case_id, message_ids[0])
             await uow.commit()
 
     async def _evidence(self, item: OutboxItem, intent: SendEvidence) -> None:
-        chat_id, thread, link_key = await self._where(intent.to)
+        where = await self._where(intent.to)
+        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
         async with self.db.uow() as uow:
             evidence = await uow.evidence.get(intent.evidence_id)
         if evidence is None:
@@ -248,6 +262,11 @@ class Sender:
         suffix = Path(evidence.file_name or "").suffix[:10]
         name = f"bukti-{evidence.id[:8]}{suffix}"
         common: dict[str, Any] = {"protect_content": staff}
+        if where.reply_to is not None:
+            common["reply_parameters"] = ReplyParameters(where.reply_to,
+                                                         allow_sending_without_reply=True)
+        if evidence.caption:  # the reporter's own words about the file: plain text, no parse mode
+            common["caption"] = evidence.caption[:1024]
 
         async def call(thread_id: int | None) -> Message:
             kw = {**common, "message_thread_id": thread_id}
@@ -288,10 +307,9 @@ class Sender:
         await self.staff_pace.wait()
         topic = await self.bot.create_forum_topic(self.staff_chat_id, name)
         async with self.db.uow() as uow:
+            await uow.cases.set_topic(case_id, topic.message_thread_id)
             case = await uow.cases.get(case_id)
             assert case is not None
-            case.topic_id = topic.message_thread_id
-            await uow.cases.save(case)
             if recreate:
                 await uow.audit.record("system", "topic.recreated", case.number)
                 await uow.outbox.put([Say(ToStaff(case.id), "staff.topic_recreated",

@@ -248,12 +248,15 @@ async def statistics(uow: UnitOfWork, policy: Policy, reply_in: ToStaff) -> list
 async def remind_overdue(uow: UnitOfWork, policy: Policy, now: datetime) -> list[Intent]:
     """Once a day (across every replica), list overdue cases in the staff group."""
     async with uow:
-        if not await uow.throttle.hit(f"reminder:{now.date().isoformat()}", 1, 86400, now):
-            await uow.commit()
-            return []
         overdue = [(c.number, _overdue(policy, c, now), _age_days(c, now))
                    for c in sorted(await uow.cases.open_cases(), key=lambda c: c.created_at)
                    if _overdue(policy, c, now)]
+        if not overdue:
+            return []
+        # The day's reminder is used up only when there was something to remind.
+        if not await uow.throttle.hit(f"reminder:{now.date().isoformat()}", 1, 86400, now):
+            await uow.commit()
+            return []
         intents: list[Intent] = []
         if overdue:
             intents.append(Say(ToStaff(), "staff.overdue", {"rows": overdue},

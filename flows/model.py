@@ -68,3 +68,4 @@ class EvidenceFile:
     mime_type: str | None
     file_name: str | None
     data: bytes
+    caption: str | None = None

@@ -41,7 +41,8 @@ class Cases(Protocol):
 
 class Evidence(Protocol):
     async def add(
-        self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None
+        self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
+        caption: str | None = None,
     ) -> str: ...
     async def add_to_case(
         self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None

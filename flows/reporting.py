@@ -176,7 +176,8 @@ async def receive_unsupported(uow: UnitOfWork, policy: Policy, route: ChatRoute)
     """A sticker, location, contact or poll where an answer was asked: say what is expected."""
     async with uow:
         draft = await _load(uow, route, policy)
-        key = "intake.files_later" if draft.step in TEXT_STEPS else "intake.text_only"
+        asks_text = draft.step in TEXT_STEPS or draft.step is Step.CONTACT
+        key = "intake.text_only" if asks_text else "intake.use_buttons"
         hint = Say(ToChat(route), key, lang=draft.language)
         return await _finish(uow, [hint, prompt(policy, draft, route)])
 
@@ -189,6 +190,7 @@ class Upload:
     file_name: str | None
     metadata_removed: bool = False
     may_carry_metadata: bool = False
+    caption: str | None = None
 
 
 async def receive_evidence(
@@ -206,7 +208,7 @@ async def receive_evidence(
                       buttons=((button("button.done_evidence", "done", draft),),))
             return await _finish(uow, [say])
         evidence_id = await uow.evidence.add(
-            draft.id, upload.kind, upload.data, upload.mime_type, upload.file_name
+            draft.id, upload.kind, upload.data, upload.mime_type, upload.file_name, upload.caption
         )
         draft.evidence_ids.append(evidence_id)
         draft.updated_at = now

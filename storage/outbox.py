@@ -47,7 +47,9 @@ class OutboxRepository(_Repo):
             return "chat:" + self.chat_hash(target.route).hex()[:40]
         if isinstance(target, ToReporter):
             return "case:" + target.case_id
-        return "staff"
+        # One lane per case in the staff group: a delayed new-case announcement (random delay
+        # against timing correlation) must not hold back other cases' messages.
+        return "staff:" + target.case_id if target.case_id else "staff"
 
     async def put(self, intents: Sequence[Intent], not_before: datetime | None = None) -> None:
         now = datetime.now(UTC)

@@ -122,7 +122,8 @@ class CaseRepository(_Repo):
 
     async def add(self, case: Case, ticket: TicketCode, route: ChatRoute,
                   sealed_contact: bytes | None) -> None:
-        row = CaseRow(id=case.id, number=case.number,
+        row = CaseRow(id=case.id, number=case.number, topic_id=case.topic_id,
+                      card_message_id=case.card_message_id,
                       ticket_hash=self.keyring.lookup_hash("ticket", ticket),
                       category=case.category, status=case.status.value, language=case.language,
                       created_at=case.created_at, updated_at=case.updated_at,
@@ -144,8 +145,8 @@ class CaseRepository(_Repo):
         row.updated_at, row.acknowledged_at, row.closed_at = (
             case.updated_at, case.acknowledged_at, case.closed_at)
         row.awaiting_answer = case.awaiting_answer
-        row.topic_id, row.card_message_id = case.topic_id, case.card_message_id
         row.post_after = case.post_after
+        # topic_id and card_message_id belong to the sender: set_topic / set_card.
 
     async def save(self, case: Case) -> None:
         row = await self.session.get(CaseRow, case.id)
@@ -172,21 +173,34 @@ class CaseRepository(_Repo):
             evidence_ids=list(evidence_ids), post_after=row.post_after,
         )
 
+    async def _one(self, *where: Any) -> Case | None:
+        """Load one case. On PostgreSQL the row stays locked until the transaction ends, so two
+        use cases changing the same case (a staff move, a reporter's answer) cannot overwrite
+        each other's changes; SQLite has a single writer anyway."""
+        query = select(CaseRow).where(*where).execution_options(populate_existing=True)
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return await self._to_domain(await self.session.scalar(query))
+
     async def get(self, case_id: str) -> Case | None:
-        return await self._to_domain(await self.session.get(CaseRow, case_id))
+        return await self._one(CaseRow.id == case_id)
 
     async def by_number(self, number: str) -> Case | None:
-        return await self._to_domain(
-            await self.session.scalar(select(CaseRow).where(CaseRow.number == number)))
+        return await self._one(CaseRow.number == number)
 
     async def by_ticket(self, ticket: TicketCode) -> Case | None:
-        digest = self.keyring.lookup_hash("ticket", ticket)
-        return await self._to_domain(
-            await self.session.scalar(select(CaseRow).where(CaseRow.ticket_hash == digest)))
+        return await self._one(CaseRow.ticket_hash == self.keyring.lookup_hash("ticket", ticket))
 
     async def by_topic(self, topic_id: int) -> Case | None:
-        return await self._to_domain(
-            await self.session.scalar(select(CaseRow).where(CaseRow.topic_id == topic_id)))
+        return await self._one(CaseRow.topic_id == topic_id)
+
+    async def set_card(self, case_id: str, message_id: int) -> None:
+        await self.session.execute(update(CaseRow).where(CaseRow.id == case_id)
+                                   .values(card_message_id=message_id))
+
+    async def set_topic(self, case_id: str, topic_id: int | None) -> None:
+        await self.session.execute(update(CaseRow).where(CaseRow.id == case_id)
+                                   .values(topic_id=topic_id))
 
     async def _by_link(self, chat: ChatRoute | str, message_id: int) -> Case | None:
         case_id = await self.session.scalar(select(MessageLinkRow.case_id).where(
@@ -256,9 +270,9 @@ class CaseRepository(_Repo):
 
 class EvidenceRepository(_Repo):
     async def _add(self, draft_id: str | None, case_id: str | None, kind: str, data: bytes,
-                   mime_type: str | None, file_name: str | None) -> str:
+                   mime_type: str | None, file_name: str | None, caption: str | None = None) -> str:
         evidence_id = str(uuid.uuid4())
-        meta = dumps({"mime_type": mime_type, "file_name": file_name})
+        meta = dumps({"mime_type": mime_type, "file_name": file_name, "caption": caption})
         self.session.add(EvidenceRow(
             id=evidence_id, draft_id=draft_id, case_id=case_id, kind=kind,
             meta_enc=self.enc("content", "evidence", "meta_enc", evidence_id, meta),
@@ -268,8 +282,8 @@ class EvidenceRepository(_Repo):
         return evidence_id
 
     async def add(self, draft_id: str, kind: str, data: bytes, mime_type: str | None,
-                  file_name: str | None) -> str:
-        return await self._add(draft_id, None, kind, data, mime_type, file_name)
+                  file_name: str | None, caption: str | None = None) -> str:
+        return await self._add(draft_id, None, kind, data, mime_type, file_name, caption)
 
     async def add_to_case(self, case_id: str, kind: str, data: bytes, mime_type: str | None,
                           file_name: str | None) -> str:
@@ -286,7 +300,8 @@ class EvidenceRepository(_Repo):
             return None
         meta = loads(self.dec("content", "evidence", "meta_enc", row.id, row.meta_enc))
         data = self.dec("content", "evidence", "data_enc", row.id, row.data_enc)
-        return EvidenceFile(row.id, row.kind, meta["mime_type"], meta["file_name"], data)
+        return EvidenceFile(row.id, row.kind, meta["mime_type"], meta["file_name"], data,
+                            meta.get("caption"))
 
 
 class ThrottleRepository(_Repo):

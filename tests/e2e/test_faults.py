@@ -25,7 +25,7 @@ async def test_given_flaky_telegram_when_many_reporters_and_staff_work_then_ever
         for r in reporters:
             r.timeout = 40
         answers = [{**REPORT, "what": f"{REPORT['what']} (laporan {i})"} for i in range(len(reporters))]
-        tickets = await asyncio.gather(*(file_report(r, a) for r, a in zip(reporters, answers)))
+        tickets = await asyncio.gather(*(file_report(r, a) for r, a in zip(reporters, answers, strict=True)))
         await peluit.settle(60)
 
         topics = fake.topics(STAFF_CHAT)
@@ -47,7 +47,7 @@ async def test_given_flaky_telegram_when_many_reporters_and_staff_work_then_ever
     fake.clear_faults()
 
     assert any(c.status in (429, 502) for c in fake.calls), "faults were injected"
-    for r, ticket in zip(reporters, tickets):
+    for r, ticket in zip(reporters, tickets, strict=True):
         chat = texts(fake, r.user_id)
         assert sum(TICKET.findall(t) == [ticket] for t in chat) == 1  # the ticket shown once
         assert sum("Pertanyaan nomor" in t for t in chat) == 1  # the question arrived once

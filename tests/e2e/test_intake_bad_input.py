@@ -203,12 +203,6 @@ async def test_given_a_text_step_when_a_sticker_and_a_location_arrive_then_a_cal
     assert_clean(fake)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "flows/reporting.py receive_unsupported (line ~173): in a text step every non-text message "
-    "gets 'intake.files_later' ('Files can be added later, at the Evidence step. This file was "
-    "not saved ...'), which is wrong for a sticker or a location (not evidence files); "
-    "'intake.text_only' ('please answer in words') is the fitting re-ask. The keys are swapped: "
-    "outside text steps text_only is given, where a file-ish hint would fit."))
 async def test_given_a_text_step_when_a_location_arrives_then_the_reask_asks_for_words_not_files(
     fake, tmp_path, database_url
 ):
@@ -512,10 +506,6 @@ async def test_given_a_jpeg_sent_as_a_file_without_an_image_mime_type_then_its_e
     assert_clean(fake)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "flows/reporting.py Upload/receive_evidence and bot/reporter.py media_message: during the "
-    "evidence step a file's caption is dropped without a word (Upload has no caption field), so "
-    "the context a reporter writes under a photo never reaches staff."))
 async def test_given_the_evidence_step_when_a_photo_has_a_caption_then_the_caption_reaches_staff(
     fake, tmp_path, database_url
 ):

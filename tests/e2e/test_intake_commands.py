@@ -50,11 +50,6 @@ async def test_given_the_bot_starts_then_the_command_menu_is_registered_in_both_
     assert_clean(fake)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bot/app.py register_commands (STAFF_COMMANDS, ~line 176) describes each staff command with "
-    "plain(staff_language, 'command.<name>'), but bot/locales/*.toml define command.* only for the "
-    "five reporter commands: the staff menu in Telegram reads 'command.tanya', 'command.kasus', "
-    "'command.verifikasi', ... instead of sentences."))
 async def test_given_the_bot_starts_then_staff_commands_are_described_in_words_not_catalog_keys(
     fake, tmp_path, database_url
 ):

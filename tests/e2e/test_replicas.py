@@ -120,14 +120,14 @@ async def scenario(fake, replicas: int, data_dir: Path, database_url: str) -> di
         first = reporters[0]
         await first.say("/lapor")
         menu = await first.expect(button="i:cat:")
-        choice = [d for d in buttons(menu) if d.startswith("i:cat:")][0]
+        choice = next(d for d in buttons(menu) if d.startswith("i:cat:"))
         await asyncio.gather(fake.press(first.user_id, menu, choice),
                              fake.press(first.user_id, menu, choice))
         await first.expect(button=None)  # the question for "what"
         await first.say("/batal")
         await first.expect()
         answers = [{**REPORT, "what": f"{REPORT['what']} (replika {i})"} for i in range(len(reporters))]
-        await asyncio.gather(*(file_report(r, a) for r, a in zip(reporters, answers)))
+        await asyncio.gather(*(file_report(r, a) for r, a in zip(reporters, answers, strict=True)))
         await fake.wait_for(lambda: len(fake.topics(STAFF_CHAT)) == len(reporters), 30)
         for thread_id in sorted(fake.topics(STAFF_CHAT)):
             await fake.send_text(STAFF[0], "/tanya Apakah ada dokumen pendukung?",

@@ -66,11 +66,6 @@ async def test_given_cases_past_the_acknowledgement_deadline_when_the_daily_tick
         assert_clean(fake)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "flows/casework.py remind_overdue claims the day's reminder slot (throttle key "
-    "'reminder:<date>') before it knows whether anything is overdue: a tick that finds nothing "
-    "(e.g. the one housekeeping runs at start-up, or at 00:00 UTC) uses up the day, so a case "
-    "that falls overdue later that day is first reminded the next day"))
 async def test_given_a_case_that_falls_overdue_after_the_days_first_tick_when_the_tick_runs_again_then_it_is_reminded(
     fake, tmp_path, database_url
 ):

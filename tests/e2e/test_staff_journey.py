@@ -210,10 +210,6 @@ async def test_given_a_staff_group_without_topics_when_staff_ask_by_reply_then_t
     assert "message_thread_id" not in card and "message_thread_id" not in answer
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bot/sender.py Sender._say sends the reporter's answer (staff.reporter_answer, ToStaff(case)) "
-    "as a plain group message: without topics it should reply to the case card "
-    "(case.card_message_id, PRODUCT.md: 'in the case topic (or as replies to the card)')"))
 async def test_given_a_staff_group_without_topics_when_the_reporter_answers_then_the_answer_replies_to_the_card(
     fake, tmp_path, database_url
 ):

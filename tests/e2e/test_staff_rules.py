@@ -3,6 +3,8 @@ not happen (twice, out of order, or without their text)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import re
 
 import pytest
@@ -278,12 +280,6 @@ async def test_given_a_move_command_that_takes_no_text_when_staff_add_a_note_the
         assert_clean(fake)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "PostgreSQL lost update: storage/repositories.py CaseRepository.save writes every column "
-    "(status, outcome, awaiting_answer, ...) from a Case read earlier without a row lock "
-    "(SELECT ... FOR UPDATE); bot/sender.py Sender._record (card=True) and _open_topic do a "
-    "get/modify/save of the whole case, so a staff move committed in between is silently undone "
-    "(the same holds between a reporter's answer, locked per reporter chat only, and a move)"))
 async def test_given_the_sender_recording_a_card_when_staff_move_the_case_meanwhile_then_the_move_is_kept(
     fake, tmp_path, database_url
 ):
@@ -297,15 +293,21 @@ async def test_given_the_sender_recording_a_card_when_staff_move_the_case_meanwh
     async with running_peluit(fake, tmp_path, database_url) as peluit:
         reporter, topic, _number, card = await filed_case(fake, peluit)
         case_id, s = case_id_of(card), peluit.services
-        # What Sender._record(card=True) does after /cari re-posts the card ...
+        # What Sender._record(card=True) does after /cari re-posts the card: one column, and the
+        # row stays locked until its transaction ends ...
         async with s.db.uow() as recording:
-            stale = await recording.cases.get(case_id)
-            assert stale is not None
-            # ... while a staff member's /verifikasi commits.
-            await casework.move_case(s.db.uow(), s.policy, CaseRef(case_id=case_id), "verify",
-                                     STAFF[0], None, s.clock(), ToStaff(thread_id=topic))
-            stale.card_message_id = 4242
-            await recording.cases.save(stale)
+            await recording.cases.set_card(case_id, 4242)
+            # ... while a staff member's /verifikasi runs: it waits for the row, it does not
+            # overwrite or get overwritten.
+            move = asyncio.create_task(casework.move_case(
+                s.db.uow(), s.policy, CaseRef(case_id=case_id), "verify", STAFF[0], None,
+                s.clock(), ToStaff(thread_id=topic)))
+            await asyncio.sleep(0.3)
+            assert not move.done()
             await recording.commit()
+        await asyncio.wait_for(move, 10)
+        async with s.db.uow() as check:
+            case = await check.cases.get(case_id)
+            assert case is not None and case.card_message_id == 4242  # the sender's change kept
         await reporter.expect(text("id", "state.verifying"))  # the reporter was told
         assert await status_of(peluit, case_id) is CaseStatus.VERIFYING

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from flows.intents import (
@@ -230,11 +229,6 @@ async def test_given_queued_messages_when_the_raw_rows_are_read_then_targets_and
         assert str(CHAT) not in row.lane and marker not in row.lane
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "storage/outbox.py OutboxRepository.claim: every ToStaff message shares the lane 'staff', and "
-    "an earlier row that is pending but not yet due (not_before in the future) blocks its lane, so "
-    "a new-case announcement delayed by PELUIT_NEW_CASE_DELAY_MAX_MINUTES holds back every later "
-    "staff-group message (other cases' relayed answers, command replies) until its delay ends"))
 async def test_given_a_delayed_new_case_announcement_when_another_cases_staff_message_is_queued_then_it_is_not_held_back(
     db: Database,
 ) -> None:

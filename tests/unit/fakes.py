@@ -232,7 +232,8 @@ class FakeEvidence(_Repo):
         return evidence_id
 
     async def add(
-        self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None
+        self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
+        caption: str | None = None,
     ) -> str:
         return await self._add(draft_id, None, kind, data, mime_type, file_name)
 

@@ -107,7 +107,9 @@ REQUIRED: dict[str, frozenset[str]] = {
     "staff.help": frozenset(),
     # errors, command menu
     **_none("error.generic", "error.stale_button", "error.private_only"),
-    **_none(*(f"command.{c}" for c in ("start", "lapor", "status", "batal", "bantuan"))),
+    **_none(*(f"command.{c}" for c in ("start", "lapor", "status", "batal", "bantuan", "tanya",
+                                        "kasus", "cari", "statistik", "verifikasi", "perluinfo",
+                                        "klarifikasi", "selesai", "teruskan", "tolak"))),
     # buttons
     **_none(*(f"button.{b}" for b in (
         "report", "status", "help", "privacy", "lang_id", "lang_en", "next", "skip", "clear", "keep",

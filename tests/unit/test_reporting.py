@@ -316,18 +316,18 @@ async def test_given_a_text_step_when_a_sticker_arrives_then_the_question_is_ask
 
     out = await receive_unsupported(uow, POLICY, ROUTE)
 
-    assert keys(out) == ["intake.files_later", "intake.ask_what"]
+    assert keys(out) == ["intake.text_only", "intake.ask_what"]
     assert await stored(uow) == before
 
 
-async def test_given_the_category_step_when_a_sticker_arrives_then_text_only_and_the_buttons_again(
+async def test_given_the_category_step_when_a_sticker_arrives_then_use_the_buttons_is_said_and_they_come_again(
     uow: FakeUnitOfWork,
 ) -> None:
     await start_report(uow, POLICY, ROUTE, "id", 1, NOW)
 
     out = await receive_unsupported(uow, POLICY, ROUTE)
 
-    assert keys(out) == ["intake.text_only", "intake.ask_category"]
+    assert keys(out) == ["intake.use_buttons", "intake.ask_category"]
 
 
 async def test_given_a_button_step_when_text_arrives_then_use_the_buttons(
