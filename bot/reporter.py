@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, Update
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 
 from bot.context import PeluitContext, answer, language, route_of, run, say, uow, with_retries
 from bot.media import STRIPPABLE, UnreadableImage, may_carry_metadata, strip_image_metadata
@@ -176,7 +176,7 @@ async def media_message(update: Update, context: PeluitContext) -> None:
         telegram_file = await with_retries(
             lambda: context.bot.get_file(item.file_id))  # type: ignore[attr-defined]
         data = bytes(await with_retries(telegram_file.download_as_bytearray))
-    except BadRequest as exc:
+    except TelegramError as exc:  # too big, gone, or Telegram failing after retries: say so calmly
         log.info("reporter.download_failed type=%s", type(exc).__name__)
         await reject("too_big" if "too big" in exc.message.lower() else "unreadable")
         return
