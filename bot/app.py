@@ -137,7 +137,8 @@ async def on_error(update: object, context: PeluitContext) -> None:
 
 
 def register(app: Application, staff_chat_id: int) -> None:
-    # Edited messages change nothing: an edit of a relayed answer or a command is not sent again.
+    # Edited messages change nothing: Telegram re-sends an edit whole, as if it were new; an
+    # edited answer, file caption or command is neither appended, relayed nor run again.
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE & new
     staff_chat = filters.Chat(chat_id=staff_chat_id) & new

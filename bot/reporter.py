@@ -32,11 +32,6 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
-def _is_edit(update: Update) -> bool:
-    """An edited message: Telegram re-sends it whole, as if it were new."""
-    return update.edited_message is not None
-
-
 def menu(lang: str) -> tuple[tuple[Button, ...], ...]:
     return (
         (Button("button.report", "m:lapor"), Button("button.status", "m:status")),
@@ -106,11 +101,6 @@ async def text_message(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
     s, route = context.services, route_of(update)
     if await _has_draft(context, update):
-        if _is_edit(update):
-            # The earlier text is already in the draft; appending the edit would put it into
-            # whatever step is open now. Answers are changed with the ✏️ buttons on review.
-            log.info("reporter.edit_ignored")
-            return
         await run(context, update, lang, lambda: reporting.receive_text(
             uow(context, update), s.policy, route, message.text or "", s.clock(), s.keyring))
         return
@@ -125,9 +115,6 @@ async def unsupported_message(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
     s, route = context.services, route_of(update)
     if await _has_draft(context, update):
-        if _is_edit(update):
-            log.info("reporter.edit_ignored")
-            return
         await run(context, update, lang, lambda: reporting.receive_unsupported(
             uow(context, update), s.policy, route))
         return
@@ -155,9 +142,6 @@ async def media_message(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
     s, route = context.services, route_of(update)
     drafting = await _has_draft(context, update)
-    if drafting and _is_edit(update):  # a new caption on a file already taken: not a new file
-        log.info("reporter.edit_ignored")
-        return
     limit = min(s.policy.max_file_bytes, BOT_API_DOWNLOAD_LIMIT)
 
     async def reject(reason: str) -> None:

@@ -4,7 +4,6 @@ not happen (twice, out of order, or without their text)."""
 from __future__ import annotations
 
 import asyncio
-
 import re
 
 import pytest
