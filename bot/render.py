@@ -19,7 +19,6 @@ SAFE_LIMIT = 3900
 _TOKENS = re.compile(r"(<[^>]+>)|(&#?\w+;)|([^<&]+)")
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z-]+)")
 _FORMATTER = string.Formatter()
-STATUS_PARAMS = {"status"}
 
 
 def escape(value: object) -> str:
@@ -28,9 +27,11 @@ def escape(value: object) -> str:
 
 
 def fill(language: str, key: str, params: dict[str, object]) -> str:
+    """The catalog text for `key` with `params`: values escaped, unless already rendered HTML."""
     template = text(language, key)
     names = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
-    values = {name: escape(params.get(name, "")) for name in names}
+    values = {n: (params[n] if isinstance(params.get(n), _Raw) else escape(params.get(n, "")))
+              for n in names}
     return template.format_map(values)
 
 
@@ -106,13 +107,13 @@ class Rendered:
     markup: InlineKeyboardMarkup | None
 
 
-def derived_params(language: str, say: Say, categories_label: bool = True) -> dict[str, object]:
+def derived_params(language: str, say: Say) -> dict[str, object]:
     """Turn codes into words: statuses, categories, lists, yes/no, optional blocks."""
     params = dict(say.params)
     lang = language
     if "status" in params:
         params["status"] = plain(lang, f"state.{params['status']}")
-    if "category" in params and categories_label:
+    if "category" in params:
         code = str(params["category"])
         params["category"] = label(lang, f"category.{code}", code) if code else ""
     if "contact" in params and params["contact"] in ("yes", "no"):
@@ -177,14 +178,8 @@ def row_line(language: str, row: list[object]) -> str:
 
 
 def render_say(say: Say) -> Rendered:
-    language = say.lang
-    params = derived_params(language, say)
-    template = text(language, say.key)
-    names = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
-    values = {n: (params[n] if isinstance(params.get(n), _Raw) else escape(params.get(n, "")))
-              for n in names}
-    body = template.format_map(values)
-    return Rendered(split_html(body), keyboard(language, say.buttons))
+    body = fill(say.lang, say.key, derived_params(say.lang, say))
+    return Rendered(split_html(body), keyboard(say.lang, say.buttons))
 
 
 def button_label(language: str, button: Button) -> str:
