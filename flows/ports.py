@@ -67,6 +67,10 @@ class Throttle(Protocol):
         """Count one attempt; False when `limit` attempts were already made in the window."""
         ...
 
+    async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
+        """True when `limit` attempts were made in the current window (counts nothing)."""
+        ...
+
 
 class Chats(Protocol):
     async def language(self, route: ChatRoute) -> str | None: ...

@@ -27,16 +27,17 @@ async def check_status(
             ticket = normalize_ticket(raw_code)
         except MalformedTicket:
             raise MalformedTicketInput from None
-        # Every attempt counts, so a guesser cannot learn which guesses were "free".
-        allowed_chat = await uow.throttle.hit(chat_key, policy.status_attempts_per_chat, window, now)
-        allowed_all = await uow.throttle.hit(
-            "status:*", policy.status_attempts_global, window, now
-        )
-        if not (allowed_chat and allowed_all):
-            await uow.commit()
-            raise TooManyAttempts
+        # Failed guesses count, per chat and overall; once either limit is reached, every code
+        # is refused until the window has passed, the right one too (a guesser learns nothing).
+        limits = ((chat_key, policy.status_attempts_per_chat),
+                  ("status:*", policy.status_attempts_global))
+        for key, limit in limits:
+            if await uow.throttle.exceeded(key, limit, window, now):
+                raise TooManyAttempts
         case = await uow.cases.by_ticket(ticket)
         if case is None:
+            for key, limit in limits:
+                await uow.throttle.hit(key, limit, window, now)
             await uow.commit()
             raise UnknownTicket
         await uow.cases.set_route(case.id, route)

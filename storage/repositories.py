@@ -102,6 +102,8 @@ class ChatRepository(_Repo):
         )
 
     async def set_language(self, route: ChatRoute, language: str) -> None:
+        if await self.language(route) == language:
+            return
         now = datetime.now(tz=datetime.now().astimezone().tzinfo)
         stmt = insert_for(self.session)(ChatRow).values(
             chat_hash=self.chat_hash(route), language=language, updated_at=now)
@@ -227,6 +229,10 @@ class CaseRepository(_Repo):
         return [c for c in [await self._to_domain(r) for r in rows] if c is not None]
 
     async def set_route(self, case_id: str, route: ChatRoute) -> None:
+        current = await self.session.scalar(
+            select(ReporterRouteRow.chat_hash).where(ReporterRouteRow.case_id == case_id))
+        if current == self.chat_hash(route):
+            return  # already this chat: nothing to write
         now = datetime.now().astimezone()
         enc = self.enc("routing", "reporter_routes", "route_enc", case_id, str(int(route)).encode())
         stmt = insert_for(self.session)(ReporterRouteRow).values(
@@ -305,6 +311,12 @@ class EvidenceRepository(_Repo):
 
 
 class ThrottleRepository(_Repo):
+    async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
+        row = await self.session.get(ThrottleRow, key)
+        if row is None or now - row.window_start >= timedelta(seconds=window_seconds):
+            return False
+        return row.count >= limit
+
     async def hit(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
         """Count an attempt in a fixed window; False when the limit was already reached."""
         await self.session.execute(

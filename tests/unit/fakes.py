@@ -269,6 +269,12 @@ class FakeAudit(_Repo):
 
 
 class FakeThrottle(_Repo):
+    async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
+        row = self._s.throttle.get(key)
+        if row is None or now - row.window_start >= timedelta(seconds=window_seconds):
+            return False
+        return row.count >= limit
+
     async def hit(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
         """A fixed window, as storage keeps it: one row per key, reset when the window is over."""
         row = self._s.throttle.setdefault(key, ThrottleWindow(now, 0))

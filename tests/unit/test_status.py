@@ -116,8 +116,8 @@ async def test_given_too_many_guesses_from_one_chat_then_even_the_right_code_is_
     with pytest.raises(TooManyAttempts):
         await status(uow, TICKET, now=NOW + timedelta(minutes=5))
 
-    assert uow.committed == committed + 1  # the refused attempt is recorded too
-    assert uow.state.throttle["status:*"].count == POLICY.status_attempts_per_chat + 1
+    assert uow.committed == committed  # a refusal writes nothing: only failed guesses count
+    assert uow.state.throttle["status:*"].count == POLICY.status_attempts_per_chat
     assert await uow.cases.route_of(case.id) == OLD_PHONE
     # another chat is not held back by this one's guesses
     elsewhere = await status(uow, TICKET, route=ChatRoute(9), now=NOW + timedelta(minutes=6))
