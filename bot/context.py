@@ -63,11 +63,17 @@ def uow(context: PeluitContext, update: Update) -> SqlUnitOfWork:
 
 async def language(context: PeluitContext, update: Update) -> str:
     """The chat's chosen language, else a guess from the person's Telegram language."""
+    return (await chat_state(context, update))[0]
+
+
+async def chat_state(context: PeluitContext, update: Update) -> tuple[str, bool]:
+    """(language, whether a report is being written here), in one read."""
     route = route_of(update)
     async with context.services.db.uow() as uow:
         chosen = await uow.chats.language(route)
+        drafting = await uow.drafts.exists(route)
     user = update.effective_user
-    return chosen or language_of(user.language_code if user else None)
+    return chosen or language_of(user.language_code if user else None), drafting
 
 
 async def say(context: PeluitContext, intents: list[Intent]) -> None:

@@ -7,7 +7,7 @@ import logging
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot.context import PeluitContext, answer, language, route_of, run, say, uow, with_retries
+from bot.context import PeluitContext, answer, chat_state, language, route_of, run, say, uow, with_retries
 from bot.media import STRIPPABLE, UnreadableImage, may_carry_metadata, strip_image_metadata
 from flows import casework, reporting, status
 from flows.intents import Button, Say, ToChat
@@ -90,17 +90,12 @@ async def status_command(update: Update, context: PeluitContext) -> None:
         uow(context, update), s.policy, route, code, lang, s.clock()))
 
 
-async def _has_draft(context: PeluitContext, update: Update) -> bool:
-    async with context.services.db.uow() as work:
-        return await work.drafts.get(route_of(update)) is not None
-
-
 async def text_message(update: Update, context: PeluitContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
-    lang = await language(context, update)
+    lang, drafting = await chat_state(context, update)
     s, route = context.services, route_of(update)
-    if await _has_draft(context, update):
+    if drafting:
         await run(context, update, lang, lambda: reporting.receive_text(
             uow(context, update), s.policy, route, message.text or "", s.clock(), s.keyring))
         return
@@ -112,9 +107,9 @@ async def text_message(update: Update, context: PeluitContext) -> None:
 
 async def unsupported_message(update: Update, context: PeluitContext) -> None:
     """Stickers, locations, contacts, polls, dice: a calm word about what is expected."""
-    lang = await language(context, update)
+    lang, drafting = await chat_state(context, update)
     s, route = context.services, route_of(update)
-    if await _has_draft(context, update):
+    if drafting:
         await run(context, update, lang, lambda: reporting.receive_unsupported(
             uow(context, update), s.policy, route))
         return
@@ -139,9 +134,8 @@ async def media_message(update: Update, context: PeluitContext) -> None:
         await unsupported_message(update, context)
         return
     kind, item, mime, name = found
-    lang = await language(context, update)
+    lang, drafting = await chat_state(context, update)
     s, route = context.services, route_of(update)
-    drafting = await _has_draft(context, update)
     limit = min(s.policy.max_file_bytes, BOT_API_DOWNLOAD_LIMIT)
 
     async def reject(reason: str) -> None:

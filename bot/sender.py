@@ -60,6 +60,16 @@ class Where:
     reply_to: int | None = None
 
 
+@dataclass(frozen=True)
+class Link:
+    """A sent message that belongs to a case (so replies to it are relayed)."""
+
+    case_id: str
+    key: str | int
+    message_id: int
+    card: bool = False
+
+
 class Permanent(Exception):
     """Delivery is impossible: give up on this message."""
 
@@ -172,11 +182,16 @@ class Sender:
             await self._open_topic(intent.case_id)
         elif isinstance(intent, WipeChat):
             await self._wipe(intent)
-        elif isinstance(intent, Say):
-            await self._say(item, intent)
+        links: list[Link] = []
+        if isinstance(intent, Say):
+            links = await self._say(item, intent)
         elif isinstance(intent, SendEvidence):
-            await self._evidence(item, intent)
-        async with self.db.uow() as uow:
+            links = await self._evidence(item, intent)
+        async with self.db.uow() as uow:  # what was sent, and that it was: one transaction
+            for link in links:
+                await uow.cases.link_message(link.key, link.message_id, link.case_id)  # type: ignore[arg-type]
+                if link.card:
+                    await uow.cases.set_card(link.case_id, link.message_id)
             await uow.outbox.done(item.id)
             await uow.commit()
         self._progress.pop(item.id, None)
@@ -214,7 +229,7 @@ class Sender:
             thread = await self._open_topic(case_id, recreate=True)
             return await call(thread)
 
-    async def _say(self, item: OutboxItem, say: Say) -> None:
+    async def _say(self, item: OutboxItem, say: Say) -> list[Link]:
         where = await self._where(say.to)
         chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
         reply = None if say.card or where.reply_to is None else ReplyParameters(
@@ -222,7 +237,7 @@ class Sender:
         rendered = render_say(say)
         staff = chat_id == self.staff_chat_id
         start = self._progress.get(item.id, 0)
-        sent_ids: list[int] = []
+        links: list[Link] = []
         for index, part in enumerate(rendered.texts):
             if index < start:
                 continue
@@ -235,22 +250,12 @@ class Sender:
                     disable_web_page_preview=True, reply_parameters=reply)
 
             message = await self._paced(chat_id, call, thread, say.case_id if staff else None)
-            sent_ids.append(message.message_id)
             self._progress[item.id] = index + 1
-            await self._record(say.case_id, link_key, [message.message_id], card=say.card and index == 0)
+            if say.case_id:
+                links.append(Link(say.case_id, link_key, message.message_id, say.card and index == 0))
+        return links
 
-    async def _record(self, case_id: str | None, link_key: str | int, message_ids: list[int],
-                      *, card: bool = False) -> None:
-        if not case_id:
-            return
-        async with self.db.uow() as uow:
-            for message_id in message_ids:
-                await uow.cases.link_message(link_key, message_id, case_id)  # type: ignore[arg-type]
-            if card:
-                await uow.cases.set_card(case_id, message_ids[0])
-            await uow.commit()
-
-    async def _evidence(self, item: OutboxItem, intent: SendEvidence) -> None:
+    async def _evidence(self, item: OutboxItem, intent: SendEvidence) -> list[Link]:
         where = await self._where(intent.to)
         chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
         async with self.db.uow() as uow:
@@ -284,7 +289,7 @@ class Sender:
             return await self.bot.send_document(chat_id, data, filename=name, **kw)
 
         message = await self._paced(chat_id, call, thread, intent.case_id if staff else None)
-        await self._record(intent.case_id, link_key, [message.message_id])
+        return [Link(intent.case_id, link_key, message.message_id)] if intent.case_id else []
 
     async def _staff_is_forum(self) -> bool:
         if self._is_forum is None:

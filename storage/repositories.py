@@ -64,6 +64,11 @@ class DraftRepository(_Repo):
             return None
         return draft_from_bytes(self.dec("content", "drafts", "payload_enc", row.id, row.payload_enc))
 
+    async def exists(self, route: ChatRoute) -> bool:
+        """Whether this chat has a draft (nothing decrypted)."""
+        return await self.session.scalar(
+            select(DraftRow.id).where(DraftRow.chat_hash == self.chat_hash(route))) is not None
+
     async def save(self, route: ChatRoute, draft: Draft) -> None:
         payload = self.enc("content", "drafts", "payload_enc", draft.id, draft_to_bytes(draft))
         row = await self.session.get(DraftRow, draft.id)
