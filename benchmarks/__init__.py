@@ -1,0 +1,1 @@
+"""Peluit benchmarks (not part of the test run): `python -m benchmarks.bench --help`."""
