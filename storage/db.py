@@ -26,7 +26,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
                                    pool_pre_ping=True)
     if ":///" in url and not url.endswith(":memory:"):
         Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    # One connection: SQLite has one writer anyway, and waiting for the pool is an asyncio wait,
+    # where a second connection would sleep in SQLite's busy handler while the lock sits free.
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=1,
+                                 max_overflow=0, pool_timeout=120)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: object) -> None:
