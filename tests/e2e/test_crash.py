@@ -31,11 +31,16 @@ async def test_given_a_bot_killed_repeatedly_when_reporters_and_staff_keep_worki
     done = asyncio.Event()
 
     async def killer() -> int:
+        """Kill after every few messages the bot sends (a random number), so each kill lands
+        in the middle of the work, however fast the bot is."""
         kills = 0
         while not done.is_set() and kills < 4:
-            await asyncio.sleep(rng.uniform(1.0, 3.0))
+            target = len(fake.calls_to("sendMessage")) + rng.randint(4, 12)
+            while not done.is_set() and len(fake.calls_to("sendMessage")) < target:
+                await asyncio.sleep(0.005)
             if done.is_set():
                 break
+            await asyncio.sleep(rng.uniform(0.0, 0.05))
             await bot.kill()
             kills += 1
             await asyncio.sleep(rng.uniform(0.0, 0.5))
