@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import aliased
 
-from flows.intents import Intent, Target, ToChat, ToReporter, WipeChat
+from flows.intents import Intent, Target, ToChat, ToReporter
 from storage.codec import (
     dumps,
     intent_from_json,
@@ -55,7 +55,7 @@ class OutboxRepository(_Repo):
         now = datetime.now(UTC)
         for intent in intents:
             uid = str(uuid.uuid4())
-            target = intent.to if isinstance(intent, WipeChat) else intent_target(intent)
+            target = intent_target(intent)
             self.session.add(OutboxRow(
                 uid=uid, lane=self.lane(target), status="pending", attempts=0,
                 not_before=not_before or now, created_at=now,

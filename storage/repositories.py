@@ -161,16 +161,31 @@ class CaseRepository(_Repo):
         self._write(row, case)
         await self.session.flush()
 
-    async def _to_domain(self, row: CaseRow | None) -> Case | None:
+    async def _evidence_ids(self, case_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Evidence ids per case, oldest first, for many cases in one query."""
+        found: dict[str, list[str]] = {case_id: [] for case_id in case_ids}
+        if case_ids:
+            rows = await self.session.execute(
+                select(EvidenceRow.case_id, EvidenceRow.id)
+                .where(EvidenceRow.case_id.in_(list(case_ids))).order_by(EvidenceRow.created_at))
+            for case_id, evidence_id in rows.all():
+                found[case_id].append(evidence_id)
+        return found
+
+    async def _many(self, rows: Sequence[CaseRow]) -> list[Case]:
+        evidence = await self._evidence_ids([r.id for r in rows])
+        return [c for c in [await self._to_domain(r, evidence[r.id]) for r in rows] if c is not None]
+
+    async def _to_domain(self, row: CaseRow | None,
+                         evidence_ids: list[str] | None = None) -> Case | None:
         if row is None:
             return None
         report = (loads(self.dec("content", "cases", "report_enc", row.id, row.report_enc))
                   if row.report_enc else {})
         outcome = (self.dec("content", "cases", "outcome_enc", row.id, row.outcome_enc).decode()
                    if row.outcome_enc else None)
-        evidence_ids = (await self.session.scalars(
-            select(EvidenceRow.id).where(EvidenceRow.case_id == row.id)
-            .order_by(EvidenceRow.created_at))).all()
+        if evidence_ids is None:
+            evidence_ids = (await self._evidence_ids([row.id]))[row.id]
         return Case(
             id=row.id, number=row.number, category=row.category, language=row.language,
             report=report, created_at=row.created_at, updated_at=row.updated_at,
@@ -231,7 +246,7 @@ class CaseRepository(_Repo):
             select(CaseRow).join(ReporterRouteRow, ReporterRouteRow.case_id == CaseRow.id)
             .where(ReporterRouteRow.chat_hash == self.chat_hash(route))
             .order_by(CaseRow.created_at))).all()
-        return [c for c in [await self._to_domain(r) for r in rows] if c is not None]
+        return await self._many(rows)
 
     async def set_route(self, case_id: str, route: ChatRoute) -> None:
         current = await self.session.scalar(
@@ -256,7 +271,7 @@ class CaseRepository(_Repo):
     async def open_cases(self) -> list[Case]:
         rows = (await self.session.scalars(select(CaseRow).where(
             CaseRow.status.not_in([s.value for s in CLOSED])).order_by(CaseRow.created_at))).all()
-        return [c for c in [await self._to_domain(r) for r in rows] if c is not None]
+        return await self._many(rows)
 
     async def counts(self) -> dict[tuple[str, str], int]:
         result = await self.session.execute(
