@@ -99,6 +99,9 @@ class Reporter:
         fake.add_user(user_id, first_name, username=self.username, language_code=language)
         self.seen = 0
         self.timeout = 10.0
+        self.ignore_resent = False
+        """Skip exact copies of messages already seen (same text, same button data): delivery is
+        at-least-once, so after a crash a message may arrive twice, and a person ignores it."""
 
     def bot_messages(self) -> list[dict]:
         return self.fake.bot_messages(self.user_id)
@@ -106,9 +109,16 @@ class Reporter:
     async def expect(self, contains: str | None = None, *, button: str | None = None,
                      timeout: float | None = None) -> dict:
         """The next bot message (after the last one expected) matching text and/or a button."""
+        def signature(m: dict) -> tuple[str, tuple[str, ...]]:
+            return (m.get("text") or m.get("caption") or "", tuple(buttons(m)))
+
         def find() -> dict | None:
-            for m in self.bot_messages():
+            messages = self.bot_messages()
+            earlier = {signature(m) for m in messages if m["message_id"] <= self.seen}
+            for m in messages:
                 if m["message_id"] <= self.seen:
+                    continue
+                if self.ignore_resent and signature(m) in earlier:
                     continue
                 body = m.get("text") or m.get("caption") or ""
                 if contains is not None and contains not in body:

@@ -50,6 +50,7 @@ async def test_given_a_bot_killed_repeatedly_when_reporters_and_staff_keep_worki
     async def one_reporter(uid: int, index: int) -> tuple[Reporter, str]:
         reporter = Reporter(fake, uid)
         reporter.timeout = 90
+        reporter.ignore_resent = True
         ticket = await file_report(reporter, {**REPORT, "what": f"{REPORT['what']} #{index}"})
         return reporter, ticket
 
