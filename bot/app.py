@@ -17,18 +17,24 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
 from bot import reporter, staff
-from bot.context import PeluitContext, Services, language, say, tell_error, with_retries
+from bot.context import (
+    PeluitContext,
+    Services,
+    language,
+    one_transaction,
+    say,
+    tell_error,
+    with_retries,
+)
 from bot.housekeeping import housekeeping
 from bot.polling import poll
 from bot.render import plain
@@ -101,13 +107,6 @@ def _staff_only(handler: Handler) -> Handler:
     return guarded
 
 
-async def drop_duplicates(update: Update, context: PeluitContext) -> None:
-    """A redelivered update (same update_id) changes nothing."""
-    if await context.services.db.was_processed(update.update_id):
-        log.info("update.duplicate")
-        raise ApplicationHandlerStop
-
-
 async def stale_button(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
     await tell_error(context, update, lang, StaleButton())
@@ -145,8 +144,7 @@ def register(app: Application, staff_chat_id: int) -> None:
     other_groups = filters.ChatType.GROUPS & ~filters.Chat(chat_id=staff_chat_id)
     media = (filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.VOICE | filters.AUDIO
              | filters.VIDEO_NOTE | filters.ANIMATION)
-    app.add_handler(TypeHandler(Update, drop_duplicates), group=-1)
-    app.add_handlers([
+    handlers = [
         MessageHandler(other_groups, staff.leave_foreign_group),
         ChatMemberHandler(staff.leave_foreign_group, ChatMemberHandler.MY_CHAT_MEMBER),
         CommandHandler("start", reporter.start, private),
@@ -172,7 +170,10 @@ def register(app: Application, staff_chat_id: int) -> None:
         MessageHandler(private & filters.COMMAND, unknown_command),
         MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
                        reporter.unsupported_message),
-    ])
+    ]
+    for handler in handlers:  # one transaction per update: reads, use case and dedupe record
+        handler.callback = one_transaction(handler.callback)
+    app.add_handlers(handlers)
     app.add_error_handler(on_error)  # type: ignore[arg-type]
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -25,6 +26,8 @@ from storage.uow import Database, DuplicateUpdate, SqlUnitOfWork
 
 log = logging.getLogger("peluit.bot")
 T = TypeVar("T")
+Handler = Callable[[Update, "PeluitContext"], Awaitable[None]]
+_update_work: ContextVar[SqlUnitOfWork | None] = ContextVar("peluit_update_work", default=None)
 
 
 @dataclass
@@ -56,9 +59,38 @@ def route_of(update: Update) -> ChatRoute:
     return ChatRoute(update.effective_chat.id)
 
 
+def one_transaction(handler: Handler) -> Handler:
+    """Run a handler in its update's unit of work: what it reads, what its use case writes and
+    the record that the update was processed commit together, so a redelivered update (same
+    update_id) fails that commit and changes nothing, and says nothing twice."""
+    async def in_unit_of_work(update: Update, context: PeluitContext) -> None:
+        work = context.services.db.uow(update.update_id)
+        token = _update_work.set(work)
+        try:
+            async with work:
+                await handler(update, context)
+        except DuplicateUpdate:
+            log.info("update.duplicate")
+        finally:
+            _update_work.reset(token)
+    return in_unit_of_work
+
+
 def uow(context: PeluitContext, update: Update) -> SqlUnitOfWork:
     """The unit of work for this update: its commit also records the update as processed."""
-    return context.services.db.uow(update.update_id)
+    return _update_work.get() or context.services.db.uow(update.update_id)
+
+
+def _work(context: PeluitContext) -> SqlUnitOfWork:
+    return _update_work.get() or context.services.db.uow()
+
+
+async def release(context: PeluitContext) -> None:
+    """End the update's read-only transaction before waiting on Telegram (a download, a
+    callback answer), so other updates can use the database meanwhile."""
+    work = _update_work.get()
+    if work is not None and work.session is not None:
+        await work.rollback()
 
 
 async def language(context: PeluitContext, update: Update) -> str:
@@ -69,18 +101,18 @@ async def language(context: PeluitContext, update: Update) -> str:
 async def chat_state(context: PeluitContext, update: Update) -> tuple[str, bool]:
     """(language, whether a report is being written here), in one read."""
     route = route_of(update)
-    async with context.services.db.uow() as uow:
-        chosen = await uow.chats.language(route)
-        drafting = await uow.drafts.exists(route)
+    async with _work(context) as work:
+        chosen = await work.chats.language(route)
+        drafting = await work.drafts.exists(route)
     user = update.effective_user
     return chosen or language_of(user.language_code if user else None), drafting
 
 
 async def say(context: PeluitContext, intents: list[Intent]) -> None:
     """Queue messages that change no state (help, errors) and wake the sender."""
-    async with context.services.db.uow() as uow:
-        await uow.outbox.put(intents)
-        await uow.commit()
+    async with _work(context) as work:
+        await work.outbox.put(intents)
+        await work.commit()
     context.services.sender.wake()
 
 
@@ -93,6 +125,10 @@ async def run(context: PeluitContext, update: Update, lang: str,
         log.info("update.duplicate")
         return None
     except PeluitError as error:
+        work = _update_work.get()
+        if work is not None and work.session is not None:
+            await work.rollback()  # what the use case did before failing is undone, but the
+            await work.commit()  # update counts as processed: a redelivery is not told twice
         await tell_error(context, update, lang, error)
         return None
     context.services.sender.wake()

@@ -7,7 +7,18 @@ import logging
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot.context import PeluitContext, answer, chat_state, language, route_of, run, say, uow, with_retries
+from bot.context import (
+    PeluitContext,
+    answer,
+    chat_state,
+    language,
+    release,
+    route_of,
+    run,
+    say,
+    uow,
+    with_retries,
+)
 from bot.media import STRIPPABLE, UnreadableImage, may_carry_metadata, strip_image_metadata
 from flows import casework, reporting, status
 from flows.intents import Button, Say, ToChat
@@ -150,6 +161,7 @@ async def media_message(update: Update, context: PeluitContext) -> None:
     if (getattr(item, "file_size", 0) or 0) > limit:
         await reject("too_big")
         return
+    await release(context)  # the download may take seconds: no transaction held meanwhile
     try:
         telegram_file = await with_retries(
             lambda: context.bot.get_file(item.file_id))  # type: ignore[attr-defined]
@@ -228,6 +240,7 @@ async def menu_button(update: Update, context: PeluitContext) -> None:
             await answer(update)
         return
     lang = await language(context, update)
+    await release(context)
     await answer(update)
     if what == ["status"]:
         await say(context, [Say(ToChat(route), "status.ask_code", lang=lang)])

@@ -10,7 +10,7 @@ import re
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden
 
-from bot.context import PeluitContext, is_staff_member, run, say, uow
+from bot.context import PeluitContext, is_staff_member, release, run, say, uow
 from bot.render import plain
 from flows import casework
 from flows.casework import CaseRef
@@ -150,7 +150,7 @@ async def move_command(update: Update, context: PeluitContext) -> None:
 
     async def use_case() -> list:
         # Which move `/verifikasi` means (verify or resume) depends on the case's status.
-        async with context.services.db.uow() as work:
+        async with uow(context, update) as work:
             case = await casework.find_case(work, s.policy, ref)
         move = move_for_command(command, CaseStatus(case.status))
         if move is None or CaseStatus(case.status) not in move.source:
@@ -182,8 +182,9 @@ async def move_button(update: Update, context: PeluitContext) -> None:
     s, lang = context.services, context.services.policy.staff_language
     move = MOVES_BY_TRIGGER.get(trigger)
     if move is not None and move.needs_text:
-        async with context.services.db.uow() as work:
+        async with uow(context, update) as work:
             case = await work.cases.get(case_id)
+            await release(context)
         hint = plain(lang, "staff.move_hint", {"command": move.command,
                                                 "number": case.number if case else ""})
         await query.answer(_alert_text(hint), show_alert=True)

@@ -1,6 +1,9 @@
 """The unit of work: one transaction, the repositories that work inside it, and the database.
 
-Leaving `async with uow:` without `commit()` rolls everything back.
+Leaving `async with uow:` without `commit()` rolls everything back. Entering a unit of work that
+is already entered does nothing: the bot opens one per Telegram update and the use cases it calls
+enter it again, so reading the chat's state, the use case and recording the update as processed
+are one transaction.
 """
 
 from __future__ import annotations
@@ -50,8 +53,9 @@ class Database:
         return SqlUnitOfWork(self, update_id)
 
     async def was_processed(self, update_id: int) -> bool:
-        async with self.sessions() as session:
-            return await session.get(ProcessedUpdateRow, update_id) is not None
+        async with self.uow() as uow:
+            assert uow.session is not None
+            return await uow.session.get(ProcessedUpdateRow, update_id) is not None
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -70,8 +74,12 @@ class SqlUnitOfWork:
         self.db = db
         self.update_id = update_id
         self.session: AsyncSession | None = None
+        self._depth = 0
 
     async def __aenter__(self) -> SqlUnitOfWork:
+        self._depth += 1
+        if self._depth > 1:  # already open: the outer `async with` owns the transaction
+            return self
         session = self.db.sessions()
         await session.begin()
         self.session = session
@@ -87,6 +95,9 @@ class SqlUnitOfWork:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
+        self._depth -= 1
+        if self._depth:
+            return
         assert self.session is not None
         try:
             await self.session.rollback()
@@ -101,6 +112,12 @@ class SqlUnitOfWork:
                 raise DuplicateUpdate
             self.update_id = None  # claimed: later commits of this unit of work just commit
         await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Undo what this transaction did so far (the unit of work stays usable), and give the
+        connection back: call it before waiting on the network with nothing to write."""
+        assert self.session is not None
+        await self.session.rollback()
 
     async def lock_chat(self, route: ChatRoute) -> None:
         """Serialize work on one chat across replicas (PostgreSQL); SQLite has one writer anyway."""
