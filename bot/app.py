@@ -240,12 +240,14 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[Any]] = []
+    sending: asyncio.Task[None] | None = None
     webhook = None
     polling: asyncio.Task[None] | None = None
     async with app:
         await app.start()
         try:
-            tasks.append(asyncio.create_task(services.sender.run(), name="peluit-sender"))
+            sending = asyncio.create_task(services.sender.run(), name="peluit-sender")
+            tasks.append(sending)
             tasks.append(asyncio.create_task(housekeeping(services), name="peluit-housekeeping"))
             await register_commands(app, settings.staff_chat_id, settings.staff_language)
             if settings.webhook_url:
@@ -269,7 +271,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
                     log.warning("polling.stopped type=%s", type(exc).__name__)
             if webhook is not None:
                 await webhook.stop()
-            services.sender.stop()
+            services.sender.stop()  # it lets deliveries under way end and records them
+            if sending is not None:
+                with contextlib.suppress(TimeoutError, Exception):
+                    await asyncio.wait_for(asyncio.shield(sending), 15)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -26,7 +26,7 @@ from flows.intents import Intent, OpenTopic, Say, SendEvidence, ToChat, ToReport
 from flows.policy import Policy
 from storage.outbox import OutboxItem
 from storage.repositories import STAFF_CHAT
-from storage.uow import Database
+from storage.uow import Database, SqlUnitOfWork
 
 log = logging.getLogger("peluit.sender")
 MAX_ATTEMPTS = 12
@@ -77,7 +77,7 @@ class Permanent(Exception):
 class Sender:
     def __init__(self, bot: Bot, db: Database, policy: Policy, staff_chat_id: int, *,
                  global_per_second: float = 25, group_per_minute: float = 19,
-                 lease_seconds: float = 30) -> None:
+                 lease_seconds: float = 30, max_in_flight: int = 100) -> None:
         self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
         self.global_pace = Pace(global_per_second)
         self.staff_pace = Pace(group_per_minute / 60)
@@ -87,6 +87,10 @@ class Sender:
         self._stopping = False
         self.delivered = 0
         self.lease = timedelta(seconds=lease_seconds)
+        self.max_in_flight = max_in_flight
+        self._in_flight: dict[asyncio.Task[None], int] = {}
+        """Deliveries under way, with their outbox ids (their leases are renewed)."""
+        self._finished: list[tuple[int, list[Link]]] = []
 
     def wake(self) -> None:
         self._wake.set()
@@ -96,37 +100,69 @@ class Sender:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until stopped: claim lane heads, send them concurrently, repeat."""
+        """Deliver until stopped. Each lane's head is claimed as soon as it is due and sent at
+        once, while other lanes' deliveries are still under way (a message waiting for the
+        staff group's pace holds back nothing else); what was delivered is recorded in the
+        same transaction as the next claim."""
         last_recovery = 0.0
         while not self._stopping:
             self._wake.clear()
             try:
-                if time.monotonic() - last_recovery > self.lease.total_seconds() / 2:
+                if time.monotonic() - last_recovery > self.lease.total_seconds() / 3:
                     async with self.db.uow() as uow:
-                        await uow.outbox.recover_expired(datetime.now(UTC))
+                        now = datetime.now(UTC)
+                        under_way = [*self._in_flight.values(), *(i for i, _ in self._finished)]
+                        await uow.outbox.renew(under_way, now + self.lease)
+                        await uow.outbox.recover_expired(now)
                         await uow.commit()
                     last_recovery = time.monotonic()
-                async with self.db.uow() as uow:
-                    items = await uow.outbox.claim(datetime.now(UTC), lease=self.lease)
-                    await uow.commit()
-                if items:
-                    await asyncio.gather(*(self._deliver(item) for item in items))
-                    continue
-            except Exception as exc:  # keep delivering whatever one batch did
+                await self._cycle()
+            except Exception as exc:  # keep delivering whatever one cycle did
                 log.error("sender.loop_error type=%s", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+        await self._finish()
 
-    async def drain(self, seconds: float = 30.0) -> None:
-        """Deliver everything due now (tests and shutdown)."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+    async def _cycle(self, claim: bool = True) -> None:
+        """Record finished deliveries, claim what is due (room permitting), start sending it."""
+        finished, self._finished = self._finished, []
+        room = self.max_in_flight - len(self._in_flight) if claim else 0
+        try:
             async with self.db.uow() as uow:
-                items = await uow.outbox.claim(datetime.now(UTC), lease=self.lease)
+                await self._record(uow, finished)
+                items = (await uow.outbox.claim(datetime.now(UTC), limit=room, lease=self.lease)
+                         if room > 0 else [])
                 await uow.commit()
-            if not items:
-                return
-            await asyncio.gather(*(self._deliver(item) for item in items))
+        except BaseException:
+            self._finished[:0] = finished  # not recorded: try again next cycle
+            raise
+        for item in items:
+            task = asyncio.create_task(self._deliver(item), name="peluit-delivery")
+            self._in_flight[task] = item.id
+            task.add_done_callback(self._delivered)
+
+    @staticmethod
+    async def _record(uow: SqlUnitOfWork, finished: list[tuple[int, list[Link]]]) -> None:
+        for item_id, links in finished:
+            for link in links:
+                await uow.cases.link_message(link.key, link.message_id, link.case_id)  # type: ignore[arg-type]
+                if link.card:
+                    await uow.cases.set_card(link.case_id, link.message_id)
+            await uow.outbox.done(item_id)
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(task, None)
+        self._wake.set()
+
+    async def _finish(self, seconds: float = 10.0) -> None:
+        """On stop: let deliveries under way end, and record them (else they go again later)."""
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=seconds)
+        if self._finished:
+            try:
+                await self._cycle(claim=False)
+            except Exception as exc:
+                log.warning("sender.unrecorded type=%s", type(exc).__name__)
 
     # ---- one item
 
@@ -187,13 +223,12 @@ class Sender:
             links = await self._say(item, intent)
         elif isinstance(intent, SendEvidence):
             links = await self._evidence(item, intent)
-        async with self.db.uow() as uow:  # what was sent, and that it was: one transaction
-            for link in links:
-                await uow.cases.link_message(link.key, link.message_id, link.case_id)  # type: ignore[arg-type]
-                if link.card:
-                    await uow.cases.set_card(link.case_id, link.message_id)
-            await uow.outbox.done(item.id)
-            await uow.commit()
+        if links:  # a message of a case: linked at once, so a reply to it finds its case
+            async with self.db.uow() as uow:  # what was sent, and that it was: one transaction
+                await self._record(uow, [(item.id, links)])
+                await uow.commit()
+        else:  # recorded with the next claim (`_cycle`): one transaction fewer per message
+            self._finished.append((item.id, links))
         self._progress.pop(item.id, None)
 
     async def _where(self, target: Any) -> Where:

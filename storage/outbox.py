@@ -93,6 +93,13 @@ class OutboxRepository(_Repo):
             OutboxRow.status == "sending", OutboxRow.not_before < now).values(status="pending"))
         return result.rowcount or 0
 
+    async def renew(self, item_ids: Sequence[int], until: datetime) -> None:
+        """Extend the lease of messages still being delivered (a slow send, or one waiting for
+        the staff group's pace), so no sender takes them for abandoned and sends them again."""
+        if item_ids:
+            await self.session.execute(update(OutboxRow).where(
+                OutboxRow.id.in_(item_ids), OutboxRow.status == "sending").values(not_before=until))
+
     async def done(self, item_id: int) -> None:
         await self.session.execute(delete(OutboxRow).where(OutboxRow.id == item_id))
 

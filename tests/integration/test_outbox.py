@@ -149,6 +149,27 @@ async def test_given_a_sender_that_died_when_the_lease_expires_then_the_message_
         await uow.commit()
 
 
+async def test_given_a_slow_delivery_when_its_lease_is_renewed_then_it_is_not_taken_for_abandoned(
+    db: Database,
+) -> None:
+    await put(db, [say(ToChat(ROUTE), "waiting for its turn"), say(ToChat(987612345679), "other")])
+    now = soon()
+    slow, other = await claim(db, now)
+    async with db.uow() as uow:  # the sender is still delivering `slow`, not `other`
+        await uow.outbox.renew([slow.id], now + 2 * LEASE)
+        await uow.commit()
+    async with db.uow() as uow:
+        assert await uow.outbox.recover_expired(now + LEASE + timedelta(seconds=1)) == 1
+        await uow.commit()
+    assert [i.id for i in await claim(db, now + LEASE + timedelta(seconds=1))] == [other.id]
+    async with db.uow() as uow:  # renewing a message already recorded as sent changes nothing
+        await uow.outbox.done(other.id)
+        await uow.outbox.renew([other.id], now + 3 * LEASE)
+        assert await uow.outbox.recover_expired(now + 2 * LEASE + timedelta(seconds=1)) == 1
+        await uow.commit()
+    assert [i.id for i in await claim(db, now + 2 * LEASE + timedelta(seconds=1))] == [slow.id]
+
+
 async def test_given_a_message_that_cannot_be_sent_when_failed_then_its_content_and_target_are_wiped(
     db: Database,
 ) -> None:
