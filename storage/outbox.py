@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.orm import aliased
 
 from flows.intents import Intent, Target, ToChat, ToReporter
@@ -52,39 +52,47 @@ class OutboxRepository(_Repo):
         return "staff:" + target.case_id if target.case_id else "staff"
 
     async def put(self, intents: Sequence[Intent], not_before: datetime | None = None) -> None:
+        if not intents:
+            return
         now = datetime.now(UTC)
+        rows = []
         for intent in intents:
             uid = str(uuid.uuid4())
             target = intent_target(intent)
-            self.session.add(OutboxRow(
-                uid=uid, lane=self.lane(target), status="pending", attempts=0,
-                not_before=not_before or now, created_at=now,
-                target_enc=self.enc("routing", "outbox", "target_enc", uid,
-                                    dumps(target_to_json(target))),
-                payload_enc=self.enc("content", "outbox", "payload_enc", uid,
-                                     dumps(intent_to_json(intent)))))
-        await self.session.flush()
+            rows.append({
+                "uid": uid, "lane": self.lane(target), "status": "pending", "attempts": 0,
+                "not_before": not_before or now, "created_at": now,
+                "target_enc": self.enc("routing", "outbox", "target_enc", uid,
+                                       dumps(target_to_json(target))),
+                "payload_enc": self.enc("content", "outbox", "payload_enc", uid,
+                                        dumps(intent_to_json(intent)))})
+        await self.session.execute(insert(OutboxRow), rows)  # one statement, no ORM flush
 
     async def claim(self, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[OutboxItem]:
         """Claim the first due message of each lane (in-order per lane), leasing it."""
         earlier = aliased(OutboxRow)
         blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id,
                                  earlier.status.in_(("pending", "sending")))
-        query = (select(OutboxRow).where(OutboxRow.status == "pending",
-                                          OutboxRow.not_before <= now, ~blocked)
+        query = (select(OutboxRow.id, OutboxRow.uid, OutboxRow.lane, OutboxRow.attempts,
+                        OutboxRow.target_enc, OutboxRow.payload_enc)
+                 .where(OutboxRow.status == "pending", OutboxRow.not_before <= now, ~blocked)
                  .order_by(OutboxRow.id).limit(limit))
         if self.session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=OutboxRow)
-        rows = (await self.session.scalars(query)).all()
+        rows = (await self.session.execute(query)).all()
+        if not rows:
+            return []
+        await self.session.execute(
+            update(OutboxRow).where(OutboxRow.id.in_([row.id for row in rows]))
+            .values(status="sending", not_before=now + lease, attempts=OutboxRow.attempts + 1)
+            .execution_options(synchronize_session=False))
         items = []
         for row in rows:
-            row.status, row.not_before, row.attempts = "sending", now + lease, row.attempts + 1
             target = target_from_json(loads(self.dec("routing", "outbox", "target_enc", row.uid,
                                                      row.target_enc)))
             intent = intent_from_json(loads(self.dec("content", "outbox", "payload_enc", row.uid,
                                                      row.payload_enc)), target)
-            items.append(OutboxItem(row.id, row.lane, target, intent, row.attempts))
-        await self.session.flush()
+            items.append(OutboxItem(row.id, row.lane, target, intent, row.attempts + 1))
         return items
 
     async def recover_expired(self, now: datetime) -> int:
