@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+
 from benchmarks.common import summary_ms
 from bot.settings import DEFAULT_CATEGORIES
 from flows.errors import UnknownTicket
@@ -273,6 +275,33 @@ async def lookups(db: Database, policy: Policy, sample: list[tuple[str, str]], *
     }
 
 
+async def without_autocheckpoint(url: str, keyring: Keyring, policy: Policy,
+                                 sample: list[tuple[str, str]]) -> dict[str, float]:
+    """Diagnostic, not how the bot runs: the same check_status calls (same codes, new chats) on a
+    connection with `PRAGMA wal_autocheckpoint=0`, so no lookup's commit has to copy the WAL back
+    into the database (and fsync it); the WAL is checkpointed once afterwards. The difference from
+    `check_status_ms` is what SQLite's automatic checkpoints cost the lookups."""
+    db = Database(url, keyring)
+
+    @event.listens_for(db.engine.sync_engine, "connect")
+    def _no_autocheckpoint(dbapi_connection: Any, _record: object) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+        cursor.close()
+
+    now, times = datetime.now(UTC), []
+    try:
+        for i, (code, _) in enumerate(sample):
+            t0 = time.perf_counter()
+            await check_status(db.uow(), policy, ChatRoute(7_000_000_000 + i), code, "id", now)
+            times.append(time.perf_counter() - t0)
+    finally:
+        await db.close()
+    with sqlite3.connect(url.split(":///", 1)[1]) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return summary_ms(times)
+
+
 async def run(work_dir: Path, cases: int, n_lookups: int, unknown: int = 20, warmup: int = 50,
               progress: Any = None) -> dict[str, Any]:
     data_dir = work_dir / "status"
@@ -292,6 +321,8 @@ async def run(work_dir: Path, cases: int, n_lookups: int, unknown: int = 20, war
         measured = await lookups(db, policy, loaded.sample, warmup=warmup, unknown=unknown)
     finally:
         await db.close()
+    measured["check_status_no_autocheckpoint_ms"] = await without_autocheckpoint(
+        url, keyring, policy, loaded.sample[warmup:])
     with sqlite3.connect(path) as con:
         plan = " / ".join(r[-1] for r in con.execute(
             "EXPLAIN QUERY PLAN SELECT * FROM cases WHERE ticket_hash = ?", (b"x" * 32,)))

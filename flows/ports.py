@@ -71,6 +71,12 @@ class Throttle(Protocol):
         """True when `limit` attempts were made in the current window (counts nothing)."""
         ...
 
+    async def any_exceeded(
+        self, limits: Sequence[tuple[str, int]], window_seconds: float, now: datetime
+    ) -> bool:
+        """`exceeded` for several (key, limit) pairs at once: True when any of them is."""
+        ...
+
 
 class Chats(Protocol):
     async def language(self, route: ChatRoute) -> str | None: ...

@@ -31,9 +31,8 @@ async def check_status(
         # is refused until the window has passed, the right one too (a guesser learns nothing).
         limits = ((chat_key, policy.status_attempts_per_chat),
                   ("status:*", policy.status_attempts_global))
-        for key, limit in limits:
-            if await uow.throttle.exceeded(key, limit, window, now):
-                raise TooManyAttempts
+        if await uow.throttle.any_exceeded(limits, window, now):
+            raise TooManyAttempts
         case = await uow.cases.by_ticket(ticket)
         if case is None:
             for key, limit in limits:

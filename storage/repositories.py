@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +32,9 @@ from storage.models import (
     ReporterRouteRow,
     SealedContactRow,
     ThrottleRow,
+    UTCDateTime,
 )
+from storage.prepared import Prepared
 
 STAFF_CHAT = "staff"
 
@@ -71,13 +75,14 @@ class DraftRepository(_Repo):
 
     async def save(self, route: ChatRoute, draft: Draft) -> None:
         payload = self.enc("content", "drafts", "payload_enc", draft.id, draft_to_bytes(draft))
-        row = await self.session.get(DraftRow, draft.id)
-        if row is None:
-            self.session.add(DraftRow(id=draft.id, chat_hash=self.chat_hash(route),
-                                      payload_enc=payload, updated_at=draft.updated_at))
-        else:
-            row.payload_enc, row.updated_at = payload, draft.updated_at
-        await self.session.flush()
+        changed = await self.session.execute(
+            update(DraftRow).where(DraftRow.id == draft.id)
+            .values(payload_enc=payload, updated_at=draft.updated_at)
+            .execution_options(synchronize_session=False))
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            await self.session.execute(insert(DraftRow).values(
+                id=draft.id, chat_hash=self.chat_hash(route), payload_enc=payload,
+                updated_at=draft.updated_at))
 
     async def delete(self, route: ChatRoute) -> None:
         ids = (await self.session.scalars(
@@ -100,20 +105,45 @@ class DraftRepository(_Repo):
         await self.session.execute(delete(DraftRow).where(DraftRow.id.in_(ids)))
 
 
+def _set_language(insert: Any) -> Prepared:
+    stmt = insert(ChatRow).values(chat_hash=bindparam("chat_hash"), language=bindparam("language"),
+                                  updated_at=bindparam("now", type_=UTCDateTime()))
+    return Prepared(stmt.on_conflict_do_update(
+        index_elements=[ChatRow.chat_hash],
+        set_={"language": stmt.excluded.language, "updated_at": stmt.excluded.updated_at},
+        where=ChatRow.language != stmt.excluded.language))
+
+
+_SET_LANGUAGE = {"sqlite": _set_language(sqlite.insert),
+                 "postgresql": _set_language(postgresql.insert)}
+_LANGUAGE = Prepared(select(ChatRow.language).where(ChatRow.chat_hash == bindparam("chat_hash")))
+
+
 class ChatRepository(_Repo):
     async def language(self, route: ChatRoute) -> str | None:
-        return await self.session.scalar(
-            select(ChatRow.language).where(ChatRow.chat_hash == self.chat_hash(route))
-        )
+        rows = await _LANGUAGE.rows(self.session, {"chat_hash": self.chat_hash(route)})
+        return rows[0][0] if rows else None
 
     async def set_language(self, route: ChatRoute, language: str) -> None:
-        if await self.language(route) == language:
-            return
-        now = datetime.now(tz=datetime.now().astimezone().tzinfo)
-        stmt = insert_for(self.session)(ChatRow).values(
-            chat_hash=self.chat_hash(route), language=language, updated_at=now)
-        await self.session.execute(stmt.on_conflict_do_update(
-            index_elements=[ChatRow.chat_hash], set_={"language": language, "updated_at": now}))
+        """One statement; a chat that already has this language is left untouched (the
+        conflict update's WHERE), so repeating the same choice writes nothing."""
+        await _SET_LANGUAGE[self.session.bind.dialect.name].rows(self.session, {
+            "chat_hash": self.chat_hash(route), "language": language, "now": datetime.now(UTC)})
+
+
+_CASE_COLUMNS = tuple(column.name for column in CaseRow.__table__.columns)
+
+
+def _by_ticket(for_update: bool) -> Prepared:
+    query = (select(*CaseRow.__table__.columns, EvidenceRow.id.label("evidence_id"))
+             .select_from(CaseRow)
+             .outerjoin(EvidenceRow, EvidenceRow.case_id == CaseRow.id)
+             .where(CaseRow.ticket_hash == bindparam("ticket_hash"))
+             .order_by(EvidenceRow.created_at, EvidenceRow.id))
+    return Prepared(query.with_for_update(of=CaseRow) if for_update else query)
+
+
+_BY_TICKET = {"sqlite": _by_ticket(False), "postgresql": _by_ticket(True)}
 
 
 class CaseRepository(_Repo):
@@ -211,7 +241,15 @@ class CaseRepository(_Repo):
         return await self._one(CaseRow.number == number)
 
     async def by_ticket(self, ticket: TicketCode) -> Case | None:
-        return await self._one(CaseRow.ticket_hash == self.keyring.lookup_hash("ticket", ticket))
+        """The case holding this ticket code, with its evidence ids, in one statement (the case
+        row outer-joined with its evidence). On PostgreSQL the case row stays locked until the
+        transaction ends, as in `_one`."""
+        rows = await _BY_TICKET[self.session.bind.dialect.name].rows(
+            self.session, {"ticket_hash": self.keyring.lookup_hash("ticket", ticket)})
+        if not rows:
+            return None
+        row = SimpleNamespace(**dict(zip(_CASE_COLUMNS, rows[0], strict=False)))
+        return await self._to_domain(row, [r[-1] for r in rows if r[-1] is not None])  # type: ignore[arg-type]
 
     async def by_topic(self, topic_id: int) -> Case | None:
         return await self._one(CaseRow.topic_id == topic_id)
@@ -330,27 +368,58 @@ class EvidenceRepository(_Repo):
                             meta.get("caption"))
 
 
+def _throttle_hit(insert: Any) -> Prepared:
+    stmt = insert(ThrottleRow).values(key=bindparam("key"), count=1,
+                                      window_start=bindparam("now", type_=UTCDateTime()))
+    expired = ThrottleRow.window_start <= bindparam("cutoff", type_=UTCDateTime())
+    return Prepared(stmt.on_conflict_do_update(
+        index_elements=[ThrottleRow.key],
+        set_={"count": sql_case((expired, 1), else_=ThrottleRow.count + 1),
+              "window_start": sql_case((expired, stmt.excluded.window_start),
+                                       else_=ThrottleRow.window_start)},
+    ).returning(ThrottleRow.count))
+
+
+_THROTTLE_HIT = {"sqlite": _throttle_hit(sqlite.insert),
+                 "postgresql": _throttle_hit(postgresql.insert)}
+_THROTTLE_WINDOWS: dict[int, Prepared] = {}
+
+
+def _throttle_windows(keys: int) -> Prepared:
+    """SELECT the current windows of `keys` keys (bound as k0, k1, ...)."""
+    found = _THROTTLE_WINDOWS.get(keys)
+    if found is None:
+        found = _THROTTLE_WINDOWS[keys] = Prepared(
+            select(ThrottleRow.key, ThrottleRow.count).where(
+                or_(*(ThrottleRow.key == bindparam(f"k{i}") for i in range(keys))),
+                ThrottleRow.window_start > bindparam("cutoff", type_=UTCDateTime())))
+    return found
+
+
 class ThrottleRepository(_Repo):
+    """Fixed windows, one row per key: `count` is the attempts made since `window_start`,
+    refused ones included; an attempt is allowed while the count stays within the limit."""
+
     async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
-        row = await self.session.get(ThrottleRow, key)
-        if row is None or now - row.window_start >= timedelta(seconds=window_seconds):
+        return await self.any_exceeded([(key, limit)], window_seconds, now)
+
+    async def any_exceeded(self, limits: Sequence[tuple[str, int]], window_seconds: float,
+                           now: datetime) -> bool:
+        """Whether any key's limit is reached in its current window: one SELECT for all keys."""
+        wanted = dict(limits)
+        if not wanted:
             return False
-        return row.count >= limit
+        params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(wanted)}
+        params["cutoff"] = now - timedelta(seconds=window_seconds)
+        rows = await _throttle_windows(len(wanted)).rows(self.session, params)
+        return any(count >= wanted[key] for key, count in rows)
 
     async def hit(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
-        """Count an attempt in a fixed window; False when the limit was already reached."""
-        await self.session.execute(
-            insert_for(self.session)(ThrottleRow).values(key=key, window_start=now, count=0)
-            .on_conflict_do_nothing(index_elements=[ThrottleRow.key]))
-        query = select(ThrottleRow).where(ThrottleRow.key == key)
-        if self.session.bind.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = (await self.session.scalars(query.execution_options(populate_existing=True))).one()
-        if now - row.window_start >= timedelta(seconds=window_seconds):
-            row.window_start, row.count = now, 0
-        if row.count >= limit:
-            await self.session.flush()
-            return False
-        row.count += 1
-        await self.session.flush()
-        return True
+        """Count an attempt in a fixed window; False when the limit was already reached.
+
+        One statement: the upsert both restarts an expired window and counts, atomically (the
+        row is locked by the write on PostgreSQL, and SQLite has a single writer), so concurrent
+        attempts never allow more than `limit`."""
+        [(count,)] = await _THROTTLE_HIT[self.session.bind.dialect.name].rows(self.session, {
+            "key": key, "now": now, "cutoff": now - timedelta(seconds=window_seconds)})
+        return bool(count <= limit)

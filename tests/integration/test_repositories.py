@@ -161,6 +161,27 @@ async def test_given_an_added_case_when_looked_up_then_it_is_found_by_id_number_
             assert await uow.cases.by_ticket(TicketCode(spelling)) is None, spelling
 
 
+async def test_given_a_case_with_evidence_when_found_by_ticket_then_it_is_one_case_with_every_file(
+    db: Database,
+) -> None:
+    case = a_case(7)
+    ticket = await add_case(db, case)
+    other = a_case(8)
+    await add_case(db, other, route=OTHER)
+    files = []
+    for n in range(3):
+        async with db.uow() as uow:
+            files.append(await uow.evidence.add_to_case(case.id, "photo", b"x%d" % n, None, None))
+            await uow.evidence.add_to_case(other.id, "photo", b"y", None, None)
+            await uow.commit()
+        await asyncio.sleep(0.002)
+
+    async with db.uow() as uow:
+        found = await uow.cases.by_ticket(ticket)
+        assert found is not None and found.evidence_ids == files
+        assert found == await uow.cases.get(case.id)
+
+
 async def test_given_a_changed_case_when_saved_then_the_changes_are_read_back(db: Database) -> None:
     case = a_case(3)
     await add_case(db, case)
@@ -350,6 +371,80 @@ async def test_given_concurrent_attempts_when_throttled_then_exactly_the_limit_i
     assert sorted(results) == [False] * 7 + [True] * 5
 
 
+async def _window(db: Database, key: str) -> tuple[datetime, int] | None:
+    async with db.sessions() as session:
+        row = await session.get(ThrottleRow, key)
+        return None if row is None else (row.window_start, row.count)
+
+
+async def test_given_an_expired_window_when_hit_then_the_window_restarts_at_that_attempt(
+    db: Database,
+) -> None:
+    for s in (0, 1, 2, 3, 4):  # 3 allowed, then 2 refused: each one is counted
+        await _hit(db, "status:chat-a", NOW + timedelta(seconds=s))
+    assert await _window(db, "status:chat-a") == (NOW, 5)
+
+    later = NOW + timedelta(seconds=60, microseconds=250_000)
+    assert await _hit(db, "status:chat-a", later) is True
+
+    assert await _window(db, "status:chat-a") == (later, 1)
+    # a refused attempt neither extends nor restarts the window
+    for s in (1, 2, 3):
+        await _hit(db, "status:chat-a", later + timedelta(seconds=s))
+    assert await _window(db, "status:chat-a") == (later, 4)
+    assert await _hit(db, "status:chat-a", later + timedelta(seconds=59)) is False
+    assert await _hit(db, "status:chat-a", later + timedelta(seconds=60)) is True
+
+
+async def test_given_a_limit_of_one_when_hit_twice_then_only_the_first_passes(db: Database) -> None:
+    day = 86400
+    assert await _hit(db, "reminder:2026-03-02", NOW, limit=1, window=day) is True
+    assert await _hit(db, "reminder:2026-03-02", NOW + timedelta(hours=1), limit=1,
+                      window=day) is False
+    assert await _hit(db, "reminder:2026-03-02", NOW + timedelta(days=1), limit=1,
+                      window=day) is True
+    assert await _hit(db, "nothing-allowed", NOW, limit=0) is False
+
+
+async def test_given_several_keys_when_checked_together_then_any_key_at_its_limit_counts(
+    db: Database,
+) -> None:
+    for s in range(3):
+        await _hit(db, "status:chat-a", NOW + timedelta(seconds=s))
+    await _hit(db, "status:*", NOW)
+
+    async def any_exceeded(limits: list[tuple[str, int]], at: datetime) -> bool:
+        async with db.uow() as uow:
+            result = await uow.throttle.any_exceeded(limits, 60, at)
+            single = [await uow.throttle.exceeded(k, limit, 60, at) for k, limit in limits]
+        assert result == any(single)
+        return result
+
+    soon = NOW + timedelta(seconds=10)
+    assert await any_exceeded([("status:chat-a", 3), ("status:*", 10)], soon) is True
+    assert await any_exceeded([("status:chat-b", 3), ("status:*", 10)], soon) is False
+    assert await any_exceeded([("status:chat-a", 4), ("status:*", 1)], soon) is True
+    assert await any_exceeded([("status:chat-a", 4), ("status:*", 2)], soon) is False
+    assert await any_exceeded([("unknown", 1)], soon) is False
+    # the window of both keys is over: nothing is exceeded, whatever the counts
+    assert await any_exceeded([("status:chat-a", 3), ("status:*", 1)],
+                              NOW + timedelta(seconds=60)) is False
+
+
+async def test_given_concurrent_attempts_on_an_expired_window_then_it_restarts_once(
+    db: Database,
+) -> None:
+    for s in range(5):
+        await _hit(db, "status:*", NOW + timedelta(seconds=s), limit=5)
+    assert await _hit(db, "status:*", NOW + timedelta(seconds=30), limit=5) is False
+    later = NOW + timedelta(seconds=90)
+
+    results = await asyncio.gather(*(_hit(db, "status:*", later, limit=5) for _ in range(12)))
+
+    assert sorted(results) == [False] * 7 + [True] * 5
+    assert await _window(db, "status:*") == (later, 12)
+
+
 # --------------------------------------------------------------------------- chats
 
 
@@ -369,3 +464,28 @@ async def test_given_a_chat_when_its_language_is_set_twice_then_the_one_row_hold
         assert await uow.chats.language(ROUTE) == "en"
         assert await uow.chats.language(OTHER) is None
     assert await count(db, ChatRow) == 1
+
+
+async def test_given_a_chat_when_the_same_language_is_set_again_then_nothing_is_written(
+    db: Database,
+) -> None:
+    async def stored() -> tuple[str, datetime]:
+        async with db.sessions() as session:
+            row = await session.get(ChatRow, db.keyring.lookup_hash("chat", str(ROUTE)))
+            assert row is not None
+            return row.language, row.updated_at
+
+    async with db.uow() as uow:
+        await uow.chats.set_language(ROUTE, "id")
+        await uow.commit()
+    first = await stored()
+    await asyncio.sleep(0.01)
+    async with db.uow() as uow:
+        await uow.chats.set_language(ROUTE, "id")
+        await uow.commit()
+    assert await stored() == first
+    async with db.uow() as uow:
+        await uow.chats.set_language(ROUTE, "en")
+        await uow.commit()
+    language, updated_at = await stored()
+    assert language == "en" and updated_at > first[1]

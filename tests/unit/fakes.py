@@ -269,21 +269,26 @@ class FakeAudit(_Repo):
 
 
 class FakeThrottle(_Repo):
+    """As storage keeps it: a fixed window per key whose count is every attempt made since the
+    window started, refused ones included; allowed while the count stays within the limit."""
+
     async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
         row = self._s.throttle.get(key)
         if row is None or now - row.window_start >= timedelta(seconds=window_seconds):
             return False
         return row.count >= limit
 
+    async def any_exceeded(
+        self, limits: Sequence[tuple[str, int]], window_seconds: float, now: datetime
+    ) -> bool:
+        return any([await self.exceeded(key, limit, window_seconds, now) for key, limit in limits])
+
     async def hit(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
-        """A fixed window, as storage keeps it: one row per key, reset when the window is over."""
         row = self._s.throttle.setdefault(key, ThrottleWindow(now, 0))
         if now - row.window_start >= timedelta(seconds=window_seconds):
             row.window_start, row.count = now, 0
-        if row.count >= limit:
-            return False
         row.count += 1
-        return True
+        return row.count <= limit
 
 
 class FakeChats(_Repo):
