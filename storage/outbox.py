@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import Integer, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from flows.intents import Intent, Target, ToChat, ToReporter
@@ -25,11 +25,41 @@ from storage.codec import (
     target_from_json,
     target_to_json,
 )
-from storage.models import OutboxRow
+from storage.models import OutboxRow, UTCDateTime
+from storage.prepared import Prepared
 from storage.repositories import _Repo
 
 LEASE = timedelta(seconds=30)
 """How long a sender owns a claimed message; after that another sender may deliver it."""
+
+
+_PUT = Prepared(insert(OutboxRow).values(
+    uid=bindparam("uid"), lane=bindparam("lane"), status="pending", attempts=0,
+    not_before=bindparam("not_before", type_=UTCDateTime()),
+    created_at=bindparam("now", type_=UTCDateTime()),
+    target_enc=bindparam("target_enc"), payload_enc=bindparam("payload_enc")))
+_DONE = Prepared(delete(OutboxRow).where(OutboxRow.id == bindparam("id")))
+
+
+def _claim(for_update: bool) -> Prepared:
+    earlier = aliased(OutboxRow)
+    blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id,
+                             or_(earlier.status == "pending", earlier.status == "sending"))
+    due = (select(OutboxRow.id)
+           .where(OutboxRow.status == "pending",
+                  OutboxRow.not_before <= bindparam("now", type_=UTCDateTime()), ~blocked)
+           .order_by(OutboxRow.id).limit(bindparam("limit", type_=Integer())))
+    if for_update:
+        due = due.with_for_update(skip_locked=True)
+    return Prepared(
+        update(OutboxRow).where(OutboxRow.id.in_(due.scalar_subquery()))
+        .values(status="sending", not_before=bindparam("until", type_=UTCDateTime()),
+                attempts=OutboxRow.attempts + 1)
+        .returning(OutboxRow.id, OutboxRow.uid, OutboxRow.lane, OutboxRow.attempts,
+                   OutboxRow.target_enc, OutboxRow.payload_enc))
+
+
+_CLAIM = {"sqlite": _claim(False), "postgresql": _claim(True)}
 
 
 @dataclass(frozen=True)
@@ -52,47 +82,29 @@ class OutboxRepository(_Repo):
         return "staff:" + target.case_id if target.case_id else "staff"
 
     async def put(self, intents: Sequence[Intent], not_before: datetime | None = None) -> None:
-        if not intents:
-            return
         now = datetime.now(UTC)
-        rows = []
         for intent in intents:
             uid = str(uuid.uuid4())
             target = intent_target(intent)
-            rows.append({
-                "uid": uid, "lane": self.lane(target), "status": "pending", "attempts": 0,
-                "not_before": not_before or now, "created_at": now,
+            await _PUT.rows(self.session, {
+                "uid": uid, "lane": self.lane(target), "not_before": not_before or now, "now": now,
                 "target_enc": self.enc("routing", "outbox", "target_enc", uid,
                                        dumps(target_to_json(target))),
                 "payload_enc": self.enc("content", "outbox", "payload_enc", uid,
                                         dumps(intent_to_json(intent)))})
-        await self.session.execute(insert(OutboxRow), rows)  # one statement, no ORM flush
 
     async def claim(self, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[OutboxItem]:
-        """Claim the first due message of each lane (in-order per lane), leasing it."""
-        earlier = aliased(OutboxRow)
-        blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id,
-                                 earlier.status.in_(("pending", "sending")))
-        query = (select(OutboxRow.id, OutboxRow.uid, OutboxRow.lane, OutboxRow.attempts,
-                        OutboxRow.target_enc, OutboxRow.payload_enc)
-                 .where(OutboxRow.status == "pending", OutboxRow.not_before <= now, ~blocked)
-                 .order_by(OutboxRow.id).limit(limit))
-        if self.session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=OutboxRow)
-        rows = (await self.session.execute(query)).all()
-        if not rows:
-            return []
-        await self.session.execute(
-            update(OutboxRow).where(OutboxRow.id.in_([row.id for row in rows]))
-            .values(status="sending", not_before=now + lease, attempts=OutboxRow.attempts + 1)
-            .execution_options(synchronize_session=False))
+        """Claim the first due message of each lane (in-order per lane), leasing it: one
+        statement (on PostgreSQL, rows another sender holds are skipped, not waited for)."""
+        rows = await _CLAIM[self.session.bind.dialect.name].rows(
+            self.session, {"now": now, "until": now + lease, "limit": limit})
         items = []
-        for row in rows:
-            target = target_from_json(loads(self.dec("routing", "outbox", "target_enc", row.uid,
-                                                     row.target_enc)))
-            intent = intent_from_json(loads(self.dec("content", "outbox", "payload_enc", row.uid,
-                                                     row.payload_enc)), target)
-            items.append(OutboxItem(row.id, row.lane, target, intent, row.attempts + 1))
+        for item_id, uid, lane, attempts, target_enc, payload_enc in sorted(rows):
+            target = target_from_json(loads(self.dec("routing", "outbox", "target_enc", uid,
+                                                     target_enc)))
+            intent = intent_from_json(loads(self.dec("content", "outbox", "payload_enc", uid,
+                                                     payload_enc)), target)
+            items.append(OutboxItem(item_id, lane, target, intent, attempts))
         return items
 
     async def recover_expired(self, now: datetime) -> int:
@@ -109,7 +121,7 @@ class OutboxRepository(_Repo):
                 OutboxRow.id.in_(item_ids), OutboxRow.status == "sending").values(not_before=until))
 
     async def done(self, item_id: int) -> None:
-        await self.session.execute(delete(OutboxRow).where(OutboxRow.id == item_id))
+        await _DONE.rows(self.session, {"id": item_id})
 
     async def retry(self, item_id: int, at: datetime, error: str) -> None:
         await self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(
