@@ -35,7 +35,7 @@ from bot.context import (
     tell_error,
     with_retries,
 )
-from bot.housekeeping import housekeeping
+from bot.housekeeping import checkpoints, housekeeping
 from bot.polling import poll
 from bot.render import plain
 from bot.sender import Sender
@@ -89,7 +89,7 @@ def open_database(settings: Settings) -> Database:
         disclosure_public_key=settings.disclosure_public_key)
     for notice in notices:
         log.warning("keys.notice %s", notice)
-    return Database(settings.database_url_or_default, keyring)
+    return Database(settings.database_url_or_default, keyring, background_checkpoints=True)
 
 
 def _private(handler: Handler) -> Handler:
@@ -249,6 +249,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
             sending = asyncio.create_task(services.sender.run(), name="peluit-sender")
             tasks.append(sending)
             tasks.append(asyncio.create_task(housekeeping(services), name="peluit-housekeeping"))
+            tasks.append(asyncio.create_task(checkpoints(services.db), name="peluit-checkpoints"))
             await register_commands(app, settings.staff_chat_id, settings.staff_language)
             if settings.webhook_url:
                 from bot.webhook import WebhookServer

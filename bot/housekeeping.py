@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.context import Services
 from flows import casework, reporting
 from storage.retention import purge
+from storage.uow import Database
 
 log = logging.getLogger("peluit.housekeeping")
 INTERVAL_SECONDS = 60
@@ -38,3 +39,16 @@ async def housekeeping(services: Services) -> None:
         except Exception as exc:  # one failed round must not stop the next
             log.error("housekeeping.error type=%s", type(exc).__name__)
         await asyncio.sleep(INTERVAL_SECONDS)
+
+
+async def checkpoints(db: Database, every_seconds: float = 1.0) -> None:
+    """SQLite: fold the write-ahead log into the database file in the background, so that no
+    commit (and no reporter waiting for its reply) pays for it."""
+    if db.checkpointer is None:
+        return
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            await db.checkpoint()
+        except Exception as exc:  # a busy moment: the next round catches up
+            log.warning("checkpoint.error type=%s", type(exc).__name__)

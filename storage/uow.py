@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from flows.intents import ChatRoute
 from storage.audit import AuditRepository
 from storage.crypto import Keyring
-from storage.db import create_engine, session_factory
+from storage.db import Checkpointer, create_engine, session_factory, sqlite_file
 from storage.models import ProcessedUpdateRow, ThrottleRow
 from storage.outbox import OutboxRepository
 from storage.repositories import (
@@ -37,11 +37,20 @@ class DuplicateUpdate(Exception):
 class Database:
     """The engine and the keyring: everything a unit of work needs, built once."""
 
-    def __init__(self, url: str, keyring: Keyring) -> None:
+    def __init__(self, url: str, keyring: Keyring, *, background_checkpoints: bool = False) -> None:
+        """`background_checkpoints` (SQLite file): commits never stall on a WAL checkpoint; the
+        owner calls `checkpoint()` every second or so instead (the bot does)."""
         self.url = url
         self.keyring = keyring
-        self.engine: AsyncEngine = create_engine(url)
+        path = sqlite_file(url) if background_checkpoints else None
+        self.checkpointer = Checkpointer(path) if path is not None else None
+        self.engine: AsyncEngine = create_engine(url, checkpoints=self.checkpointer is None)
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file, off the event loop (SQLite; else nothing)."""
+        if self.checkpointer is not None:
+            await self.checkpointer.run()
 
     @property
     def is_postgres(self) -> bool:
@@ -58,6 +67,8 @@ class Database:
             return await uow.session.get(ProcessedUpdateRow, update_id) is not None
 
     async def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         await self.engine.dispose()
 
 
