@@ -318,6 +318,8 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             ("status", "check_status p50/p95/p99/max", fmt_ms(st["check_status_ms"]),
              "p99 < 10 ms", verdict(None if p99 is None else p99 < TARGETS["status_p99_ms"])),
             ("status", "  indexed by_ticket read only", fmt_ms(st["by_ticket_read_ms"]), "", ""),
+            ("status", "  with SQLite's own checkpoints", fmt_ms(
+                st.get("check_status_sqlite_checkpoints_ms", {})), "", ""),
             ("status", "  unknown codes", fmt_ms(st["unknown_code_ms"]), "", ""),
             ("status", "lookups / wrong answers", f"{st['lookups']} / {st['wrong_answers']}", "0",
              verdict(st["wrong_answers"] == 0 and st["unknown_found"] == 0)),

@@ -59,30 +59,35 @@ class _Repo:
         return self.keyring.decrypt(purpose, blob, table=table, column=column, row_id=row_id)
 
 
+_DRAFT = Prepared(select(DraftRow.id, DraftRow.payload_enc)
+                  .where(DraftRow.chat_hash == bindparam("chat_hash")))
+_DRAFT_EXISTS = Prepared(select(DraftRow.id).where(DraftRow.chat_hash == bindparam("chat_hash")))
+_DRAFT_UPDATE = Prepared(update(DraftRow).where(DraftRow.id == bindparam("draft_id")).values(
+    payload_enc=bindparam("payload_enc"), updated_at=bindparam("now", type_=UTCDateTime()))
+    .returning(DraftRow.id))
+_DRAFT_INSERT = Prepared(insert(DraftRow).values(
+    id=bindparam("draft_id"), chat_hash=bindparam("chat_hash"),
+    payload_enc=bindparam("payload_enc"), updated_at=bindparam("now", type_=UTCDateTime())))
+
+
 class DraftRepository(_Repo):
     async def get(self, route: ChatRoute) -> Draft | None:
-        row = await self.session.scalar(
-            select(DraftRow).where(DraftRow.chat_hash == self.chat_hash(route))
-        )
-        if row is None:
+        rows = await _DRAFT.rows(self.session, {"chat_hash": self.chat_hash(route)})
+        if not rows:
             return None
-        return draft_from_bytes(self.dec("content", "drafts", "payload_enc", row.id, row.payload_enc))
+        draft_id, payload = rows[0]
+        return draft_from_bytes(self.dec("content", "drafts", "payload_enc", draft_id, payload))
 
     async def exists(self, route: ChatRoute) -> bool:
         """Whether this chat has a draft (nothing decrypted)."""
-        return await self.session.scalar(
-            select(DraftRow.id).where(DraftRow.chat_hash == self.chat_hash(route))) is not None
+        return bool(await _DRAFT_EXISTS.rows(self.session, {"chat_hash": self.chat_hash(route)}))
 
     async def save(self, route: ChatRoute, draft: Draft) -> None:
-        payload = self.enc("content", "drafts", "payload_enc", draft.id, draft_to_bytes(draft))
-        changed = await self.session.execute(
-            update(DraftRow).where(DraftRow.id == draft.id)
-            .values(payload_enc=payload, updated_at=draft.updated_at)
-            .execution_options(synchronize_session=False))
-        if not changed.rowcount:  # type: ignore[attr-defined]
-            await self.session.execute(insert(DraftRow).values(
-                id=draft.id, chat_hash=self.chat_hash(route), payload_enc=payload,
-                updated_at=draft.updated_at))
+        values = {"draft_id": draft.id, "now": draft.updated_at,
+                  "payload_enc": self.enc("content", "drafts", "payload_enc", draft.id,
+                                          draft_to_bytes(draft))}
+        if not await _DRAFT_UPDATE.rows(self.session, values):
+            await _DRAFT_INSERT.rows(self.session, {**values, "chat_hash": self.chat_hash(route)})
 
     async def delete(self, route: ChatRoute) -> None:
         ids = (await self.session.scalars(
@@ -114,6 +119,18 @@ def _set_language(insert: Any) -> Prepared:
         where=ChatRow.language != stmt.excluded.language))
 
 
+def _set_route(insert: Any) -> Prepared:
+    stmt = insert(ReporterRouteRow).values(
+        case_id=bindparam("case_id"), chat_hash=bindparam("chat_hash"),
+        route_enc=bindparam("route_enc"), updated_at=bindparam("now", type_=UTCDateTime()))
+    return Prepared(stmt.on_conflict_do_update(
+        index_elements=[ReporterRouteRow.case_id],
+        set_={"chat_hash": stmt.excluded.chat_hash, "route_enc": stmt.excluded.route_enc,
+              "updated_at": stmt.excluded.updated_at},
+        where=ReporterRouteRow.chat_hash != stmt.excluded.chat_hash))
+
+
+_SET_ROUTE = {"sqlite": _set_route(sqlite.insert), "postgresql": _set_route(postgresql.insert)}
 _SET_LANGUAGE = {"sqlite": _set_language(sqlite.insert),
                  "postgresql": _set_language(postgresql.insert)}
 _LANGUAGE = Prepared(select(ChatRow.language).where(ChatRow.chat_hash == bindparam("chat_hash")))
@@ -287,17 +304,12 @@ class CaseRepository(_Repo):
         return await self._many(rows)
 
     async def set_route(self, case_id: str, route: ChatRoute) -> None:
-        current = await self.session.scalar(
-            select(ReporterRouteRow.chat_hash).where(ReporterRouteRow.case_id == case_id))
-        if current == self.chat_hash(route):
-            return  # already this chat: nothing to write
-        now = datetime.now().astimezone()
+        """One statement; a case already routed to this chat is left untouched (the conflict
+        update's WHERE), so checking the status from the same chat again writes nothing."""
         enc = self.enc("routing", "reporter_routes", "route_enc", case_id, str(int(route)).encode())
-        stmt = insert_for(self.session)(ReporterRouteRow).values(
-            case_id=case_id, chat_hash=self.chat_hash(route), route_enc=enc, updated_at=now)
-        await self.session.execute(stmt.on_conflict_do_update(
-            index_elements=[ReporterRouteRow.case_id],
-            set_={"chat_hash": self.chat_hash(route), "route_enc": enc, "updated_at": now}))
+        await _SET_ROUTE[self.session.bind.dialect.name].rows(self.session, {
+            "case_id": case_id, "chat_hash": self.chat_hash(route), "route_enc": enc,
+            "now": datetime.now(UTC)})
 
     async def route_of(self, case_id: str) -> ChatRoute | None:
         row = await self.session.get(ReporterRouteRow, case_id)

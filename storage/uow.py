@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import bindparam, delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -19,8 +20,9 @@ from flows.intents import ChatRoute
 from storage.audit import AuditRepository
 from storage.crypto import Keyring
 from storage.db import Checkpointer, create_engine, session_factory, sqlite_file
-from storage.models import ProcessedUpdateRow, ThrottleRow
+from storage.models import ProcessedUpdateRow, ThrottleRow, UTCDateTime
 from storage.outbox import OutboxRepository
+from storage.prepared import Prepared
 from storage.repositories import (
     CaseRepository,
     ChatRepository,
@@ -28,6 +30,17 @@ from storage.repositories import (
     EvidenceRepository,
     ThrottleRepository,
 )
+
+
+def _claim_update(insert: Any) -> Prepared:
+    return Prepared(insert(ProcessedUpdateRow).values(
+        update_id=bindparam("update_id"), at=bindparam("at", type_=UTCDateTime()))
+        .on_conflict_do_nothing(index_elements=[ProcessedUpdateRow.update_id])
+        .returning(ProcessedUpdateRow.update_id))
+
+
+_CLAIM_UPDATE = {"sqlite": _claim_update(sqlite.insert),
+                 "postgresql": _claim_update(postgresql.insert)}
 
 
 class DuplicateUpdate(Exception):
@@ -140,12 +153,8 @@ class SqlUnitOfWork:
     async def claim_update(self, update_id: int) -> bool:
         """Record an update as processed; False when it was processed before (a redelivery)."""
         assert self.session is not None
-        insert = postgresql.insert if self.db.is_postgres else sqlite.insert
-        result = await self.session.execute(
-            insert(ProcessedUpdateRow).values(update_id=update_id, at=datetime.now(UTC))
-            .on_conflict_do_nothing(index_elements=[ProcessedUpdateRow.update_id])
-            .returning(ProcessedUpdateRow.update_id))
-        return result.scalar() is not None
+        claim = _CLAIM_UPDATE[self.session.bind.dialect.name]
+        return bool(await claim.rows(self.session, {"update_id": update_id, "at": datetime.now(UTC)}))
 
     async def prune(self, before: datetime) -> None:
         """Forget processed update ids and throttle windows older than `before`."""

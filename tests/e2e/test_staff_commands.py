@@ -156,6 +156,7 @@ async def test_given_a_deleted_case_topic_when_the_next_message_for_the_case_arr
         assert number in body(card)
 
         # The conversation goes on in the new topic: a reply to the re-posted card relays.
+        await peluit.settle()  # the card is recorded as sent (a person reads before replying)
         await staff_says(fake, QUESTION, thread=new_topic, reply_to=card["message_id"])
         await reporter.expect(QUESTION)
         await fake.wait_bot_message(STAFF_CHAT, contains=snippet("staff.relayed"), thread_id=new_topic)
