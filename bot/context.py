@@ -93,6 +93,14 @@ async def release(context: PeluitContext) -> None:
         await work.rollback()
 
 
+async def mark_processed(context: PeluitContext) -> None:
+    """Commit the update's unit of work now, recording the update as processed (a redelivered
+    update raises DuplicateUpdate here), before a reply that is not written to the outbox."""
+    work = _update_work.get()
+    if work is not None and work.session is not None:
+        await work.commit()
+
+
 async def language(context: PeluitContext, update: Update) -> str:
     """The chat's chosen language, else a guess from the person's Telegram language."""
     return (await chat_state(context, update))[0]

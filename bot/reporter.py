@@ -240,11 +240,7 @@ async def menu_button(update: Update, context: PeluitContext) -> None:
             await answer(update)
         return
     lang = await language(context, update)
-    await release(context)
-    await answer(update)
-    if what == ["status"]:
-        await say(context, [Say(ToChat(route), "status.ask_code", lang=lang)])
-    elif what == ["privacy"]:
-        await say(context, [Say(ToChat(route), "start.privacy", lang=lang)])
-    else:
-        await say(context, [Say(ToChat(route), "help.reporter", lang=lang)])
+    key = {"status": "status.ask_code", "privacy": "start.privacy"}.get("".join(what),
+                                                                       "help.reporter")
+    await say(context, [Say(ToChat(route), key, lang=lang)])  # recorded with the update: a
+    await answer(update)                                       # redelivery answers nothing

@@ -403,6 +403,33 @@ async def test_given_an_update_delivered_twice_when_it_arrives_again_then_nothin
     assert_clean(fake)
 
 
+async def test_given_a_menu_button_delivered_twice_when_it_arrives_again_then_it_is_answered_once(
+    fake, tmp_path, database_url
+):
+    user = 987650041
+    async with running_peluit(fake, tmp_path, database_url) as peluit:
+        r = Reporter(fake, user)
+        await r.say("/start")
+        menu = await r.expect(button="m:help")
+        query = await fake.press(user, menu, "m:help")
+        await r.expect(snippet("help.reporter"))
+        redelivered = update_carrying(fake, lambda u: (u.get("callback_query") or {})
+                                      .get("id") == query["id"])
+        await fake.inject_raw_update(redelivered)  # Telegram delivers the press again
+        await fake.wait_for(lambda: deliveries(fake, redelivered["update_id"]) == 2)
+        await r.say("/bantuan")  # handled after the redelivery (same chat, in order)
+        await fake.wait_for(lambda: sum(snippet("help.reporter") in m["text"]
+                                        for m in r.bot_messages()) == 2)
+        await peluit.settle()
+
+        helps = sum(snippet("help.reporter") in m["text"] for m in r.bot_messages())
+        assert helps == 2  # one for the press, one for /bantuan; none for the redelivery
+        answered = [c for c in fake.calls_to("answerCallbackQuery")
+                    if c.params.get("callback_query_id") == query["id"]]
+        assert len(answered) == 1
+    assert_clean(fake)
+
+
 # ---------------------------------------------------------------- other groups
 
 async def test_given_an_unrelated_group_when_a_message_arrives_there_then_the_bot_leaves_and_says_nothing(
