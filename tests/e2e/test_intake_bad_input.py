@@ -92,6 +92,12 @@ def deliveries(fake, update_id: int) -> int:
                for u in call.response.get("result") or [])
 
 
+def answers_to(fake, query: dict) -> list:
+    """The bot's answerCallbackQuery calls for this button press."""
+    return [c for c in fake.calls_to("answerCallbackQuery")
+            if c.params.get("callback_query_id") == query["id"]]
+
+
 def words(n_chars: int, seed: str) -> str:
     out = " ".join(f"{seed}{i:05d}" for i in range(n_chars // 6 + 1))[:n_chars]
     return out.rstrip() + "x" * (n_chars - len(out.rstrip()))
@@ -397,9 +403,7 @@ async def test_given_an_update_delivered_twice_when_it_arrives_again_then_nothin
         assert deliveries(fake, again["update_id"]) == 2  # really delivered twice
         assert deliveries(fake, redelivered["update_id"]) == 2
         assert sum(snippet("intake.ask_who") in m["text"] for m in r.bot_messages()) == 1
-        answered = [c for c in fake.calls_to("answerCallbackQuery")
-                    if c.params.get("callback_query_id") == query["id"]]
-        assert len(answered) == 1
+        assert len(answers_to(fake, query)) == 1
     assert_clean(fake)
 
 
@@ -424,9 +428,7 @@ async def test_given_a_menu_button_delivered_twice_when_it_arrives_again_then_it
 
         helps = sum(snippet("help.reporter") in m["text"] for m in r.bot_messages())
         assert helps == 2  # one for the press, one for /bantuan; none for the redelivery
-        answered = [c for c in fake.calls_to("answerCallbackQuery")
-                    if c.params.get("callback_query_id") == query["id"]]
-        assert len(answered) == 1
+        assert len(answers_to(fake, query)) == 1
     assert_clean(fake)
 
 
