@@ -152,6 +152,9 @@ class Sender:
 
     def _delivered(self, task: asyncio.Task[None]) -> None:
         self._in_flight.pop(task, None)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # Not recorded as sent: the lease runs out and the message is tried again.
+            log.error("sender.delivery_error type=%s", type(error).__name__)
         self._wake.set()
 
     async def _finish(self, seconds: float = 10.0) -> None:
