@@ -110,7 +110,7 @@ def _staff_only(handler: Handler) -> Handler:
 
 async def stale_button(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
-    await mark_processed(context)  # before the alert: a redelivery is not answered twice
+    await mark_processed()  # before the alert: a redelivery is not answered twice
     await tell_error(context, update, lang, StaleButton())
 
 

@@ -85,19 +85,22 @@ def _work(context: PeluitContext) -> SqlUnitOfWork:
     return _update_work.get() or context.services.db.uow()
 
 
-async def release(context: PeluitContext) -> None:
+def _open_update_work() -> SqlUnitOfWork | None:
+    work = _update_work.get()
+    return work if work is not None and work.session is not None else None
+
+
+async def release() -> None:
     """End the update's read-only transaction before waiting on Telegram (a download, a
     callback answer), so other updates can use the database meanwhile."""
-    work = _update_work.get()
-    if work is not None and work.session is not None:
+    if (work := _open_update_work()) is not None:
         await work.rollback()
 
 
-async def mark_processed(context: PeluitContext) -> None:
+async def mark_processed() -> None:
     """Commit the update's unit of work now, recording the update as processed (a redelivered
     update raises DuplicateUpdate here), before a reply that is not written to the outbox."""
-    work = _update_work.get()
-    if work is not None and work.session is not None:
+    if (work := _open_update_work()) is not None:
         await work.commit()
 
 
@@ -128,15 +131,10 @@ async def run(context: PeluitContext, update: Update, lang: str,
               use_case: Callable[[], Awaitable[list[Intent]]]) -> list[Intent] | None:
     """Run a use case; a failure the user caused becomes its one calm message (and None)."""
     try:
-        intents = await use_case()
-    except DuplicateUpdate:
-        log.info("update.duplicate")
-        return None
+        intents = await use_case()  # a redelivered update: DuplicateUpdate, ends the handler
     except PeluitError as error:
-        work = _update_work.get()
-        if work is not None and work.session is not None:
-            await work.rollback()  # what the use case did before failing is undone, but the
-            await work.commit()  # update counts as processed: a redelivery is not told twice
+        await release()  # what the use case did before failing is undone, but the update
+        await mark_processed()  # counts as processed: a redelivery is not told twice
         await tell_error(context, update, lang, error)
         return None
     context.services.sender.wake()

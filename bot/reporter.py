@@ -161,7 +161,7 @@ async def media_message(update: Update, context: PeluitContext) -> None:
     if (getattr(item, "file_size", 0) or 0) > limit:
         await reject("too_big")
         return
-    await release(context)  # the download may take seconds: no transaction held meanwhile
+    await release()  # the download may take seconds: no transaction held meanwhile
     try:
         telegram_file = await with_retries(
             lambda: context.bot.get_file(item.file_id))  # type: ignore[attr-defined]

@@ -184,7 +184,7 @@ async def move_button(update: Update, context: PeluitContext) -> None:
     if move is not None and move.needs_text:
         async with uow(context, update) as work:
             case = await work.cases.get(case_id)
-            await release(context)
+            await release()
         hint = plain(lang, "staff.move_hint", {"command": move.command,
                                                 "number": case.number if case else ""})
         await query.answer(_alert_text(hint), show_alert=True)

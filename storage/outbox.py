@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import Integer, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from flows.intents import Intent, Target, ToChat, ToReporter
@@ -133,6 +133,5 @@ class OutboxRepository(_Repo):
             status="failed", error=error[:120], payload_enc=b"", target_enc=b""))
 
     async def pending_count(self) -> int:
-        rows = await self.session.scalars(select(OutboxRow.id).where(
-            OutboxRow.status.in_(("pending", "sending"))))
-        return len(rows.all())
+        return await self.session.scalar(select(func.count()).select_from(OutboxRow).where(
+            OutboxRow.status.in_(("pending", "sending")))) or 0

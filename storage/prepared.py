@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import Executable
@@ -63,3 +64,9 @@ class Prepared:
         return [tuple(convert(value) if convert else value
                       for convert, value in zip(prepared.results, row, strict=True))
                 for row in raw]
+
+
+def per_dialect(build: Callable[[Any], Prepared]) -> dict[str, Prepared]:
+    """An upsert for each engine, built with that dialect's `insert` (ON CONFLICT is dialect
+    specific); look it up by `session.bind.dialect.name`."""
+    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}

@@ -34,7 +34,7 @@ from storage.models import (
     ThrottleRow,
     UTCDateTime,
 )
-from storage.prepared import Prepared
+from storage.prepared import Prepared, per_dialect
 
 STAFF_CHAT = "staff"
 
@@ -130,9 +130,8 @@ def _set_route(insert: Any) -> Prepared:
         where=ReporterRouteRow.chat_hash != stmt.excluded.chat_hash))
 
 
-_SET_ROUTE = {"sqlite": _set_route(sqlite.insert), "postgresql": _set_route(postgresql.insert)}
-_SET_LANGUAGE = {"sqlite": _set_language(sqlite.insert),
-                 "postgresql": _set_language(postgresql.insert)}
+_SET_ROUTE = per_dialect(_set_route)
+_SET_LANGUAGE = per_dialect(_set_language)
 _LANGUAGE = Prepared(select(ChatRow.language).where(ChatRow.chat_hash == bindparam("chat_hash")))
 
 
@@ -392,8 +391,7 @@ def _throttle_hit(insert: Any) -> Prepared:
     ).returning(ThrottleRow.count))
 
 
-_THROTTLE_HIT = {"sqlite": _throttle_hit(sqlite.insert),
-                 "postgresql": _throttle_hit(postgresql.insert)}
+_THROTTLE_HIT = per_dialect(_throttle_hit)
 _THROTTLE_WINDOWS: dict[int, Prepared] = {}
 
 

@@ -13,7 +13,6 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import bindparam, delete, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.intents import ChatRoute
@@ -22,7 +21,7 @@ from storage.crypto import Keyring
 from storage.db import Checkpointer, create_engine, session_factory, sqlite_file
 from storage.models import ProcessedUpdateRow, ThrottleRow, UTCDateTime
 from storage.outbox import OutboxRepository
-from storage.prepared import Prepared
+from storage.prepared import Prepared, per_dialect
 from storage.repositories import (
     CaseRepository,
     ChatRepository,
@@ -39,8 +38,7 @@ def _claim_update(insert: Any) -> Prepared:
         .returning(ProcessedUpdateRow.update_id))
 
 
-_CLAIM_UPDATE = {"sqlite": _claim_update(sqlite.insert),
-                 "postgresql": _claim_update(postgresql.insert)}
+_CLAIM_UPDATE = per_dialect(_claim_update)
 
 
 class DuplicateUpdate(Exception):
