@@ -36,6 +36,7 @@ from bot.context import (
     tell_error,
     with_retries,
 )
+from bot.health import Health
 from bot.housekeeping import checkpoints, housekeeping
 from bot.polling import poll
 from bot.render import plain
@@ -207,13 +208,15 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
                .concurrent_updates(ChatOrderedProcessor(256))
                .context_types(ContextTypes(context=PeluitContext)))
     app = builder.updater(None).build()  # polling: bot.polling; webhook: bot.webhook
-    sender = Sender(app.bot, db, policy, settings.staff_chat_id,
+    health = Health()
+    sender = Sender(app.bot, db, policy, settings.staff_chat_id, health=health,
                     global_per_second=settings.send_global_per_second,
                     group_per_minute=settings.send_group_per_minute,
                     lease_seconds=settings.outbox_lease_seconds)
     app.bot_data["services"] = Services(db=db, policy=policy, keyring=db.keyring, sender=sender,
                                         staff_chat_id=settings.staff_chat_id,
-                                        member_cache_seconds=settings.member_cache_seconds)
+                                        member_cache_seconds=settings.member_cache_seconds,
+                                        health=health)
     register(app, settings.staff_chat_id)
     return app
 

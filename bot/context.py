@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.health import Health
 from bot.i18n import language_of
 from bot.render import plain
 from bot.sender import Sender
@@ -38,6 +39,7 @@ class Services:
     sender: Sender
     staff_chat_id: int
     member_cache_seconds: float = 60.0
+    health: Health = field(default_factory=Health)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _members: dict[int, tuple[float, bool]] = field(default_factory=dict)
 

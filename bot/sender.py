@@ -20,6 +20,7 @@ from typing import Any
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.health import Health
 from bot.i18n import label
 from bot.render import plain, render_say
 from flows.intents import Intent, OpenTopic, Say, SendEvidence, ToChat, ToReporter, ToStaff, WipeChat
@@ -77,7 +78,9 @@ class Permanent(Exception):
 class Sender:
     def __init__(self, bot: Bot, db: Database, policy: Policy, staff_chat_id: int, *,
                  global_per_second: float = 25, group_per_minute: float = 19,
-                 lease_seconds: float = 30, max_in_flight: int = 100) -> None:
+                 lease_seconds: float = 30, max_in_flight: int = 100,
+                 health: Health | None = None) -> None:
+        self.health = health or Health()
         self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
         self.global_pace = Pace(global_per_second)
         self.staff_pace = Pace(group_per_minute / 60)
