@@ -34,7 +34,7 @@ from flows.status import check_status
 from flows.tickets import format_case_number, new_ticket_code
 from storage.audit import GENESIS, event_hash
 from storage.codec import dumps
-from storage.crypto import Keyring, load_or_create_keyring
+from storage.crypto import Keyring, keyring_from_json, keyring_to_json, load_or_create_keyring
 from storage.db import migrate
 from storage.uow import Database
 
@@ -76,7 +76,7 @@ _W: dict[str, Any] = {}
 
 def _init_worker(keyring_json: str, sample_at: frozenset[int], year_first: dict[int, int],
                  start: datetime, step_s: float, seed: int) -> None:
-    _W.update(keyring=Keyring.from_json(keyring_json), sample_at=sample_at, year_first=year_first,
+    _W.update(keyring=keyring_from_json(keyring_json), sample_at=sample_at, year_first=year_first,
               start=start, step=timedelta(seconds=step_s), seed=seed,
               report=dumps(REPORT), statuses=[s for s, _ in STATUS_WEIGHTS],
               weights=[w for _, w in STATUS_WEIGHTS])
@@ -179,7 +179,7 @@ def bulk_load(path: Path, keyring: Keyring, cases: int, sample_size: int, *, chu
     con.execute("PRAGMA cache_size=-524288")  # 512 MiB page cache, for the load only
     spans = [(b, min(b + chunk, cases)) for b in range(0, cases, chunk)]
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(workers, _init_worker, (keyring.to_json(), sample_at, year_first, start, step_s,
+    with ctx.Pool(workers, _init_worker, (keyring_to_json(keyring), sample_at, year_first, start, step_s,
                                           seed)) as pool:
         for case_rows, route_rows, events, sample in pool.imap(_make_rows, spans):
             audit_rows = []
