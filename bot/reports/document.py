@@ -36,6 +36,7 @@ class Document(FPDF):
         self.footer_text = safe(footer, one_line=True, limit=200)
         self.replaced = False
         self.table_head: tuple[Sequence[str], Sequence[float]] | None = None
+        self._char_widths: dict[tuple[str, str, float], dict[str, float]] = {}
         # A random page-count alias: a reporter who writes fpdf2's default "{nb}" gets it back
         # as written, not replaced with the number of pages.
         self.pages_alias = "{" + secrets.token_hex(8) + "}"
@@ -171,14 +172,20 @@ class Document(FPDF):
         return shown
 
     def fit(self, text: str, width: float) -> str:
-        """`text` cut (with an ellipsis) to fit `width` mm in the current font."""
-        if self.get_string_width(text) <= width:
-            return text
-        low, high = 0, len(text)
-        while low < high:
-            mid = (low + high + 1) // 2
-            if self.get_string_width(text[:mid] + "…") <= width:
-                low = mid
-            else:
-                high = mid - 1
-        return text[:low].rstrip() + "…"
+        """`text` cut (with an ellipsis) to fit `width` mm in the current font. Without text
+        shaping fpdf2 adds glyph widths (no kerning), so one pass over cached widths will do."""
+        widths = self._char_widths.setdefault((self.font_family, self.font_style, self.font_size_pt), {})
+        total, ellipsis = 0.0, self._char_width(widths, "…")
+        cut = None
+        for i, char in enumerate(text):
+            total += self._char_width(widths, char)
+            if cut is None and total + ellipsis > width:
+                cut = i
+            if total > width:
+                return text[:cut].rstrip() + "…"
+        return text
+
+    def _char_width(self, widths: dict[str, float], char: str) -> float:
+        if char not in widths:
+            widths[char] = self.get_string_width(char)
+        return widths[char]

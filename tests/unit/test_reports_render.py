@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from bot.reports import charts
 from bot.reports.csv import period_csv
+from bot.reports.document import Document
 from bot.reports.pdf import case_file_pdf, period_report_pdf
 from bot.reports.samples import POLICY, sample_case_file_inputs, sample_cases
 from bot.reports.text import REPLACEMENT, safe
@@ -340,3 +341,23 @@ print("ok")
 def test_given_status_names_when_charted_then_every_status_has_a_label() -> None:
     for status in CaseStatus:
         assert charts.status_name("en", status) != f"state.{status}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(_DRAWABLE, max_size=200), width=st.floats(min_value=5, max_value=150),
+       size=st.sampled_from([8.5, 10, 12]), bold=st.booleans())
+def test_given_a_line_and_a_column_when_fitted_then_it_is_the_longest_prefix_that_fits(
+    text: str, width: float, size: float, bold: bool,
+) -> None:
+    doc = Document("id", "X", "Y", NOW)
+    doc.set_font("sans", "B" if bold else "", size)
+    text = safe(text, one_line=True)
+
+    shown = doc.fit(text, width)
+
+    assert doc.get_string_width(shown) <= width + 1e-6
+    if shown != text:
+        assert shown.endswith("…") and text.startswith(shown[:-1].rstrip())
+        kept = len(shown) - 1
+        if not text[kept].isspace():  # trailing spaces before the ellipsis are dropped
+            assert doc.get_string_width(text[: kept + 1] + "…") > width - 1e-6
