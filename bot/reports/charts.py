@@ -107,6 +107,7 @@ def draw_columns(draw: ImageDraw.ImageDraw, box: Box, title: str, labels: Sequen
     peak = max(max(values, default=0), 1)
     small = font(15)
     every = max(1, math.ceil(max((small.getlength(x) for x in labels), default=0) / (step - 6)))
+    numbers = small.getlength(str(peak)) <= step - 2  # all of them, or none where they would crowd
     draw.line((left, base, right, base), fill=GREY, width=1)
     if marker is not None:
         x = left + step * marker[0]
@@ -119,7 +120,7 @@ def draw_columns(draw: ImageDraw.ImageDraw, box: Box, title: str, labels: Sequen
         if height:
             draw.rectangle((x0, base - height, x1, base - 1), fill=(colours or [BAR] * n)[i])
         centre = (x0 + x1) / 2
-        if small.getlength(str(value)) <= step:
+        if numbers:
             draw.text((centre, base - height - 4), str(value), font=small, fill=INK, anchor="md")
         if i % every == 0:
             draw.text((centre, base + 6), labels[i], font=small, fill=GREY, anchor="ma")

@@ -361,3 +361,33 @@ def test_given_a_line_and_a_column_when_fitted_then_it_is_the_longest_prefix_tha
         kept = len(shown) - 1
         if not text[kept].isspace():  # trailing spaces before the ellipsis are dropped
             assert doc.get_string_width(text[: kept + 1] + "…") > width - 1e-6
+
+
+@pytest.mark.parametrize(("start", "end", "count"), [
+    (date(2026, 4, 1), date(2026, 4, 1), 0),      # one day, nothing in it
+    (date(2026, 1, 1), date(2026, 12, 31), 300),  # a year: 53 week columns
+])
+def test_given_an_empty_or_long_period_when_rendered_then_every_output_is_made(
+    start: date, end: date, count: int,
+) -> None:
+    cases, _ = sample_cases(count=count, seed=5)
+    report = build_period_report(cases, POLICY, start, end, NOW)
+
+    text = pdf_text(period_report_pdf(report, "en", "X"))
+    image = Image.open(io.BytesIO(charts.statistics_chart_png(report, "en")))
+    rows = list(csv.reader(io.StringIO(period_csv(report))))
+
+    assert f"Cases received {report.total}" in text
+    assert ("None." in text) is (count == 0)
+    assert image.size == (charts.WIDTH, charts.HEIGHT)
+    assert sum(1 for row in rows if row[0] == "week") == len(report.new_per_week)
+
+
+def test_given_a_new_case_with_nothing_yet_when_its_file_is_made_then_it_says_so() -> None:
+    built = bare_case_file(answers=(("what", "Pungutan liar di loket"),))
+
+    text = pdf_text(case_file_pdf(built, "en", "X"))
+
+    assert "Pungutan liar di loket" in text
+    assert text.count("None.") == 2  # no evidence, no questions and answers
+    assert "not yet" in text
