@@ -13,6 +13,7 @@ import resource
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
 
 
 def _rss_mib() -> float:
@@ -20,7 +21,7 @@ def _rss_mib() -> float:
         return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def _timed(fn, runs: int) -> tuple[float, object]:  # noqa: ANN001
+def _timed(fn: Callable[[], object], runs: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(runs):
         start = time.perf_counter()
@@ -35,15 +36,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    import bot.app  # noqa: F401 - the bot's own modules, loaded before any report
     import PIL.Image  # noqa: F401
+
+    import bot.app  # noqa: F401 - the bot's own modules, loaded before any report
     import storage.uow  # noqa: F401
     base = _rss_mib()
     start = time.perf_counter()
     from bot.reports import charts, csv, pdf, samples
     imported = (time.perf_counter() - start) * 1000
     after_import = _rss_mib()
-    print(f"import bot.reports.{{pdf,charts,csv}}: {imported:.0f} ms, RSS {base:.0f} → {after_import:.0f} MiB")
+    print(f"import bot.reports.{{pdf,charts,csv}}: {imported:.0f} ms, "
+          f"RSS {base:.0f} → {after_import:.0f} MiB")
 
     case_file = samples.sample_case_file()
     first = time.perf_counter()
