@@ -653,9 +653,12 @@ class FakeTelegram:
 
     def set_member(self, chat_id: int, user_id: int, status: str) -> None:
         assert status in ("member", "administrator", "creator", "left", "kicked"), status
-        before = self._member_json(chat_id, user_id)
-        self._group(chat_id).members[user_id] = status
-        self._member_changed(chat_id, user_id, before)
+        chat = self._group(chat_id)
+        told = user_id != self.bot_id and self._bot_admin(chat)  # see _member_changed
+        before = self._member_json(chat_id, user_id) if told else None
+        chat.members[user_id] = status
+        if before is not None:
+            self._member_changed(chat_id, user_id, before)
 
     def add_topic(self, chat_id: int, name: str, icon_color: int = TOPIC_COLORS[0]) -> int:
         """A human admin creates a forum topic; returns its message_thread_id."""
@@ -896,7 +899,7 @@ class FakeTelegram:
         my_chat_member update, which tests inject themselves."""
         chat = self._group(chat_id)
         after = self._member_json(chat_id, user_id)
-        if user_id == self.bot_id or before["status"] == after["status"] or not self._bot_admin(chat):
+        if before["status"] == after["status"]:
             return
         performer = self._users[user_id].to_dict() if user_id in self._users else after["user"]
         change = {"chat": chat.json(), "from": performer, "date": int(self.now()),
