@@ -38,7 +38,10 @@ def keep_private(database: Path) -> None:
     if not database.parent.exists():
         database.parent.mkdir(mode=0o700, parents=True)
         os.chmod(database.parent, 0o700)
-    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    # Only a new file is opened here: closing any descriptor of a database this process has open
+    # would drop SQLite's locks on it (POSIX locks belong to the process, not the descriptor).
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         with contextlib.suppress(FileNotFoundError):
             if stat.S_IMODE(path.stat().st_mode) & 0o077:
