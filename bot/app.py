@@ -128,7 +128,7 @@ async def inline_press(update: Update, context: PeluitContext) -> None:
         return
     user = update.effective_user
     await answer(update, plain(language_of(user.language_code if user else None),
-                               "error.inline_button"))
+                               "error.inline_button")[:200])
     raise ApplicationHandlerStop
 
 

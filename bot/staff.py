@@ -232,8 +232,8 @@ async def membership_changed(update: Update, context: PeluitContext) -> None:
     """Someone joined, left or was removed from the staff group (a chat_member update, which
     Telegram sends to administrator bots): their cached membership is forgotten at once, so a
     removed member's next command or press is checked with Telegram again."""
-    change = update.chat_member
-    if change is not None and change.chat.id == context.services.staff_chat_id:
+    change = update.chat_member  # registered for the staff group only
+    if change is not None:
         forget_member(context.services, change.new_chat_member.user.id)
         log.info("staff.membership_changed")
 

@@ -35,9 +35,11 @@ def keep_private(database: Path) -> None:
     """The SQLite database readable by its owner only, whatever the umask: a directory made for
     it is 0700, the file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm
     files the database file's mode), and files an earlier version left open to others are closed."""
-    if not database.parent.exists():
+    try:
         database.parent.mkdir(mode=0o700, parents=True)
-        os.chmod(database.parent, 0o700)
+        os.chmod(database.parent, 0o700)  # whatever the umask left of 0700
+    except FileExistsError:
+        pass  # a directory the operator made: theirs to set
     # Only a new file is opened here: closing any descriptor of a database this process has open
     # would drop SQLite's locks on it (POSIX locks belong to the process, not the descriptor).
     with contextlib.suppress(FileExistsError):
