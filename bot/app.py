@@ -17,18 +17,21 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot import reporter, staff
+from bot import logs, reporter, staff
 from bot.context import (
     PeluitContext,
     Services,
+    answer,
     language,
     mark_processed,
     one_transaction,
@@ -37,7 +40,9 @@ from bot.context import (
     with_retries,
 )
 from bot.health import Health
+from bot.healthz import HealthServer
 from bot.housekeeping import checkpoints, housekeeping
+from bot.i18n import language_of
 from bot.polling import poll
 from bot.render import plain
 from bot.sender import Sender
@@ -115,6 +120,18 @@ async def stale_button(update: Update, context: PeluitContext) -> None:
     await tell_error(context, update, lang, StaleButton())
 
 
+async def inline_press(update: Update, context: PeluitContext) -> None:
+    """A press on a message sent in inline mode (it has no chat, only an inline_message_id):
+    Peluit offers no inline mode, so the press is answered with a calm word and goes no further."""
+    query = update.callback_query
+    if query is None or query.message is not None or query.inline_message_id is None:
+        return
+    user = update.effective_user
+    await answer(update, plain(language_of(user.language_code if user else None),
+                               "error.inline_button")[:200])
+    raise ApplicationHandlerStop
+
+
 async def unknown_command(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
     assert update.effective_chat is not None
@@ -122,7 +139,9 @@ async def unknown_command(update: Update, context: PeluitContext) -> None:
 
 
 async def on_error(update: object, context: PeluitContext) -> None:
-    """Report the error's type and where it happened; never the update or its text."""
+    """An update whose handler failed even when tried again (bot/context.py, one_transaction):
+    its work was rolled back. Log the error's type and where it happened, never the update or its
+    text, and tell the reporter honestly that this one message did not arrive."""
     error = context.error
     where = "?"
     if error is not None and error.__traceback__ is not None:
@@ -134,6 +153,7 @@ async def on_error(update: object, context: PeluitContext) -> None:
     log.error("handler.error type=%s where=%s", type(error).__name__, where)
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         with contextlib.suppress(Exception):
+            await answer(update)  # a press: end the client's spinner
             lang = await language(context, update)
             await say(context, [Say(ToChat(update.effective_chat.id), "error.generic", lang=lang)])
 
@@ -150,6 +170,8 @@ def register(app: Application, staff_chat_id: int) -> None:
     handlers = [
         MessageHandler(other_groups, staff.leave_foreign_group),
         ChatMemberHandler(staff.leave_foreign_group, ChatMemberHandler.MY_CHAT_MEMBER),
+        ChatMemberHandler(staff.membership_changed, ChatMemberHandler.CHAT_MEMBER,
+                          chat_id=staff_chat_id),
         CommandHandler("start", reporter.start, private),
         CommandHandler(["lapor", "report"], reporter.report, private),
         CommandHandler(["batal", "cancel"], reporter.cancel, private),
@@ -176,6 +198,7 @@ def register(app: Application, staff_chat_id: int) -> None:
     ]
     for handler in handlers:  # one transaction per update: reads, use case and dedupe record
         handler.callback = one_transaction(handler.callback)
+    app.add_handler(TypeHandler(Update, inline_press), group=-1)  # before every other handler
     app.add_handlers(handlers)
     app.add_error_handler(on_error)  # type: ignore[arg-type]
 
@@ -241,12 +264,14 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
     await prepare_database(services.db)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(logs.loop_exception)
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[Any]] = []
     sending: asyncio.Task[None] | None = None
     webhook = None
+    health_server: HealthServer | None = None
     polling: asyncio.Task[None] | None = None
     async with app:
         await app.start()
@@ -262,6 +287,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
                 webhook = WebhookServer(app, settings)
                 await webhook.start()
             else:
+                if settings.health_port:
+                    health_server = HealthServer(services, settings.health_port)
+                    await health_server.start()
                 await with_retries(app.bot.delete_webhook, attempts=10)
                 polling = asyncio.create_task(poll(app, stop, settings.poll_timeout_seconds),
                                               name="peluit-polling")
@@ -277,6 +305,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
                     log.warning("polling.stopped type=%s", type(exc).__name__)
             if webhook is not None:
                 await webhook.stop()
+            if health_server is not None:
+                await health_server.stop()
             services.sender.stop()  # it lets deliveries under way end and records them
             if sending is not None:
                 with contextlib.suppress(TimeoutError, Exception):

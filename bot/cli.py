@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -146,7 +147,57 @@ async def _reveal(settings: Settings, case_number: str, key: Path, reason: str) 
     return 0
 
 
+def _calm_line(error: BaseException) -> str:
+    """One line for the terminal about an error nobody caught: its type and what to check, never
+    its text (python-telegram-bot's InvalidToken message quotes the whole token)."""
+    from telegram.error import InvalidToken, NetworkError
+
+    kind = type(error).__name__
+    if isinstance(error, InvalidToken):
+        return (f"Peluit cannot start: Telegram rejected the bot token ({kind}). Check "
+                "TELEGRAM_BOT_TOKEN (@BotFather gives it; /revoke makes a new one) and "
+                "TELEGRAM_API_URL.")
+    if isinstance(error, NetworkError):
+        return (f"Peluit cannot reach the Bot API ({kind}). Check the network and "
+                "TELEGRAM_API_URL, then start it again.")
+    if isinstance(error, OSError) and error.errno is not None:
+        return (f"Peluit stopped: the system refused something it needs ({kind}, errno "
+                f"{error.errno}): a port already in use (PELUIT_WEBHOOK_PORT, PELUIT_HEALTH_PORT) "
+                "or a file it cannot open (PELUIT_DATA_DIR).")
+    return (f"Peluit stopped on an unexpected error ({kind}). The lines above show its last "
+            "events; PELUIT_LOG_LEVEL=DEBUG shows more.")
+
+
+def _uncaught(kind: type[BaseException], error: BaseException, _tb: object) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        print("Peluit stopped (interrupted).", file=sys.stderr)
+        return
+    print(_calm_line(error), file=sys.stderr)
+
+
+def _uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    log.error("thread.unhandled type=%s", args.exc_type.__name__)
+
+
+def install_exception_hooks() -> None:
+    """Whatever escapes is printed as one calm line: Python's default traceback quotes values
+    (a token, a path with a name in it, a piece of an update)."""
+    sys.excepthook = _uncaught
+    threading.excepthook = _uncaught_in_thread
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    install_exception_hooks()
+    try:
+        _main(argv)
+    except (SystemExit, KeyboardInterrupt):
+        raise  # SystemExit carries Peluit's own message (a setting to set, a command to run)
+    except Exception as error:
+        print(_calm_line(error), file=sys.stderr)
+        sys.exit(1)
+
+
+def _main(argv: Sequence[str] | None) -> None:
     args = _parser().parse_args(argv)
     command = args.command or "run"
     settings = load_settings(require_telegram=command == "run")

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.health import Health
 from bot.i18n import language_of
@@ -41,6 +41,8 @@ class Services:
     member_cache_seconds: float = 60.0
     health: Health = field(default_factory=Health)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    updates_skipped: int = 0
+    """Updates python-telegram-bot could not read, skipped since start (bot/inbound.py)."""
     _members: dict[int, tuple[float, bool]] = field(default_factory=dict)
 
 
@@ -61,21 +63,55 @@ def route_of(update: Update) -> ChatRoute:
     return ChatRoute(update.effective_chat.id)
 
 
+RETRY_PAUSES = (0.2, 0.6)
+"""Seconds before the second and third try of an update whose handler failed unexpectedly."""
+
+
 def one_transaction(handler: Handler) -> Handler:
     """Run a handler in its update's unit of work: what it reads, what its use case writes and
     the record that the update was processed commit together, so a redelivered update (same
-    update_id) fails that commit and changes nothing, and says nothing twice."""
+    update_id) fails that commit and changes nothing, and says nothing twice.
+
+    An unexpected error (a dropped database connection, a bug) rolls the unit of work back, and
+    the update is tried again a couple of times; the processed-update record makes that safe.
+    What still fails goes to `on_error`, which tells the reporter to send it again."""
     async def in_unit_of_work(update: Update, context: PeluitContext) -> None:
-        work = context.services.db.uow(update.update_id)
-        token = _update_work.set(work)
-        try:
-            async with work:
-                await handler(update, context)
-        except DuplicateUpdate:
-            log.info("update.duplicate")
-        finally:
-            _update_work.reset(token)
+        for attempt, pause in enumerate((*RETRY_PAUSES, None), start=1):
+            try:
+                await _once(handler, update, context)
+                return
+            except (PeluitError, ApplicationHandlerStop):
+                raise  # a user's mistake or a decision: the same again on every try
+            except Exception as error:
+                if await _was_processed(context, update):
+                    log.warning("handler.error_after_commit type=%s", type(error).__name__)
+                    return
+                if pause is None:
+                    raise
+                log.warning("handler.retry type=%s attempt=%d", type(error).__name__, attempt)
+            await asyncio.sleep(pause)
     return in_unit_of_work
+
+
+async def _once(handler: Handler, update: Update, context: PeluitContext) -> None:
+    work = context.services.db.uow(update.update_id)
+    token = _update_work.set(work)
+    try:
+        async with work:  # leaving it without commit (an error) rolls everything back
+            await handler(update, context)
+    except DuplicateUpdate:
+        log.info("update.duplicate")
+    finally:
+        _update_work.reset(token)
+
+
+async def _was_processed(context: PeluitContext, update: Update) -> bool:
+    """True when the failed try had already committed the update (or an earlier delivery had):
+    its work is done, and running it again would only repeat what came before the commit."""
+    try:
+        return await context.services.db.was_processed(update.update_id)
+    except Exception:  # the database is what failed: it cannot say, so try again
+        return False
 
 
 def uow(context: PeluitContext, update: Update) -> SqlUnitOfWork:
@@ -189,6 +225,11 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
         await with_retries(lambda: query.answer(text, show_alert=alert))
     except TelegramError as exc:
         log.info("callback.not_answered type=%s", type(exc).__name__)
+
+
+def forget_member(services: Services, user_id: int) -> None:
+    """Telegram said this person's membership of the staff group changed: ask again next time."""
+    services._members.pop(user_id, None)
 
 
 async def is_staff_member(context: PeluitContext, user_id: int) -> bool:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     webhook_listen: str = Field("127.0.0.1", alias="PELUIT_WEBHOOK_LISTEN")
     webhook_port: int = Field(8443, alias="PELUIT_WEBHOOK_PORT")
     webhook_secret: str | None = Field(None, alias="PELUIT_WEBHOOK_SECRET", repr=False)
+    # Polling mode: /healthz on 127.0.0.1 at this port (0: no listener). Webhook mode serves
+    # /healthz on the webhook listener.
+    health_port: int = Field(8444, alias="PELUIT_HEALTH_PORT", ge=0, le=65535)
 
     # Keys: generated into the data dir on first start unless given here.
     content_keys: str | None = Field(None, alias="PELUIT_CONTENT_KEYS", repr=False)

@@ -10,7 +10,7 @@ import re
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden
 
-from bot.context import PeluitContext, is_staff_member, release, run, say, uow
+from bot.context import PeluitContext, forget_member, is_staff_member, release, run, say, uow
 from bot.render import plain
 from flows import casework
 from flows.casework import CaseRef
@@ -226,6 +226,16 @@ async def leave_foreign_group(update: Update, context: PeluitContext) -> None:
         await context.bot.leave_chat(chat.id)
     except (BadRequest, Forbidden):  # already out (another replica left, or the bot was removed)
         log.info("group.already_left")
+
+
+async def membership_changed(update: Update, context: PeluitContext) -> None:
+    """Someone joined, left or was removed from the staff group (a chat_member update, which
+    Telegram sends to administrator bots): their cached membership is forgotten at once, so a
+    removed member's next command or press is checked with Telegram again."""
+    change = update.chat_member  # registered for the staff group only
+    if change is not None:
+        forget_member(context.services, change.new_chat_member.user.id)
+        log.info("staff.membership_changed")
 
 
 MOVE_COMMANDS = tuple(MOVES_BY_COMMAND)

@@ -1,5 +1,6 @@
 """Webhook mode: an aiohttp server that checks Telegram's secret-token header, processes each
-update before answering (so Telegram retries what a crash interrupted), and serves /healthz."""
+update before answering (so Telegram retries what a crash interrupted), and serves /healthz
+(bot/healthz.py). An update the library cannot read is answered 200 and skipped (bot/inbound.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import logging
 from urllib.parse import urlparse
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
 
 from bot.context import Services, with_retries
+from bot.healthz import healthz
+from bot.inbound import ALLOWED_UPDATES, read_update
 from bot.settings import Settings
 
 log = logging.getLogger("peluit.webhook")
@@ -45,9 +47,12 @@ class WebhookServer:
             log.warning("webhook.rejected reason=secret")
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), self.app.bot)
+            data = await request.json()
         except ValueError:
             return web.Response(status=400)
+        update = read_update(data, self.app.bot, self.services)
+        if update is None:  # unreadable: answered, so Telegram does not send it again and again
+            return web.Response(text="ok")
         # Processed before answering: a crash now means Telegram delivers the update again,
         # and the processed-updates table makes the second delivery change nothing.
         processor = self.app.update_processor
@@ -55,13 +60,7 @@ class WebhookServer:
         return web.Response(text="ok")
 
     async def health(self, _request: web.Request) -> web.Response:
-        try:
-            async with self.services.db.uow() as uow:
-                pending = await uow.outbox.pending_count()
-        except Exception as exc:  # the database is what health is about
-            log.error("health.database type=%s", type(exc).__name__)
-            return web.json_response({"ok": False}, status=503)
-        return web.json_response({"ok": True, "outbox_pending": pending})
+        return await healthz(self.services)
 
     async def start(self) -> None:
         self.runner = web.AppRunner(self.web_app(), access_log=None)
@@ -70,7 +69,7 @@ class WebhookServer:
         await site.start()
         await with_retries(lambda: self.app.bot.set_webhook(
             self.settings.webhook_url or "", secret_token=self.secret,
-            allowed_updates=Update.ALL_TYPES), attempts=10)
+            allowed_updates=ALLOWED_UPDATES), attempts=10)
         log.info("webhook.listening")
 
     async def stop(self) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,25 @@ def sqlite_file(url: str) -> Path | None:
     return Path(url.split(":///", 1)[1])
 
 
+def keep_private(database: Path) -> None:
+    """The SQLite database readable by its owner only, whatever the umask: a directory made for
+    it is 0700, the file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm
+    files the database file's mode), and files an earlier version left open to others are closed."""
+    try:
+        database.parent.mkdir(mode=0o700, parents=True)
+        os.chmod(database.parent, 0o700)  # whatever the umask left of 0700
+    except FileExistsError:
+        pass  # a directory the operator made: theirs to set
+    # Only a new file is opened here: closing any descriptor of a database this process has open
+    # would drop SQLite's locks on it (POSIX locks belong to the process, not the descriptor).
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(path.stat().st_mode) & 0o077:
+                os.chmod(path, 0o600)
+
+
 def create_engine(url: str, *, echo: bool = False, checkpoints: bool = True) -> AsyncEngine:
     """An engine tuned for its backend. SQLite: WAL, secure delete, one writer at a time.
 
@@ -39,7 +61,7 @@ def create_engine(url: str, *, echo: bool = False, checkpoints: bool = True) -> 
         return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10,
                                    pool_pre_ping=True)
     if (path := sqlite_file(url)) is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        keep_private(path)
     # One connection: SQLite has one writer anyway, and waiting for the pool is an asyncio wait,
     # where a second connection would sleep in SQLite's busy handler while the lock sits free.
     # No reset on return: a unit of work always ends its transaction itself, and each reset

@@ -26,6 +26,7 @@ def settings_for(fake: FakeTelegram, data_dir: Path, **overrides: Any) -> Settin
         "PELUIT_STAFF_CHAT_ID": STAFF_CHAT, "PELUIT_DATA_DIR": data_dir,
         "PELUIT_POLL_TIMEOUT_SECONDS": 1, "PELUIT_SEND_GLOBAL_PER_SECOND": 1000,
         "PELUIT_SEND_GROUP_PER_MINUTE": 100000, "PELUIT_MEMBER_CACHE_SECONDS": 0,
+        "PELUIT_HEALTH_PORT": 0,  # tests run side by side: no fixed port (a test may choose one)
     }
     values.update(overrides)
     return load_settings(**values)

@@ -22,6 +22,7 @@ def bot_env(fake: FakeTelegram, data_dir: Path, database_url: str | None, **extr
         "PELUIT_POLL_TIMEOUT_SECONDS": "1", "PELUIT_SEND_GLOBAL_PER_SECOND": "1000",
         "PELUIT_SEND_GROUP_PER_MINUTE": "100000", "PELUIT_MEMBER_CACHE_SECONDS": "0",
         "PELUIT_OUTBOX_LEASE_SECONDS": "2", "PELUIT_LOG_LEVEL": "WARNING",
+        "PELUIT_HEALTH_PORT": "0",  # tests run side by side: no fixed port
     })
     if database_url:
         env["PELUIT_DATABASE_URL"] = database_url

@@ -600,7 +600,8 @@ class FakeTelegram:
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
-        app = web.Application(client_max_size=MAX_UPLOAD + 2**20)
+        app = web.Application(client_max_size=MAX_UPLOAD + 2**20,
+                              middlewares=[self._broken_get_updates])
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5,
@@ -652,7 +653,12 @@ class FakeTelegram:
 
     def set_member(self, chat_id: int, user_id: int, status: str) -> None:
         assert status in ("member", "administrator", "creator", "left", "kicked"), status
-        self._group(chat_id).members[user_id] = status
+        chat = self._group(chat_id)
+        told = user_id != self.bot_id and self._bot_admin(chat)  # see _member_changed
+        before = self._member_json(chat_id, user_id) if told else None
+        chat.members[user_id] = status
+        if before is not None:
+            self._member_changed(chat_id, user_id, before)
 
     def add_topic(self, chat_id: int, name: str, icon_color: int = TOPIC_COLORS[0]) -> int:
         """A human admin creates a forum topic; returns its message_thread_id."""
@@ -841,6 +847,72 @@ class FakeTelegram:
             return web.json_response(too_many(f["retry_after"]).body(), status=429)
         return web.Response(status=502, text="<html><body><h1>502 Bad Gateway</h1></body></html>",
                             content_type="text/html")
+
+    # ---------------------------------------------------------------- polling faults
+    _get_updates_fault: str | None = None
+
+    def break_get_updates(self, kind: str | None) -> None:
+        """From now on getUpdates answers "404" (Telegram's JSON "Not Found", what a wrong token
+        or a proxy's missing route gives), "html" (status 200 with an HTML page, a captive proxy
+        or an incident page), or normally again (None). Counted in ``calls``, not ``rejected``."""
+        assert kind in (None, "404", "html"), kind
+        self._get_updates_fault = kind
+
+    def pending_update_ids(self) -> list[int]:
+        """Updates Telegram still holds for the bot (not yet confirmed by a getUpdates offset)."""
+        return [e["update"]["update_id"] for e in self._queue]
+
+    @web.middleware
+    async def _broken_get_updates(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        kind = self._get_updates_fault
+        if kind is None or request.match_info.get("method", "").lower() != "getupdates":
+            return await handler(request)
+        if kind == "404":
+            body: Any = {"ok": False, "error_code": 404, "description": "Not Found"}
+            response = web.json_response(body, status=404)
+        else:
+            body = {"html": True}
+            response = web.Response(status=200, content_type="text/html", text=(
+                "<html><head><title>Sedang dalam perbaikan</title></head>"
+                "<body><h1>Maintenance</h1></body></html>"))
+        self.calls.append(Call("getUpdates", {}, response.status, body, self.now()))
+        await asyncio.sleep(0.05)  # a proxy answers fast, but not in zero time
+        return response
+
+    async def press_inline(self, user_id: int, data: str) -> dict:
+        """The user taps a button on a message sent in inline mode (through the bot, in some
+        other chat): the callback query has ``inline_message_id`` and no message or chat."""
+        query = {"id": str(secrets.randbits(63)), "from": self._user(user_id).to_dict(),
+                 "inline_message_id": secrets.token_urlsafe(18),
+                 "chat_instance": str(secrets.randbits(60)), "data": data}
+        self._callbacks[query["id"]] = {"at": self.now(), "answered": False}
+        await self._emit("callback_query", query)
+        return query
+
+    # ---------------------------------------------------------------- chat_member updates
+    def _member_json(self, chat_id: int, user_id: int) -> dict:
+        return self._api_getChatMember(_Params.normalize({"chat_id": chat_id, "user_id": user_id}), {})
+
+    def _member_changed(self, chat_id: int, user_id: int, before: dict) -> None:
+        """Telegram tells an administrator bot about other members' changes with a chat_member
+        update (delivered only when asked for in allowed_updates); the bot's own change is a
+        my_chat_member update, which tests inject themselves."""
+        chat = self._group(chat_id)
+        after = self._member_json(chat_id, user_id)
+        if before["status"] == after["status"]:
+            return
+        performer = self._users[user_id].to_dict() if user_id in self._users else after["user"]
+        change = {"chat": chat.json(), "from": performer, "date": int(self.now()),
+                  "old_chat_member": before, "new_chat_member": after}
+        update = {"update_id": self._next_update_id, "chat_member": change}
+        self._next_update_id += 1
+        self._queue.append({"update": update, "delivered": False, "redelivery": False})
+        if not self.webhook_url:
+            self._notify()
+            return
+        task = asyncio.get_running_loop().create_task(self.flush_webhook())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # ---------------------------------------------------------------- HTTP plumbing
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
