@@ -7,6 +7,7 @@ import contextlib
 import os
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -99,23 +100,33 @@ class Checkpointer:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connection: sqlite3.Connection | None = None
+        self._closed = False
+        # The worker thread may still be checkpointing when the bot stops and closes the
+        # connection (an awaited to_thread is not interrupted by cancelling its task): closing
+        # a connection another thread is using crashes the process. One lock for both.
+        self._lock = threading.Lock()
 
     def _run(self) -> tuple[int, int]:
-        if self._connection is None:
-            self._connection = sqlite3.connect(self.path, timeout=1, check_same_thread=False,
-                                               isolation_level=None)
-        _busy, wal_pages, copied = self._connection.execute(
-            "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        return wal_pages, copied
+        with self._lock:
+            if self._closed:
+                return 0, 0
+            if self._connection is None:
+                self._connection = sqlite3.connect(self.path, timeout=1, check_same_thread=False,
+                                                   isolation_level=None)
+            _busy, wal_pages, copied = self._connection.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            return wal_pages, copied
 
     async def run(self) -> tuple[int, int]:
         """(pages in the WAL, pages copied into the database file)."""
         return await asyncio.to_thread(self._run)
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        with self._lock:
+            self._closed = True
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

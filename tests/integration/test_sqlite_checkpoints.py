@@ -4,6 +4,7 @@ background checkpoint, on a connection of its own, does it instead."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from flows.intents import ChatRoute, Say, ToChat
 from storage.crypto import Keyring
-from storage.db import migrate
+from storage.db import Checkpointer, migrate
 from storage.uow import Database
 
 
@@ -77,3 +78,18 @@ async def test_given_the_default_database_when_opened_then_sqlite_checkpoints_as
             assert (await uow.session.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await db.close()
+
+
+async def test_given_a_closed_checkpointer_when_a_late_round_runs_then_it_opens_nothing(tmp_path: Path) -> None:
+    # The bot stops while the worker thread may still be checkpointing: close() and a round in
+    # flight share one lock, and a round that comes after close() does nothing (reopening the
+    # connection, or closing it under a running checkpoint, crashed the process).
+    url = f"sqlite+aiosqlite:///{tmp_path / 'peluit.db'}"
+    await migrate(url)
+    checkpointer = Checkpointer(tmp_path / "peluit.db")
+    await checkpointer.run()
+    rounds = [asyncio.create_task(checkpointer.run()) for _ in range(20)]
+    checkpointer.close()
+    await asyncio.gather(*rounds)  # none of them fails or crashes
+    assert await checkpointer.run() == (0, 0)
+    assert checkpointer._connection is None
