@@ -19,28 +19,12 @@ from bot.context import (
     uow,
     with_retries,
 )
-from bot.media import STRIPPABLE, UnreadableImage, may_carry_metadata, strip_image_metadata
-from flows import casework, reporting, status
+from bot.media.clean import TooManyPixels, Unreadable, clean
+from flows import casework, reporting, status, uploads
 from flows.intents import Button, Say, ToChat
 from flows.reporting import Upload
 
 log = logging.getLogger("peluit.reporter")
-BOT_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
-_IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
-                (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"),
-                (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
-UNKNOWN_TYPES = (None, "", "application/octet-stream")
-
-
-def sniff_image(data: bytes) -> str | None:
-    """The image type the bytes say they are, whatever name or MIME type the file came with:
-    Telegram clients send a picture without a known extension as application/octet-stream."""
-    for magic, mime in _IMAGE_MAGIC:
-        if data.startswith(magic):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def menu(lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -147,20 +131,21 @@ async def media_message(update: Update, context: PeluitContext) -> None:
     kind, item, mime, name = found
     lang, drafting = await chat_state(context, update)
     s, route = context.services, route_of(update)
-    limit = min(s.policy.max_file_bytes, BOT_API_DOWNLOAD_LIMIT)
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    # May this file be taken at all? Asked before the download, with the size Telegram announces.
+    offer = uploads.Offer(kind, getattr(item, "file_size", 0) or 0, reply_to)
+    refused = await run(context, update, lang, lambda: uploads.check_upload(
+        uow(context, update), s.policy, route, lang, offer, s.clock()))
+    if refused != []:  # refused (and answered), or an error already told
+        return
 
     async def reject(reason: str) -> None:
         if drafting:
             await run(context, update, lang, lambda: reporting.evidence_rejected(
                 uow(context, update), s.policy, route, reason))
         else:
-            mb = s.policy.max_file_bytes // (1024 * 1024)
-            await say(context, [Say(ToChat(route), f"intake.evidence_{reason}", {"max_mb": mb},
-                                    lang=lang)])
+            await say(context, [uploads.refusal_say(s.policy, route, f"evidence_{reason}", lang)])
 
-    if (getattr(item, "file_size", 0) or 0) > limit:
-        await reject("too_big")
-        return
     await release()  # the download may take seconds: no transaction held meanwhile
     try:
         telegram_file = await with_retries(
@@ -170,30 +155,28 @@ async def media_message(update: Update, context: PeluitContext) -> None:
         log.info("reporter.download_failed type=%s", type(exc).__name__)
         await reject("too_big" if "too big" in exc.message.lower() else "unreadable")
         return
-    removed = False
-    if kind == "document":
-        # Trust the bytes, not the label: an image with an unknown or wrong type still loses
-        # its EXIF/GPS; one that claims to be an image but is not one cannot be opened.
-        image_type = sniff_image(data) or (mime if mime in STRIPPABLE else None)
-        if image_type in STRIPPABLE:
-            try:
-                data, removed = strip_image_metadata(data, image_type), True
-            except UnreadableImage:
-                await reject("unreadable")
-                return
-            if mime in UNKNOWN_TYPES:
-                mime = image_type
-    upload = Upload(kind, data, mime, name, metadata_removed=removed, caption=message.caption,
-                    may_carry_metadata=kind == "document" and not removed
-                    and (may_carry_metadata(mime) or mime in UNKNOWN_TYPES))
+    if len(data) > s.policy.max_file_bytes:
+        await reject("too_big")
+        return
+    try:  # off the event loop: pictures in a worker thread, sound and video in a child process
+        cleaned = await clean(kind, data, mime, s.policy.max_image_pixels)
+    except TooManyPixels:
+        log.info("reporter.evidence_refused reason=too_many_pixels")
+        await reject("too_many_pixels")
+        return
+    except Unreadable:
+        await reject("unreadable")
+        return
+    upload = Upload(kind, cleaned.data, cleaned.mime_type, name, caption=message.caption,
+                    metadata_removed=cleaned.removed, may_carry_metadata=cleaned.may_remain,
+                    recording=cleaned.recording)
     if drafting:
         await run(context, update, lang, lambda: reporting.receive_evidence(
             uow(context, update), s.policy, route, upload, s.clock()))
         return
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     await run(context, update, lang, lambda: casework.reporter_message(
         uow(context, update), s.policy, route, lang, s.clock(),
-        evidence=(kind, data, mime, name), text=message.caption, reply_to_message_id=reply_to))
+        evidence=upload, text=message.caption, reply_to_message_id=reply_to))
 
 
 async def intake_button(update: Update, context: PeluitContext) -> None:
