@@ -4,7 +4,6 @@ behind, and a bound on pixels checked in the header before anything is decoded."
 from __future__ import annotations
 
 import io
-import warnings
 
 from PIL import Image, ImageOps
 
@@ -49,21 +48,21 @@ def strip_image_metadata(data: bytes, mime_type: str, max_pixels: int = MAX_PIXE
     """
     fmt = STRIPPABLE[mime_type]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[fmt]) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise TooManyPixels
-                image.load()
-                # A new image (turned upright, or a plain copy): pixels and palette only; its
-                # info (EXIF, XMP, ICC, comments, text chunks) is emptied, so nothing is carried.
-                clean = ImageOps.exif_transpose(image)
-            clean.info = {}
-            out = io.BytesIO()
-            options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
-            clean.save(out, format=fmt, **options)
-            return out.getvalue()
+        # No warnings.catch_warnings here: it is not thread-safe, and this runs in worker
+        # threads. Pillow's own bomb check (a warning above 89 MP) comes after ours anyway.
+        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise TooManyPixels
+            image.load()
+            # A new image (turned upright, or a plain copy): pixels and palette only; its info
+            # (EXIF, XMP, ICC, comments, text chunks) is emptied, so nothing is carried over.
+            clean = ImageOps.exif_transpose(image)
+        clean.info = {}
+        out = io.BytesIO()
+        options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+        clean.save(out, format=fmt, **options)
+        return out.getvalue()
     except TooManyPixels:
         raise
     except Exception as exc:  # a decoder fed hostile bytes fails in many ways: all mean unreadable

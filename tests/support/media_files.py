@@ -133,6 +133,14 @@ def decoded_frames(data: bytes) -> int:
         return sum(1 for _ in container.decode(*container.streams))
 
 
+def packets(data: bytes) -> list[tuple[str, bytes]]:
+    """The encoded sound and pictures of `data`, packet by packet (stream type, bytes); cover
+    pictures are not sound or pictures of the recording."""
+    with av.open(io.BytesIO(data)) as container:
+        return [(p.stream.type, bytes(p)) for p in container.demux() if p.size
+                and not p.stream.disposition & av.stream.Disposition.attached_pic]
+
+
 def exif_jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
     """A JPEG whose EXIF carries GPS and a camera name (MARKERCAM)."""
     exif = Image.Exif()
