@@ -189,7 +189,7 @@ async def _take_evidence(
 ) -> list[Intent] | None:
     """None when the file may be added to the case (then it is counted); else what to say."""
     size = len(upload.data)
-    reason = uploads.refusal(policy, await uploads.usage(uow, route, case.id, now), size)
+    reason = uploads.over_daily_limit(policy, await uploads.usage(uow, route, case.id, now), size)
     if reason is not None:
         return [uploads.refusal_say(policy, route, reason, language)]
     if await uploads.held_back(uow, uow.actor_token("case", case.id), upload.may_carry_metadata, now):

@@ -196,8 +196,9 @@ class Upload:
     """sound or video: a voice or a face can identify the person who recorded it"""
 
 
-def evidence_refusal(policy: Policy, route: ChatRoute, draft: Draft, size: int) -> list[Intent]:
-    """Why a file of `size` bytes cannot be added to the draft now ([] when it can)."""
+def evidence_refusal(policy: Policy, route: ChatRoute, draft: Draft, size: int = 0) -> list[Intent]:
+    """Why a file Telegram announces with `size` bytes cannot be added to the draft now ([] when
+    it can). Stored files are not measured again: cleaning may change a file's size."""
     to, lang = ToChat(route), draft.language
     if draft.step is not Step.EVIDENCE:
         key = "intake.files_later" if draft.step in TEXT_STEPS else "intake.files_not_now"
@@ -218,7 +219,7 @@ async def receive_evidence(
         await uow.lock_chat(route)
         draft = await _load(uow, route, policy)
         to, lang = ToChat(route), draft.language
-        refused = evidence_refusal(policy, route, draft, len(upload.data))
+        refused = evidence_refusal(policy, route, draft)
         if refused:
             return await _finish(uow, refused)
         scope = uow.actor_token("draft", draft.id)

@@ -36,9 +36,16 @@ class Offer:
 
 
 def refusal(policy: Policy, used: Usage, size: int) -> str | None:
-    """Why a file of `size` bytes cannot be added to a case after `used`, or None when it can."""
+    """Why a file Telegram announces with `size` bytes cannot be added to a case after `used`
+    today, or None when it can."""
     if size > policy.max_file_bytes:
         return "evidence_too_big"
+    return over_daily_limit(policy, used, size)
+
+
+def over_daily_limit(policy: Policy, used: Usage, size: int) -> str | None:
+    """The daily limits alone, for a file about to be stored: `size` is what it takes in storage
+    (cleaning may have changed it; its size on arrival was checked at the door)."""
     if used.files + 1 > policy.case_files_per_day:
         return "files_per_day"
     if used.bytes + size > policy.case_bytes_per_day:

@@ -14,6 +14,10 @@ MAX_PIXELS = 40_000_000
 
 STRIPPABLE = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/tiff": "TIFF",
               "image/gif": "GIF", "image/bmp": "BMP"}
+SAVE_OPTIONS: dict[str, dict[str, object]] = {
+    "JPEG": {"quality": 95}, "WEBP": {"quality": 95},
+    "TIFF": {"compression": "tiff_lzw"},  # uncompressed, 40 MP would pass Telegram's 50 MB upload
+}
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
           (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"),
           (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
@@ -60,8 +64,7 @@ def strip_image_metadata(data: bytes, mime_type: str, max_pixels: int = MAX_PIXE
             clean = ImageOps.exif_transpose(image)
         clean.info = {}
         out = io.BytesIO()
-        options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
-        clean.save(out, format=fmt, **options)
+        clean.save(out, format=fmt, **SAVE_OPTIONS.get(fmt, {}))
         return out.getvalue()
     except TooManyPixels:
         raise
