@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Message, Update
 from telegram.error import TelegramError
@@ -19,7 +20,7 @@ from bot.context import (
     uow,
     with_retries,
 )
-from bot.media.clean import TooManyPixels, Unreadable, clean
+from bot.media.clean import Cleaned, TooManyPixels, Unreadable, clean
 from flows import casework, reporting, status, uploads
 from flows.intents import Button, Say, ToChat
 from flows.reporting import Upload
@@ -121,6 +122,29 @@ def _attachment(message: Message) -> tuple[str, object, str | None, str | None] 
     return None
 
 
+async def _fetch_clean(context: PeluitContext, kind: str, item: Any, mime: str | None) -> Cleaned | str:
+    """The file downloaded and cleaned, or why it cannot be taken (too_big, unreadable,
+    too_many_pixels). Cleaning runs off the event loop: pictures in a worker thread, sound and
+    video in a child process."""
+    await release()  # the download may take seconds: no transaction held meanwhile
+    try:
+        telegram_file = await with_retries(lambda: context.bot.get_file(item.file_id))
+        data = bytes(await with_retries(telegram_file.download_as_bytearray))
+    except TelegramError as exc:  # too big, gone, or Telegram failing after retries: say so calmly
+        log.info("reporter.download_failed type=%s", type(exc).__name__)
+        return "too_big" if "too big" in exc.message.lower() else "unreadable"
+    policy = context.services.policy
+    if len(data) > policy.max_file_bytes:
+        return "too_big"
+    try:
+        return await clean(kind, data, mime, policy.max_image_pixels)
+    except TooManyPixels:
+        log.info("reporter.evidence_refused reason=too_many_pixels")
+        return "too_many_pixels"
+    except Unreadable:
+        return "unreadable"
+
+
 async def media_message(update: Update, context: PeluitContext) -> None:
     message = update.effective_message
     assert message is not None
@@ -146,26 +170,9 @@ async def media_message(update: Update, context: PeluitContext) -> None:
         else:
             await say(context, [uploads.refusal_say(s.policy, route, f"evidence_{reason}", lang)])
 
-    await release()  # the download may take seconds: no transaction held meanwhile
-    try:
-        telegram_file = await with_retries(
-            lambda: context.bot.get_file(item.file_id))  # type: ignore[attr-defined]
-        data = bytes(await with_retries(telegram_file.download_as_bytearray))
-    except TelegramError as exc:  # too big, gone, or Telegram failing after retries: say so calmly
-        log.info("reporter.download_failed type=%s", type(exc).__name__)
-        await reject("too_big" if "too big" in exc.message.lower() else "unreadable")
-        return
-    if len(data) > s.policy.max_file_bytes:
-        await reject("too_big")
-        return
-    try:  # off the event loop: pictures in a worker thread, sound and video in a child process
-        cleaned = await clean(kind, data, mime, s.policy.max_image_pixels)
-    except TooManyPixels:
-        log.info("reporter.evidence_refused reason=too_many_pixels")
-        await reject("too_many_pixels")
-        return
-    except Unreadable:
-        await reject("unreadable")
+    cleaned = await _fetch_clean(context, kind, item, mime)
+    if isinstance(cleaned, str):
+        await reject(cleaned)
         return
     upload = Upload(kind, cleaned.data, cleaned.mime_type, name, caption=message.caption,
                     metadata_removed=cleaned.removed, may_carry_metadata=cleaned.may_remain,
