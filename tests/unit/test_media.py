@@ -238,3 +238,27 @@ async def test_given_many_pictures_at_once_when_cleaned_then_at_most_two_are_dec
     done = await asyncio.gather(*(clean("photo", media.exif_jpeg(), "image/jpeg") for _ in range(6)))
 
     assert len(done) == 6 and most[0] == cleaning.AT_ONCE == 2
+
+
+async def test_given_a_copy_that_takes_too_long_when_the_time_is_up_then_the_child_is_killed_and_unreadable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.media import recordings
+
+    monkeypatch.setattr(recordings, "TIMEOUT_SECONDS", 0.001)
+    with pytest.raises(UnreadableRecording):
+        await strip_recording_metadata(media.opus_voice_note(), Container("ogg", "ogg", "audio/ogg"))
+
+
+def test_given_peluits_settings_in_the_environment_when_the_child_starts_then_it_gets_none_of_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.media.recordings import _child_environment
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "7000000001:secret")
+    monkeypatch.setenv("PELUIT_LOOKUP_KEY", "secret")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+    child = _child_environment()
+
+    assert "LANG" in child and not [k for k in child if k.startswith(("TELEGRAM_", "PELUIT_"))]
