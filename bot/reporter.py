@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Message, Update
 from telegram.error import TelegramError
@@ -19,28 +20,12 @@ from bot.context import (
     uow,
     with_retries,
 )
-from bot.media import STRIPPABLE, UnreadableImage, may_carry_metadata, strip_image_metadata
-from flows import casework, reporting, status
+from bot.media.clean import Cleaned, TooManyPixels, Unreadable, clean
+from flows import casework, reporting, status, uploads
 from flows.intents import Button, Say, ToChat
 from flows.reporting import Upload
 
 log = logging.getLogger("peluit.reporter")
-BOT_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
-_IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
-                (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"),
-                (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
-UNKNOWN_TYPES = (None, "", "application/octet-stream")
-
-
-def sniff_image(data: bytes) -> str | None:
-    """The image type the bytes say they are, whatever name or MIME type the file came with:
-    Telegram clients send a picture without a known extension as application/octet-stream."""
-    for magic, mime in _IMAGE_MAGIC:
-        if data.startswith(magic):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def menu(lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -137,6 +122,29 @@ def _attachment(message: Message) -> tuple[str, object, str | None, str | None] 
     return None
 
 
+async def _fetch_clean(context: PeluitContext, kind: str, item: Any, mime: str | None) -> Cleaned | str:
+    """The file downloaded and cleaned, or why it cannot be taken (too_big, unreadable,
+    too_many_pixels). Cleaning runs off the event loop: pictures in a worker thread, sound and
+    video in a child process."""
+    await release()  # the download may take seconds: no transaction held meanwhile
+    try:
+        telegram_file = await with_retries(lambda: context.bot.get_file(item.file_id))
+        data = bytes(await with_retries(telegram_file.download_as_bytearray))
+    except TelegramError as exc:  # too big, gone, or Telegram failing after retries: say so calmly
+        log.info("reporter.download_failed type=%s", type(exc).__name__)
+        return "too_big" if "too big" in exc.message.lower() else "unreadable"
+    policy = context.services.policy
+    if len(data) > policy.max_file_bytes:
+        return "too_big"
+    try:
+        return await clean(kind, data, mime, policy.max_image_pixels)
+    except TooManyPixels:
+        log.info("reporter.evidence_refused reason=too_many_pixels")
+        return "too_many_pixels"
+    except Unreadable:
+        return "unreadable"
+
+
 async def media_message(update: Update, context: PeluitContext) -> None:
     message = update.effective_message
     assert message is not None
@@ -147,53 +155,35 @@ async def media_message(update: Update, context: PeluitContext) -> None:
     kind, item, mime, name = found
     lang, drafting = await chat_state(context, update)
     s, route = context.services, route_of(update)
-    limit = min(s.policy.max_file_bytes, BOT_API_DOWNLOAD_LIMIT)
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    # May this file be taken at all? Asked before the download, with the size Telegram announces.
+    offer = uploads.Offer(kind, getattr(item, "file_size", 0) or 0, reply_to)
+    refused = await run(context, update, lang, lambda: uploads.check_upload(
+        uow(context, update), s.policy, route, lang, offer, s.clock()))
+    if refused != []:  # refused (and answered), or an error already told
+        return
 
     async def reject(reason: str) -> None:
         if drafting:
             await run(context, update, lang, lambda: reporting.evidence_rejected(
                 uow(context, update), s.policy, route, reason))
         else:
-            mb = s.policy.max_file_bytes // (1024 * 1024)
-            await say(context, [Say(ToChat(route), f"intake.evidence_{reason}", {"max_mb": mb},
-                                    lang=lang)])
+            await say(context, [uploads.refusal_say(s.policy, route, f"evidence_{reason}", lang)])
 
-    if (getattr(item, "file_size", 0) or 0) > limit:
-        await reject("too_big")
+    cleaned = await _fetch_clean(context, kind, item, mime)
+    if isinstance(cleaned, str):
+        await reject(cleaned)
         return
-    await release()  # the download may take seconds: no transaction held meanwhile
-    try:
-        telegram_file = await with_retries(
-            lambda: context.bot.get_file(item.file_id))  # type: ignore[attr-defined]
-        data = bytes(await with_retries(telegram_file.download_as_bytearray))
-    except TelegramError as exc:  # too big, gone, or Telegram failing after retries: say so calmly
-        log.info("reporter.download_failed type=%s", type(exc).__name__)
-        await reject("too_big" if "too big" in exc.message.lower() else "unreadable")
-        return
-    removed = False
-    if kind == "document":
-        # Trust the bytes, not the label: an image with an unknown or wrong type still loses
-        # its EXIF/GPS; one that claims to be an image but is not one cannot be opened.
-        image_type = sniff_image(data) or (mime if mime in STRIPPABLE else None)
-        if image_type in STRIPPABLE:
-            try:
-                data, removed = strip_image_metadata(data, image_type), True
-            except UnreadableImage:
-                await reject("unreadable")
-                return
-            if mime in UNKNOWN_TYPES:
-                mime = image_type
-    upload = Upload(kind, data, mime, name, metadata_removed=removed, caption=message.caption,
-                    may_carry_metadata=kind == "document" and not removed
-                    and (may_carry_metadata(mime) or mime in UNKNOWN_TYPES))
+    upload = Upload(kind, cleaned.data, cleaned.mime_type, name, caption=message.caption,
+                    metadata_removed=cleaned.removed, may_carry_metadata=cleaned.may_remain,
+                    recording=cleaned.recording)
     if drafting:
         await run(context, update, lang, lambda: reporting.receive_evidence(
             uow(context, update), s.policy, route, upload, s.clock()))
         return
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     await run(context, update, lang, lambda: casework.reporter_message(
         uow(context, update), s.policy, route, lang, s.clock(),
-        evidence=(kind, data, mime, name), text=message.caption, reply_to_message_id=reply_to))
+        evidence=upload, text=message.caption, reply_to_message_id=reply_to))
 
 
 async def intake_button(update: Update, context: PeluitContext) -> None:

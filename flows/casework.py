@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flows import uploads
 from flows.errors import UnknownCase
 from flows.intents import Button, ChatRoute, Intent, Say, SendEvidence, ToChat, ToReporter, ToStaff
 from flows.lifecycle import CLOSED, CaseStatus, Role, allowed_moves, apply_move
 from flows.model import Case, Direction
 from flows.policy import Policy
 from flows.ports import UnitOfWork
+from flows.reporting import Upload
 from flows.tickets import parse_case_number
 
 CB = "c"  # callback prefix of staff buttons
@@ -116,32 +118,45 @@ async def _ask(
 # ---- reporter → staff
 
 
+async def case_for_message(
+    uow: UnitOfWork, route: ChatRoute, language: str, reply_to_message_id: int | None
+) -> Case | list[Intent]:
+    """The open case a reporter's message belongs to (the one replied to, else the one waiting
+    for an answer, else the only open one), or what to tell the reporter when there is none."""
+    case = None
+    if reply_to_message_id is not None:
+        case = await uow.cases.by_reporter_message(route, reply_to_message_id)
+    if case is None:
+        cases = [c for c in await uow.cases.for_route(route) if not c.closed]
+        waiting = [c for c in cases if c.awaiting_answer] or cases
+        if len(waiting) > 1:
+            numbers = ", ".join(c.number for c in waiting)
+            return [Say(ToChat(route), "reporter.which_case", {"numbers": numbers}, lang=language)]
+        case = waiting[0] if waiting else None
+    if case is None:
+        return [Say(ToChat(route), "reporter.no_case", lang=language)]
+    if case.closed:
+        return [Say(ToChat(route), "reporter.case_closed", {"number": case.number}, lang=language)]
+    return case
+
+
 async def reporter_message(
     uow: UnitOfWork, policy: Policy, route: ChatRoute, language: str, now: datetime, *,
-    text: str | None = None, evidence: tuple[str, bytes, str | None, str | None] | None = None,
+    text: str | None = None, evidence: Upload | None = None,
     reply_to_message_id: int | None = None,
 ) -> list[Intent]:
     """A message from a reporter outside any draft: an answer to the case it belongs to."""
     async with uow:
         await uow.lock_chat(route)
-        case = None
-        if reply_to_message_id is not None:
-            case = await uow.cases.by_reporter_message(route, reply_to_message_id)
-        if case is None:
-            cases = [c for c in await uow.cases.for_route(route) if not c.closed]
-            waiting = [c for c in cases if c.awaiting_answer] or cases
-            if len(waiting) > 1:
-                numbers = ", ".join(c.number for c in waiting)
-                return await _finish(uow, [Say(ToChat(route), "reporter.which_case",
-                                               {"numbers": numbers}, lang=language)])
-            case = waiting[0] if waiting else None
-        if case is None:
-            return await _finish(uow, [Say(ToChat(route), "reporter.no_case", lang=language)])
-        if case.closed:
-            say = Say(ToChat(route), "reporter.case_closed", {"number": case.number}, lang=language)
-            return await _finish(uow, [say])
+        case = await case_for_message(uow, route, language, reply_to_message_id)
+        if not isinstance(case, Case):
+            return await _finish(uow, case)
         intents: list[Intent] = []
         staff_lang = policy.staff_language
+        if evidence is not None:
+            said = await _take_evidence(uow, policy, route, language, case, evidence, now)
+            if said is not None:  # refused or held back: the caption stays with its file
+                return await _finish(uow, said)
         if text is not None:
             text = text[: policy.max_answer_chars]
             await uow.cases.add_message(case.id, Direction.FROM_REPORTER, text, now)
@@ -149,12 +164,16 @@ async def reporter_message(
                                {"number": case.number, "text": text}, lang=staff_lang,
                                case_id=case.id))
         if evidence is not None:
-            kind, data, mime, name = evidence
-            evidence_id = await uow.evidence.add_to_case(case.id, kind, data, mime, name)
+            evidence_id = await uow.evidence.add_to_case(
+                case.id, evidence.kind, evidence.data, evidence.mime_type, evidence.file_name)
             case.evidence_ids.append(evidence_id)
             intents.append(Say(ToStaff(case.id), "staff.reporter_file", {"number": case.number},
                                lang=staff_lang, case_id=case.id))
             intents.append(SendEvidence(ToStaff(case.id), evidence_id, case.id, staff_lang))
+            intents += await uploads.notices(
+                uow, ToChat(route), language, uow.actor_token("case", case.id),
+                removed=evidence.metadata_removed, may_carry_metadata=evidence.may_carry_metadata,
+                recording=evidence.recording, now=now)
         case.awaiting_answer = False
         case.updated_at = now
         await uow.cases.save(case)
@@ -162,6 +181,21 @@ async def reporter_message(
         intents.append(Say(ToChat(route), "reporter.answer_sent", {"number": case.number},
                            lang=language))
         return await _finish(uow, intents)
+
+
+async def _take_evidence(
+    uow: UnitOfWork, policy: Policy, route: ChatRoute, language: str, case: Case, upload: Upload,
+    now: datetime,
+) -> list[Intent] | None:
+    """None when the file may be added to the case (then it is counted); else what to say."""
+    size = len(upload.data)
+    reason = uploads.over_daily_limit(policy, await uploads.usage(uow, route, case.id, now), size)
+    if reason is not None:
+        return [uploads.refusal_say(policy, route, reason, language)]
+    if await uploads.held_back(uow, uow.actor_token("case", case.id), upload.may_carry_metadata, now):
+        return [Say(ToChat(route), "intake.metadata_held", lang=language)]
+    await uploads.count(uow, policy, route, case.id, size, now)
+    return None
 
 
 # ---- status moves

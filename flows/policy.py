@@ -18,6 +18,9 @@ class Policy:
     max_answer_chars: int = 8000
     max_attachments: int = 10
     max_file_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    case_files_per_day: int = 20
+    case_bytes_per_day: int = 100 * 1024 * 1024
     reports_per_chat_per_hour: int = 3
     status_attempts_per_chat: int = 5
     status_attempts_global: int = 100

@@ -63,8 +63,14 @@ class Audit(Protocol):
 
 
 class Throttle(Protocol):
-    async def hit(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
-        """Count one attempt; False when `limit` attempts were already made in the window."""
+    async def hit(self, key: str, limit: int, window_seconds: float, now: datetime,
+                  amount: int = 1) -> bool:
+        """Count one attempt (or `amount`, e.g. bytes); False when the count in the window then
+        exceeds `limit`."""
+        ...
+
+    async def used(self, keys: Sequence[str], window_seconds: float, now: datetime) -> dict[str, int]:
+        """The count of each key in its current window (0 when none): one read, counts nothing."""
         ...
 
     async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
@@ -96,6 +102,6 @@ class UnitOfWork(Protocol):
     async def __aexit__(self, *exc: object) -> None: ...
     async def commit(self) -> None: ...
     async def lock_chat(self, route: ChatRoute) -> None: ...
-    def actor_token(self, kind: str, user_id: int) -> str:
-        """A stable pseudonym for an actor (keyed hash), for the audit log."""
+    def actor_token(self, kind: str, user_id: int | str) -> str:
+        """A stable pseudonym for an actor or a case (keyed hash), for the audit log and limits."""
         ...

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from flows import uploads
 from flows.errors import NoDraft, StaleButton, TooManyReports
 from flows.intake import TEXT_STEPS, Draft, InvalidStep, Step, fire
 from flows.intents import (
@@ -191,6 +192,24 @@ class Upload:
     metadata_removed: bool = False
     may_carry_metadata: bool = False
     caption: str | None = None
+    recording: bool = False
+    """sound or video: a voice or a face can identify the person who recorded it"""
+
+
+def evidence_refusal(policy: Policy, route: ChatRoute, draft: Draft, size: int = 0) -> list[Intent]:
+    """Why a file Telegram announces with `size` bytes cannot be added to the draft now ([] when
+    it can). Stored files are not measured again: cleaning may change a file's size."""
+    to, lang = ToChat(route), draft.language
+    if draft.step is not Step.EVIDENCE:
+        key = "intake.files_later" if draft.step in TEXT_STEPS else "intake.files_not_now"
+        return [Say(to, key, lang=lang), prompt(policy, draft, route)]
+    done = ((button("button.done_evidence", "done", draft),),)
+    if len(draft.evidence_ids) >= policy.max_attachments:
+        return [Say(to, "intake.evidence_limit", {"max": policy.max_attachments}, lang=lang,
+                    buttons=done)]
+    if size > policy.max_file_bytes:
+        return [uploads.refusal_say(policy, route, "evidence_too_big", lang, done)]
+    return []
 
 
 async def receive_evidence(
@@ -200,28 +219,28 @@ async def receive_evidence(
         await uow.lock_chat(route)
         draft = await _load(uow, route, policy)
         to, lang = ToChat(route), draft.language
-        if draft.step is not Step.EVIDENCE:
-            key = "intake.files_later" if draft.step in TEXT_STEPS else "intake.files_not_now"
-            return await _finish(uow, [Say(to, key, lang=lang), prompt(policy, draft, route)])
-        if len(draft.evidence_ids) >= policy.max_attachments:
-            say = Say(to, "intake.evidence_limit", {"max": policy.max_attachments}, lang=lang,
-                      buttons=((button("button.done_evidence", "done", draft),),))
-            return await _finish(uow, [say])
+        refused = evidence_refusal(policy, route, draft)
+        if refused:
+            return await _finish(uow, refused)
+        scope = uow.actor_token("draft", draft.id)
+        done = ((button("button.done_evidence", "done", draft),),)
+        if await uploads.held_back(uow, scope, upload.may_carry_metadata, now):
+            draft.updated_at = now
+            await uow.drafts.save(route, draft)
+            return await _finish(uow, [Say(to, "intake.metadata_held", lang=lang, buttons=done)])
         evidence_id = await uow.evidence.add(
             draft.id, upload.kind, upload.data, upload.mime_type, upload.file_name, upload.caption
         )
         draft.evidence_ids.append(evidence_id)
         draft.updated_at = now
         await uow.drafts.save(route, draft)
-        intents: list[Intent] = []
-        if upload.metadata_removed:
-            intents.append(Say(to, "intake.metadata_removed", lang=lang))
-        if upload.may_carry_metadata:
-            intents.append(Say(to, "intake.metadata_warning", lang=lang))
+        intents = await uploads.notices(
+            uow, to, lang, scope, removed=upload.metadata_removed,
+            may_carry_metadata=upload.may_carry_metadata, recording=upload.recording, now=now)
         intents.append(Say(
             to, "intake.evidence_saved",
             {"count": len(draft.evidence_ids), "max": policy.max_attachments}, lang=lang,
-            buttons=((button("button.done_evidence", "done", draft),),),
+            buttons=done,
         ))
         return await _finish(uow, intents)
 
@@ -229,11 +248,11 @@ async def receive_evidence(
 async def evidence_rejected(
     uow: UnitOfWork, policy: Policy, route: ChatRoute, reason: str
 ) -> list[Intent]:
-    """A file that cannot be taken (too big, unreadable): say so, keep everything else."""
+    """A file that cannot be taken (too big, unreadable, too many pixels): say so, keep
+    everything else."""
     async with uow:
         draft = await _load(uow, route, policy)
-        mb = policy.max_file_bytes // (1024 * 1024)
-        say = Say(ToChat(route), f"intake.evidence_{reason}", {"max_mb": mb}, lang=draft.language)
+        say = uploads.refusal_say(policy, route, f"evidence_{reason}", draft.language)
         return await _finish(uow, [say])
 
 

@@ -380,12 +380,13 @@ class EvidenceRepository(_Repo):
 
 
 def _throttle_hit(insert: Any) -> Prepared:
-    stmt = insert(ThrottleRow).values(key=bindparam("key"), count=1,
+    amount = bindparam("amount")
+    stmt = insert(ThrottleRow).values(key=bindparam("key"), count=amount,
                                       window_start=bindparam("now", type_=UTCDateTime()))
     expired = ThrottleRow.window_start <= bindparam("cutoff", type_=UTCDateTime())
     return Prepared(stmt.on_conflict_do_update(
         index_elements=[ThrottleRow.key],
-        set_={"count": sql_case((expired, 1), else_=ThrottleRow.count + 1),
+        set_={"count": sql_case((expired, stmt.excluded.count), else_=ThrottleRow.count + amount),
               "window_start": sql_case((expired, stmt.excluded.window_start),
                                        else_=ThrottleRow.window_start)},
     ).returning(ThrottleRow.count))
@@ -417,19 +418,28 @@ class ThrottleRepository(_Repo):
                            now: datetime) -> bool:
         """Whether any key's limit is reached in its current window: one SELECT for all keys."""
         wanted = dict(limits)
-        if not wanted:
-            return False
-        params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(wanted)}
-        params["cutoff"] = now - timedelta(seconds=window_seconds)
-        rows = await _throttle_windows(len(wanted)).rows(self.session, params)
-        return any(count >= wanted[key] for key, count in rows)
+        counts = await self.used(list(wanted), window_seconds, now)
+        return any(counts[key] >= limit for key, limit in wanted.items())
 
-    async def hit(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
-        """Count an attempt in a fixed window; False when the limit was already reached.
+    async def used(self, keys: Sequence[str], window_seconds: float, now: datetime) -> dict[str, int]:
+        """The count of each key in its current window (0 when none): one SELECT for all keys."""
+        counts = dict.fromkeys(keys, 0)
+        if not counts:
+            return counts
+        params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(counts)}
+        params["cutoff"] = now - timedelta(seconds=window_seconds)
+        counts.update(await _throttle_windows(len(counts)).rows(self.session, params))
+        return counts
+
+    async def hit(self, key: str, limit: int, window_seconds: float, now: datetime,
+                  amount: int = 1) -> bool:
+        """Count an attempt (or `amount` of something, e.g. bytes) in a fixed window; False when
+        the count then exceeds the limit.
 
         One statement: the upsert both restarts an expired window and counts, atomically (the
         row is locked by the write on PostgreSQL, and SQLite has a single writer), so concurrent
         attempts never allow more than `limit`."""
         [(count,)] = await _THROTTLE_HIT[self.session.bind.dialect.name].rows(self.session, {
-            "key": key, "now": now, "cutoff": now - timedelta(seconds=window_seconds)})
+            "key": key, "now": now, "cutoff": now - timedelta(seconds=window_seconds),
+            "amount": amount})
         return bool(count <= limit)

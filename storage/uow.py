@@ -160,7 +160,7 @@ class SqlUnitOfWork:
         await self.session.execute(delete(ProcessedUpdateRow).where(ProcessedUpdateRow.at < before))
         await self.session.execute(delete(ThrottleRow).where(ThrottleRow.window_start < before))
 
-    def actor_token(self, kind: str, user_id: int) -> str:
+    def actor_token(self, kind: str, user_id: int | str) -> str:
         return f"{kind}:{self.db.keyring.lookup_hash('actor:' + kind, str(user_id)).hex()[:16]}"
 
 

@@ -358,6 +358,8 @@ async def test_given_the_evidence_step_when_a_25mb_file_arrives_then_too_big_is_
         assert draft.step is Step.EVIDENCE and draft.evidence_ids == []
         assert draft.answers == REPORT
         await fake.send_document(user, b"%PDF-1.4\nkecil\n%%EOF\n", "kecil.pdf", "application/pdf")
+        await r.expect(snippet("intake.metadata_held"), button="i:done:")
+        await fake.send_document(user, b"%PDF-1.4\nkecil\n%%EOF\n", "kecil.pdf", "application/pdf")
         await r.expect(snippet("intake.evidence_saved"), button="i:done:")
         review = await evidence_to_review(r)
         assert all(REPORT[s] in review["text"] for s in REPORT)

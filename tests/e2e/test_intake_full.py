@@ -13,6 +13,7 @@ from PIL import Image
 from bot.i18n import text
 from flows.intents import ChatRoute
 from tests.e2e.harness import REPORT, STAFF_CHAT, Reporter, buttons, running_peluit
+from tests.support.media_files import opus_voice_note
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +21,7 @@ NEW_WHO = "Inisial RS, Sekretaris Dinas, bukan Kabid: saya keliru sebelumnya"
 TICKET = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Author (Budi Santoso) >> endobj\n"
        b"trailer << /Root 1 0 R >>\n%%EOF\n")
-VOICE = b"OggS\x00\x02" + bytes(range(200))
+VOICE = opus_voice_note()
 
 
 def snippet(lang: str, key: str) -> str:
@@ -68,11 +69,14 @@ async def test_given_a_reporter_with_evidence_when_they_edit_who_and_submit_then
             await r.press("i:next:")
         await r.expect(snippet(lang, "intake.ask_evidence"), button="i:done:")
 
-        # Evidence: a photo, a PDF, a JPEG sent as a file (with GPS EXIF), a voice note.
+        # Evidence: a photo, a PDF (held back once, with a warning), a JPEG sent as a file (with
+        # GPS EXIF), a voice note.
         await fake.send_photo(user, photo)
         await r.expect(snippet(lang, "intake.evidence_saved"), button="i:done:")
         await fake.send_document(user, PDF, "laporan-keuangan.pdf", "application/pdf")
-        await r.expect(snippet(lang, "intake.metadata_warning"))
+        await r.expect(snippet(lang, "intake.metadata_held"), button="i:done:")
+        await fake.send_document(user, PDF, "laporan-keuangan.pdf", "application/pdf")  # again
+        await r.expect(snippet(lang, "intake.metadata_kept"))
         await r.expect(snippet(lang, "intake.evidence_saved"), button="i:done:")
         await fake.send_document(user, exif_jpeg, "IMG_0042.jpg", "image/jpeg")
         await r.expect(snippet(lang, "intake.metadata_removed"))
@@ -81,8 +85,10 @@ async def test_given_a_reporter_with_evidence_when_they_edit_who_and_submit_then
         saved = await r.expect(snippet(lang, "intake.evidence_saved"), button="i:done:")
         assert re.search(r"\(4\D+10\)", saved["text"]), saved["text"]
         notices = [m["text"] for m in r.bot_messages() if "text" in m]
-        assert sum(snippet(lang, "intake.metadata_removed") in t for t in notices) == 1
-        assert sum(snippet(lang, "intake.metadata_warning") in t for t in notices) == 1
+        assert sum(snippet(lang, "intake.metadata_removed") in t for t in notices) == 2
+        assert sum(snippet(lang, "intake.metadata_removed_recording") in t for t in notices) == 1
+        assert sum(snippet(lang, "intake.metadata_held") in t for t in notices) == 1
+        assert sum(snippet(lang, "intake.voice_notice") in t for t in notices) == 1
         await r.press("i:done:")
         await r.expect(snippet(lang, "intake.ask_identity"), button="i:anon:")
         await r.press("i:anon:")

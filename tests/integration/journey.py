@@ -109,7 +109,7 @@ async def run_journey(db: Database, now: datetime | None = None) -> Journey:
     await status.check_status(db.uow(), POLICY, route, ticket, "id", now)
     now += timedelta(minutes=5)
     await casework.reporter_message(db.uow(), POLICY, route, "id", now, text=ANSWER,
-                                    evidence=("photo", ANSWER_PHOTO, "image/jpeg", None))
+                                    evidence=reporting.Upload("photo", ANSWER_PHOTO, "image/jpeg", None))
     now += timedelta(minutes=5)
     await casework.move_case(db.uow(), POLICY, CaseRef(case_id=case.id), "verify", STAFF_USER,
                              None, now, staff)

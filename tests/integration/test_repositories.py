@@ -406,6 +406,36 @@ async def test_given_a_limit_of_one_when_hit_twice_then_only_the_first_passes(db
     assert await _hit(db, "nothing-allowed", NOW, limit=0) is False
 
 
+async def test_given_amounts_when_hit_then_they_add_up_in_the_window_and_used_reads_them_all(
+    db: Database,
+) -> None:
+    """Bytes per day: each hit adds its amount; a new window starts from that amount alone."""
+    day = 86400
+    assert await _used(db, ["upload.bytes:chat:a", "upload.files:chat:a"], NOW) == {
+        "upload.bytes:chat:a": 0, "upload.files:chat:a": 0}
+    async with db.uow() as uow:
+        assert await uow.throttle.hit("upload.bytes:chat:a", 100, day, NOW, amount=60) is True
+        assert await uow.throttle.hit("upload.bytes:chat:a", 100, day, NOW, amount=40) is True
+        assert await uow.throttle.hit("upload.files:chat:a", 5, day, NOW) is True
+        await uow.commit()
+    assert await _used(db, ["upload.bytes:chat:a", "upload.files:chat:a", "other"], NOW) == {
+        "upload.bytes:chat:a": 100, "upload.files:chat:a": 1, "other": 0}
+    async with db.uow() as uow:
+        assert await uow.throttle.hit("upload.bytes:chat:a", 100, day, NOW, amount=1) is False
+        assert await uow.throttle.hit("upload.bytes:chat:a", 100, day, NOW + timedelta(days=1),
+                                      amount=70) is True
+        await uow.commit()
+    assert await _used(db, ["upload.bytes:chat:a"], NOW + timedelta(days=1)) == {
+        "upload.bytes:chat:a": 70}
+    assert await _used(db, ["upload.bytes:chat:a"], NOW + timedelta(days=2, seconds=1)) == {
+        "upload.bytes:chat:a": 0}  # the window is over
+
+
+async def _used(db: Database, keys: list[str], at: datetime) -> dict[str, int]:
+    async with db.uow() as uow:
+        return await uow.throttle.used(keys, 86400, at)
+
+
 async def test_given_several_keys_when_checked_together_then_any_key_at_its_limit_counts(
     db: Database,
 ) -> None:

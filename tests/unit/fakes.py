@@ -283,11 +283,20 @@ class FakeThrottle(_Repo):
     ) -> bool:
         return any([await self.exceeded(key, limit, window_seconds, now) for key, limit in limits])
 
-    async def hit(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
+    async def used(self, keys: Sequence[str], window_seconds: float, now: datetime) -> dict[str, int]:
+        counts = dict.fromkeys(keys, 0)
+        for key in counts:
+            row = self._s.throttle.get(key)
+            if row is not None and now - row.window_start < timedelta(seconds=window_seconds):
+                counts[key] = row.count
+        return counts
+
+    async def hit(self, key: str, limit: int, window_seconds: float, now: datetime,
+                  amount: int = 1) -> bool:
         row = self._s.throttle.setdefault(key, ThrottleWindow(now, 0))
         if now - row.window_start >= timedelta(seconds=window_seconds):
             row.window_start, row.count = now, 0
-        row.count += 1
+        row.count += amount
         return row.count <= limit
 
 
@@ -340,7 +349,7 @@ class FakeUnitOfWork:
         assert self._inside, "lock outside the unit of work"
         self.locked.append(route)
 
-    def actor_token(self, kind: str, user_id: int) -> str:
+    def actor_token(self, kind: str, user_id: int | str) -> str:
         digest = hashlib.sha256(f"fake-actor-key|{kind}|{user_id}".encode()).hexdigest()[:16]
         return f"{kind}:{digest}"
 

@@ -20,6 +20,7 @@ from flows.errors import InvalidTransition, TextRequired, UnknownCase
 from flows.intents import ChatRoute, Intent, Say, SendEvidence, ToChat, ToReporter, ToStaff
 from flows.lifecycle import CLOSED, MOVES, CaseStatus, Move
 from flows.model import Case, Direction
+from flows.reporting import Upload
 from tests.unit.fakes import FakeUnitOfWork, policy, seed_case
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -288,7 +289,7 @@ async def test_given_a_file_from_the_reporter_then_it_is_stored_on_the_case_and_
 ) -> None:
     case, _ = await seed_case(uow, ROUTE, NOW, awaiting_answer=True)
 
-    out = await reply(uow, evidence=("document", b"%PDF-1.7", "application/pdf", "kuitansi.pdf"))
+    out = await reply(uow, evidence=Upload("document", b"%PDF-1.7", "application/pdf", "kuitansi.pdf"))
 
     stored = await load(uow, case)
     [evidence_id] = stored.evidence_ids
@@ -485,7 +486,7 @@ async def test_given_a_whole_conversation_then_no_staff_message_holds_the_route_
     await move(uow, case, "verify")
     await move(uow, case, "request_info")
     await ask(uow, case, "Ada foto?")
-    await reply(uow, text="Ini fotonya", evidence=("photo", b"jpg", "image/jpeg", None))
+    await reply(uow, text="Ini fotonya", evidence=Upload("photo", b"jpg", "image/jpeg", None))
     await move(uow, case, "resume")
     await list_open(uow, POLICY, NOW, TOPIC)
     await statistics(uow, POLICY, TOPIC)

@@ -472,18 +472,46 @@ async def test_given_the_evidence_step_when_files_arrive_then_each_is_stored_and
     uow: FakeUnitOfWork, sealer: FakeSealer,
 ) -> None:
     await to_evidence(uow, sealer)
+    pdf = Upload("document", b"%PDF", "application/pdf", "bukti.pdf", may_carry_metadata=True)
 
     out = await receive_evidence(uow, POLICY, ROUTE, photo(1), NOW)
-    out2 = await receive_evidence(uow, POLICY, ROUTE, Upload(
-        "document", b"%PDF", "application/pdf", "bukti.pdf", may_carry_metadata=True), NOW)
+    held = await receive_evidence(uow, POLICY, ROUTE, pdf, NOW)
+    out2 = await receive_evidence(uow, POLICY, ROUTE, pdf, NOW)
 
     assert keys(out) == ["intake.metadata_removed", "intake.evidence_saved"]
-    assert keys(out2) == ["intake.metadata_warning", "intake.evidence_saved"]
+    assert keys(held) == ["intake.metadata_held"]  # warned before it is taken
+    assert keys(out2) == ["intake.metadata_kept", "intake.evidence_saved"]
     assert says(out2)[-1].params == {"count": 2, "max": POLICY.max_attachments}
     draft = await stored(uow)
     assert draft is not None and len(draft.evidence_ids) == 2
     files = [await uow.evidence.get(e) for e in draft.evidence_ids]
     assert [(f.kind, f.data) for f in files if f] == [("photo", b"jpeg-bytes-1"), ("document", b"%PDF")]
+
+
+async def test_given_recordings_when_they_arrive_then_the_voice_notice_comes_once_per_draft(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    await to_evidence(uow, sealer)
+    voice = Upload("voice", b"OggS-clean", "audio/ogg", None, metadata_removed=True, recording=True)
+
+    first = await receive_evidence(uow, POLICY, ROUTE, voice, NOW)
+    second = await receive_evidence(uow, POLICY, ROUTE, voice, NOW)
+
+    assert keys(first) == ["intake.metadata_removed_recording", "intake.voice_notice",
+                           "intake.evidence_saved"]
+    assert keys(second) == ["intake.metadata_removed_recording", "intake.evidence_saved"]
+
+
+async def test_given_a_file_that_grew_when_cleaned_when_it_is_stored_then_it_is_still_taken(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    """Its size on arrival was checked before the download; re-encoding may make it larger."""
+    pol = policy(max_file_bytes=10)
+    await to_evidence(uow, sealer, pol)
+
+    out = await receive_evidence(uow, pol, ROUTE, photo(12345), NOW)
+
+    assert keys(out)[-1] == "intake.evidence_saved"
 
 
 async def test_given_the_evidence_limit_when_one_more_file_arrives_then_refused(
@@ -530,7 +558,7 @@ async def test_given_a_file_that_cannot_be_taken_then_the_reason_with_the_size_l
     out = await evidence_rejected(uow, POLICY, ROUTE, "too_big")
 
     assert keys(out) == ["intake.evidence_too_big"]
-    assert says(out)[0].params == {"max_mb": 20}
+    assert says(out)[0].params["max_mb"] == 20
 
 
 # --------------------------------------------------------------------------- contact
