@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from flows import status
 from flows.errors import NoDraft, StaleButton, TooManyReports
 from flows.intake import TEXT_STEPS, Draft, InvalidStep, Step, fire
 from flows.intents import (
@@ -138,11 +139,15 @@ async def _load(uow: UnitOfWork, route: ChatRoute, policy: Policy) -> Draft:
 async def receive_text(
     uow: UnitOfWork, policy: Policy, route: ChatRoute, text: str, now: datetime, sealer: Sealer
 ) -> list[Intent]:
-    """A piece of text during a draft: appended to the current answer, or a calm re-ask."""
+    """A piece of text during a draft: appended to the current answer, or a calm re-ask. A
+    ticket code in it makes it a status request instead: never saved, never sealed."""
     async with uow:
         await uow.lock_chat(route)
         draft = await _load(uow, route, policy)
         to, lang = ToChat(route), draft.language
+        said = await status.screen(uow, policy, route, text, lang, now, drafted_at=draft.updated_at)
+        if said is not None:
+            return said
         if draft.step not in TEXT_STEPS and draft.step is not Step.CONTACT:
             draft.updated_at = now  # the reporter is still here: the draft must not expire
             await uow.drafts.save(route, draft)
