@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     max_attachments: int = Field(10, alias="PELUIT_MAX_ATTACHMENTS")
     max_file_bytes: int = Field(20 * 1024 * 1024, alias="PELUIT_MAX_FILE_BYTES")
     reports_per_chat_per_hour: int = Field(3, alias="PELUIT_REPORTS_PER_CHAT_PER_HOUR")
+    # Failed ticket-code guesses one chat may make per window; then every code is refused there
+    # until the window ends. Across all chats nobody is refused: above the global number of failed
+    # guesses in a window, the log and the staff group are told (once a window).
     status_attempts_per_chat: int = Field(5, alias="PELUIT_STATUS_ATTEMPTS_PER_CHAT")
     status_attempts_global: int = Field(100, alias="PELUIT_STATUS_ATTEMPTS_GLOBAL")
     status_window_minutes: int = Field(15, alias="PELUIT_STATUS_WINDOW_MINUTES")
