@@ -23,7 +23,7 @@ from flows.intents import ChatRoute, Intent, Say, ToChat, ToStaff
 from flows.model import Case, Direction
 from flows.policy import Policy
 from flows.ports import UnitOfWork
-from flows.tickets import Candidate, MalformedTicket, TicketCode, normalize_ticket, ticket_candidates
+from flows.tickets import Candidate, MalformedTicket, normalize_ticket, ticket_candidates
 
 log = logging.getLogger("peluit.status")
 
@@ -215,5 +215,5 @@ async def _show(uow: UnitOfWork, route: ChatRoute, case: Case, language: str) ->
     return intents
 
 
-__all__ = ["TicketCode", "ask_for_ticket", "check_status", "forget_prompt", "screen",
-           "screen_message"]
+__all__ = ["PLACEHOLDER", "PROMPT_TTL", "ask_for_ticket", "check_status", "forget_prompt",
+           "screen", "screen_message"]

@@ -4,11 +4,11 @@ held cases left out of staff views, several codes looked up at once, and counted
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from flows.intents import ChatRoute
+from flows.intents import ChatRoute, Say, ToChat
 from flows.tickets import new_ticket_code
 from storage.models import ChatRow
 from storage.uow import Database
@@ -96,3 +96,17 @@ async def test_given_attempts_counted_several_at_once_then_the_window_count_adds
         later = NOW + timedelta(minutes=15)  # a new window
         assert await uow.throttle.count("status:x", 900, later) == 0
         assert await uow.throttle.add("status:x", 4, 900, later) == 4
+
+
+async def test_given_a_message_with_a_reply_prompt_when_queued_then_it_comes_out_with_it(
+    db: Database,
+) -> None:
+    asking = Say(ToChat(ROUTE), "status.ask_code", lang="en", reply_prompt="status.code_placeholder")
+    plain = Say(ToChat(OTHER), "status.ask_code")
+    async with db.uow() as uow:
+        await uow.outbox.put([asking, plain])
+        await uow.commit()
+
+    async with db.uow() as uow:
+        claimed = await uow.outbox.claim(datetime.now(UTC))
+    assert sorted((i.intent for i in claimed), key=lambda s: s.lang) == [asking, plain]
