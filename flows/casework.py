@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows import status
 from flows.errors import UnknownCase
 from flows.intents import Button, ChatRoute, Intent, Say, SendEvidence, ToChat, ToReporter, ToStaff
 from flows.lifecycle import CLOSED, CaseStatus, Role, allowed_moves, apply_move
 from flows.model import Case, Direction
 from flows.policy import Policy
 from flows.ports import UnitOfWork
+from flows.status import status_request
 from flows.tickets import parse_case_number
 
 CB = "c"  # callback prefix of staff buttons
@@ -131,7 +131,7 @@ async def reporter_message(
     ticket code in the text (or caption) makes it a status request instead: nothing relayed."""
     async with uow:
         await uow.lock_chat(route)
-        if text is not None and (said := await status.screen(
+        if text is not None and (said := await status_request(
                 uow, policy, route, text, language, now, file=evidence is not None)) is not None:
             return said
         case = None

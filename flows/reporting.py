@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from flows import status
 from flows.errors import NoDraft, StaleButton, TooManyReports
 from flows.intake import TEXT_STEPS, Draft, InvalidStep, Step, fire
 from flows.intents import (
@@ -29,6 +28,7 @@ from flows.intents import (
 from flows.model import Case
 from flows.policy import Policy
 from flows.ports import UnitOfWork
+from flows.status import status_request
 from flows.tickets import new_ticket_code
 
 REPORT_FIELDS = ("what", "who", "when", "where", "how")
@@ -145,7 +145,7 @@ async def receive_text(
         await uow.lock_chat(route)
         draft = await _load(uow, route, policy)
         to, lang = ToChat(route), draft.language
-        said = await status.screen(uow, policy, route, text, lang, now, drafted_at=draft.updated_at)
+        said = await status_request(uow, policy, route, text, lang, now, drafted_at=draft.updated_at)
         if said is not None:
             return said
         if draft.step not in TEXT_STEPS and draft.step is not Step.CONTACT:

@@ -31,6 +31,9 @@ TIMELINE_ACTIONS = {"case.submitted", "case.moved", "relay.to_reporter", "relay.
 PROMPT_TTL = timedelta(minutes=15)
 """How long after *Cek status* the chat's next message is taken as the code."""
 PLACEHOLDER = "status.code_placeholder"
+MAX_LOOKUPS = 32
+"""Most codes one message may hold: natural text holds a few words that read as codes at most; a
+message holding more is refused whole, unlooked (each lookup is a guess)."""
 GLOBAL_KEY = "status:*"
 ALERT_KEY = "status:alert"
 
@@ -97,10 +100,10 @@ async def screen_message(
     returned; otherwise [] and nothing was written."""
     async with uow:
         await uow.lock_chat(route)
-        return await screen(uow, policy, route, text, language, now, file=file) or []
+        return await status_request(uow, policy, route, text, language, now, file=file) or []
 
 
-async def screen(
+async def status_request(
     uow: UnitOfWork, policy: Policy, route: ChatRoute, text: str, language: str, now: datetime,
     *, drafted_at: datetime | None = None, file: bool = False,
 ) -> list[Intent] | None:
@@ -128,10 +131,11 @@ async def screen(
         return None
     note = [Say(ToChat(route), "status.file_not_kept", lang=language)] if file else []
     guesses = [c.code for c in found if c.code_like]
-    if await _budget_left(uow, policy, route, now) < max(1, len(guesses)):
+    if len(found) > MAX_LOOKUPS or await _budget_left(uow, policy, route, now) < max(1, len(guesses)):
         minutes = int(policy.status_window.total_seconds() // 60)
-        refused = Say(ToChat(route), "status.too_many_in_text", {"minutes": minutes}, lang=language)
-        return await _finish(uow, [*note, refused])
+        key = "status.too_many" if asked else "status.too_many_in_text"
+        return await _finish(uow, [*note, Say(ToChat(route), key, {"minutes": minutes},
+                                              lang=language)])
     known = await uow.cases.known_tickets([c.code for c in found])
     match = next((c.code for c in found if c.code in known), None)
     if match is not None:
@@ -216,4 +220,4 @@ async def _show(uow: UnitOfWork, route: ChatRoute, case: Case, language: str) ->
 
 
 __all__ = ["PLACEHOLDER", "PROMPT_TTL", "ask_for_ticket", "check_status", "forget_prompt",
-           "screen", "screen_message"]
+           "screen_message", "status_request"]

@@ -121,10 +121,12 @@ def ticket_candidates(text: str) -> list[Candidate]:
     if not isinstance(text, str):
         return []
     found: dict[TicketCode, bool] = {}
+    runs: set[str] = set()
     for match in _CANDIDATE.finditer(text):
         run = match.group(1)
-        if not any(ch.isalpha() for ch in run):
+        if run in runs or not any(ch.isalpha() for ch in run):
             continue
+        runs.add(run)
         code = normalize_ticket(run)
         found[code] = found.get(code, False) or _code_like(run)
     return [Candidate(code, code_like) for code, code_like in found.items()]

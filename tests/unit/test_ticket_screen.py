@@ -267,3 +267,15 @@ async def test_given_the_old_chat_chose_a_language_then_it_is_told_in_it(uow: Fa
     out = await check_status(uow, POLICY, OTHER_PHONE, TICKET, "id", NOW)
 
     assert out[1].lang == "en"  # type: ignore[union-attr]
+
+
+async def test_given_more_candidates_than_a_message_may_hold_then_it_is_refused_unlooked(
+    uow: FakeUnitOfWork,
+) -> None:
+    await seed_case(uow, PHONE, NOW, ticket=TICKET)
+    words = " ".join(f"ABCD EFGH JKMN PQ{a}{b}" for a in "RSTV" for b in "WXYZABCDE")[:4000]
+
+    out = await screened(uow, f"{words} {TICKET}")
+
+    assert keys(out) == ["status.too_many_in_text"] and uow.ticket_lookups == 0
+    assert uow.state.throttle == {}
