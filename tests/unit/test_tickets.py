@@ -184,10 +184,10 @@ WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 
 
 @st.composite
-def written_in_text(draw: st.DrawFn, code: str) -> tuple[str, str, bool]:
+def written_in_text(draw: st.DrawFn, code: str) -> tuple[str, str, bool, str]:
     """`code` as a reporter might write it inside a message: any case, O/I/L for 0/1, as one run
     or in four groups joined by dashes, with any text around it. (message, the code as written,
-    whether it was written with dashes)."""
+    whether it was written with dashes, the text around it)."""
     symbols = []
     for symbol in code.replace("-", ""):
         if symbol == "0":
@@ -200,21 +200,38 @@ def written_in_text(draw: st.DrawFn, code: str) -> tuple[str, str, bool]:
     groups = ["".join(symbols[i:i + 4]) for i in range(0, 16, 4)]
     dashed = draw(st.booleans())
     written = draw(st.sampled_from(DASHES)).join(groups) if dashed else "".join(groups)
-    message = draw(WORDS) + draw(BOUNDARIES) + written + draw(BOUNDARIES) + draw(WORDS)
-    return message, written, dashed
+    before, after = draw(WORDS), draw(WORDS)
+    message = before + draw(BOUNDARIES) + written + draw(BOUNDARIES) + after
+    return message, written, dashed, before + "\n\n" + after
 
 
 @given(data=st.data(), code=ticket_codes())
 def test_given_a_code_anywhere_in_a_message_then_it_is_found_and_looks_like_a_code_when_it_has_a_digit_or_dashes(
     data: st.DataObject, code: str
 ) -> None:
-    message, written, dashed = data.draw(written_in_text(code), label="message")
+    message, written, dashed, around = data.draw(written_in_text(code), label="message")
     assume(any(ch.isalpha() for ch in written))  # digits only are never looked for: 1 in 10^8
 
     found = {c.code: c.code_like for c in ticket_candidates(message)}
 
     assert code in found, message
-    assert found[code] == (dashed or any(ch.isdigit() for ch in written)), message
+    looks_like = dashed or any(ch.isdigit() for ch in written)
+    # (unless the text around it happens to hold the same code written as a code)
+    also_around = any(c.code == code and c.code_like for c in ticket_candidates(around))
+    assert found[code] == (looks_like or also_around), message
+
+
+@given(word=st.text(alphabet="abcdefghijklmnopqrstvwxyzABCDEFGHIJKLMNOPQRSTVWXYZ", min_size=16,
+                   max_size=16), before=WORDS, after=WORDS)
+def test_given_a_16_letter_word_in_a_message_then_it_never_looks_like_a_code(
+    word: str, before: str, after: str
+) -> None:
+    message = f"{before} {word} {after}"
+
+    found = {c.code: c.code_like for c in ticket_candidates(message)}
+
+    assert found[normalize_ticket(word)] is False or normalize_ticket(word) in {
+        c.code for c in ticket_candidates(f"{before} {after}") if c.code_like}
 
 
 @pytest.mark.parametrize("message", [
