@@ -111,6 +111,7 @@ async def start_report(
     """`/lapor`: a new draft, or the one in progress when there is one (nothing is lost)."""
     async with uow:
         await uow.lock_chat(route)
+        await uow.chats.clear_ticket_prompt(route)  # after Cek status: the reporter moved on
         draft = await uow.drafts.get(route)
         if draft is not None:
             intro = Say(ToChat(route), "intake.resume", lang=draft.language)

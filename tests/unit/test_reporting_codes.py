@@ -112,3 +112,15 @@ async def test_given_the_report_went_on_after_the_prompt_then_text_is_an_answer_
 
     assert keys(out) == ["intake.saved"]
     assert (await stored(uow)).pending == ANSWERS["what"]
+
+
+async def test_given_a_prompt_when_the_report_in_progress_is_resumed_then_text_is_an_answer_again(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    await walk_to(uow, sealer, Step.WHAT)
+    await ask_for_ticket(uow, ROUTE, "id", NOW + timedelta(seconds=1))
+
+    await start_report(uow, POLICY, ROUTE, "id", 200, NOW + timedelta(seconds=2))  # /lapor again
+    out = await receive_text(uow, POLICY, ROUTE, ANSWERS["what"], NOW + timedelta(seconds=3), sealer)
+
+    assert keys(out) == ["intake.saved"]
