@@ -8,7 +8,7 @@ import re
 import string
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import label, text
 from flows.intents import Button, Keyboard, Say
@@ -101,10 +101,16 @@ def split_html(markup: str, limit: int = SAFE_LIMIT) -> list[str]:
     return parts
 
 
+def reply_prompt(language: str, placeholder_key: str) -> ForceReply:
+    """Ask for an answer: the input field opens as a reply, with a hint (at most 64 characters)."""
+    return ForceReply(selective=True,
+                      input_field_placeholder=plain(language, placeholder_key)[:64])
+
+
 @dataclass(frozen=True)
 class Rendered:
     texts: list[str]
-    markup: InlineKeyboardMarkup | None
+    markup: InlineKeyboardMarkup | ForceReply | None
 
 
 def derived_params(language: str, say: Say) -> dict[str, object]:
@@ -179,7 +185,9 @@ def row_line(language: str, row: list[object]) -> str:
 
 def render_say(say: Say) -> Rendered:
     body = fill(say.lang, say.key, derived_params(say.lang, say))
-    return Rendered(split_html(body), keyboard(say.lang, say.buttons))
+    markup = (reply_prompt(say.lang, say.reply_prompt) if say.reply_prompt
+              else keyboard(say.lang, say.buttons))
+    return Rendered(split_html(body), markup)
 
 
 def button_label(language: str, button: Button) -> str:

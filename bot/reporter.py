@@ -42,11 +42,14 @@ async def start(update: Update, context: PeluitContext) -> None:
         await report(update, context)
         return
     lang = await language(context, update)
-    route = route_of(update)
+    route, now = route_of(update), context.services.clock()
     if payload == "status":
-        await say(context, [Say(ToChat(route), "status.ask_code", lang=lang)])
+        await run(context, update, lang, lambda: status.ask_for_ticket(
+            uow(context, update), route, lang, now))
         return
-    await say(context, [Say(ToChat(route), "start.welcome", lang=lang, buttons=menu(lang))])
+    welcome = Say(ToChat(route), "start.welcome", lang=lang, buttons=menu(lang))
+    await run(context, update, lang, lambda: status.forget_prompt(  # the menu: no code awaited
+        uow(context, update), route, [welcome]))
     log.info("reporter.start")
 
 
@@ -78,10 +81,11 @@ async def status_command(update: Update, context: PeluitContext) -> None:
     lang = await language(context, update)
     code = " ".join(context.args or [])
     route = route_of(update)
-    if not code.strip():
-        await say(context, [Say(ToChat(route), "status.ask_code", lang=lang)])
-        return
     s = context.services
+    if not code.strip():
+        await run(context, update, lang, lambda: status.ask_for_ticket(
+            uow(context, update), route, lang, s.clock()))
+        return
     await run(context, update, lang, lambda: status.check_status(
         uow(context, update), s.policy, route, code, lang, s.clock()))
 
@@ -110,6 +114,13 @@ async def unsupported_message(update: Update, context: PeluitContext) -> None:
             uow(context, update), s.policy, route))
         return
     await say(context, [Say(ToChat(route), "intake.text_only", lang=lang)])
+
+
+async def _caption_held_a_code(update: Update, context: PeluitContext, caption: str) -> bool:
+    lang, s, route = await language(context, update), context.services, route_of(update)
+    said = await run(context, update, lang, lambda: status.screen_message(
+        uow(context, update), s.policy, route, caption, lang, s.clock(), file=True))
+    return said != []  # answered, or refused with its own message (None)
 
 
 def _attachment(message: Message) -> tuple[str, object, str | None, str | None] | None:
@@ -148,6 +159,8 @@ async def _fetch_clean(context: PeluitContext, kind: str, item: Any, mime: str |
 async def media_message(update: Update, context: PeluitContext) -> None:
     message = update.effective_message
     assert message is not None
+    if message.caption and await _caption_held_a_code(update, context, message.caption):
+        return  # a status request: the file is neither kept nor relayed (the reporter is told)
     found = _attachment(message)
     if found is None:
         await unsupported_message(update, context)
@@ -230,7 +243,11 @@ async def menu_button(update: Update, context: PeluitContext) -> None:
             await answer(update)
         return
     lang = await language(context, update)
-    key = {"status": "status.ask_code", "privacy": "start.privacy"}.get("".join(what),
-                                                                       "help.reporter")
+    if what == ["status"]:
+        if await run(context, update, lang, lambda: status.ask_for_ticket(
+                uow(context, update), route, lang, context.services.clock())) is not None:
+            await answer(update)
+        return
+    key = "start.privacy" if what == ["privacy"] else "help.reporter"
     await say(context, [Say(ToChat(route), key, lang=lang)])  # recorded with the update: a
     await answer(update)                                       # redelivery answers nothing

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     case_files_per_day: int = Field(20, alias="PELUIT_CASE_FILES_PER_DAY")
     case_bytes_per_day: int = Field(100 * 1024 * 1024, alias="PELUIT_CASE_BYTES_PER_DAY")
     reports_per_chat_per_hour: int = Field(3, alias="PELUIT_REPORTS_PER_CHAT_PER_HOUR")
+    # Failed ticket-code guesses one chat may make per window; then every code is refused there
+    # until the window ends. Across all chats nobody is refused: above the global number of failed
+    # guesses in a window, the log and the staff group are told (once a window).
     status_attempts_per_chat: int = Field(5, alias="PELUIT_STATUS_ATTEMPTS_PER_CHAT")
     status_attempts_global: int = Field(100, alias="PELUIT_STATUS_ATTEMPTS_GLOBAL")
     status_window_minutes: int = Field(15, alias="PELUIT_STATUS_WINDOW_MINUTES")

@@ -119,7 +119,7 @@ async def find(update: Update, context: PeluitContext) -> None:
     s, message = context.services, update.effective_message
     ref, _ = _split_ref(message, context.args or [])
     await run(context, update, s.policy.staff_language, lambda: casework.show_case(
-        uow(context, update), s.policy, ref, _reply_in(message)))
+        uow(context, update), s.policy, ref, _reply_in(message), s.clock()))
 
 
 async def statistics(update: Update, context: PeluitContext) -> None:
@@ -127,7 +127,7 @@ async def statistics(update: Update, context: PeluitContext) -> None:
         return
     s = context.services
     await run(context, update, s.policy.staff_language, lambda: casework.statistics(
-        uow(context, update), s.policy, _reply_in(update.effective_message)))
+        uow(context, update), s.policy, _reply_in(update.effective_message), s.clock()))
 
 
 async def help_command(update: Update, context: PeluitContext) -> None:
@@ -151,7 +151,7 @@ async def move_command(update: Update, context: PeluitContext) -> None:
     async def use_case() -> list:
         # Which move `/verifikasi` means (verify or resume) depends on the case's status.
         async with uow(context, update) as work:
-            case = await casework.find_case(work, s.policy, ref)
+            case = await casework.find_case(work, s.policy, ref, s.clock())
         move = move_for_command(command, CaseStatus(case.status))
         if move is None or CaseStatus(case.status) not in move.source:
             raise InvalidTransition(command)

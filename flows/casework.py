@@ -18,6 +18,7 @@ from flows.model import Case, Direction
 from flows.policy import Policy
 from flows.ports import UnitOfWork
 from flows.reporting import Upload
+from flows.status import status_request
 from flows.tickets import parse_case_number
 
 CB = "c"  # callback prefix of staff buttons
@@ -49,7 +50,10 @@ class CaseRef:
     case_id: str | None = None
 
 
-async def find_case(uow: UnitOfWork, policy: Policy, ref: CaseRef) -> Case:
+async def find_case(uow: UnitOfWork, policy: Policy, ref: CaseRef, now: datetime) -> Case:
+    """The case a staff member points at. A case held back by the new-case delay does not exist
+    for staff until its announcement (`post_after`): every staff view and move goes through
+    here, so none of them reaches it early."""
     case = None
     if ref.case_id:
         case = await uow.cases.get(ref.case_id)
@@ -60,15 +64,17 @@ async def find_case(uow: UnitOfWork, policy: Policy, ref: CaseRef) -> Case:
         case = await uow.cases.by_staff_message(ref.message_id)
     if case is None and ref.topic_id is not None:
         case = await uow.cases.by_topic(ref.topic_id)
-    if case is None:
+    if case is None or (case.post_after is not None and case.post_after > now):
         raise UnknownCase
     return case
 
 
-async def show_case(uow: UnitOfWork, policy: Policy, ref: CaseRef, reply_in: ToStaff) -> list[Intent]:
+async def show_case(
+    uow: UnitOfWork, policy: Policy, ref: CaseRef, reply_in: ToStaff, now: datetime
+) -> list[Intent]:
     """`/cari <case number>`: the case card again, where it was asked for."""
     async with uow:
-        case = await find_case(uow, policy, ref)
+        case = await find_case(uow, policy, ref, now)
         return await _finish(uow, [case_card(policy, case, to=reply_in)])
 
 
@@ -87,7 +93,7 @@ async def ask_reporter(
 ) -> list[Intent]:
     """Relay a staff question to the reporter as "Petugas WBS", never with a staff name."""
     async with uow:
-        case = await find_case(uow, policy, ref)
+        case = await find_case(uow, policy, ref, now)
         return await _ask(uow, policy, case, staff_user_id, text, now, reply_in)
 
 
@@ -145,9 +151,13 @@ async def reporter_message(
     text: str | None = None, evidence: Upload | None = None,
     reply_to_message_id: int | None = None,
 ) -> list[Intent]:
-    """A message from a reporter outside any draft: an answer to the case it belongs to."""
+    """A message from a reporter outside any draft: an answer to the case it belongs to. A
+    ticket code in the text (or caption) makes it a status request instead: nothing relayed."""
     async with uow:
         await uow.lock_chat(route)
+        if text is not None and (said := await status_request(
+                uow, policy, route, text, language, now, file=evidence is not None)) is not None:
+            return said
         case = await case_for_message(uow, route, language, reply_to_message_id)
         if not isinstance(case, Case):
             return await _finish(uow, case)
@@ -207,7 +217,7 @@ async def move_case(
 ) -> list[Intent]:
     """Move a case through the procedure; the reporter is told, the audit log records it."""
     async with uow:
-        case = await find_case(uow, policy, ref)
+        case = await find_case(uow, policy, ref, now)
         return await _move(uow, policy, case, trigger, staff_user_id, text, now, reply_in)
 
 
@@ -258,16 +268,18 @@ def _overdue(policy: Policy, case: Case, now: datetime) -> str:
 
 async def list_open(uow: UnitOfWork, policy: Policy, now: datetime, reply_in: ToStaff) -> list[Intent]:
     async with uow:
-        cases = sorted(await uow.cases.open_cases(), key=lambda c: c.created_at)
+        cases = sorted(await uow.cases.open_cases(now), key=lambda c: c.created_at)
         rows = [[c.number, c.category, c.status.value, _age_days(c, now), _overdue(policy, c, now)]
                 for c in cases]
         key = "staff.open_cases" if rows else "staff.no_open_cases"
         return await _finish(uow, [Say(reply_in, key, {"rows": rows}, lang=policy.staff_language)])
 
 
-async def statistics(uow: UnitOfWork, policy: Policy, reply_in: ToStaff) -> list[Intent]:
+async def statistics(
+    uow: UnitOfWork, policy: Policy, reply_in: ToStaff, now: datetime
+) -> list[Intent]:
     async with uow:
-        counts = await uow.cases.counts()
+        counts = await uow.cases.counts(now)
         by_status: dict[str, int] = {}
         by_category: dict[str, int] = {}
         for (status, category), n in counts.items():
@@ -283,7 +295,7 @@ async def remind_overdue(uow: UnitOfWork, policy: Policy, now: datetime) -> list
     """Once a day (across every replica), list overdue cases in the staff group."""
     async with uow:
         overdue = [(c.number, _overdue(policy, c, now), _age_days(c, now))
-                   for c in sorted(await uow.cases.open_cases(), key=lambda c: c.created_at)
+                   for c in sorted(await uow.cases.open_cases(now), key=lambda c: c.created_at)
                    if _overdue(policy, c, now)]
         if not overdue:
             return []

@@ -61,6 +61,10 @@ class Say:
     """When set, the sent message is remembered as belonging to this case (replies relay)."""
     card: bool = False
     """The case card: its message id is stored on the case."""
+    reply_prompt: str | None = None
+    """When set, the message asks for an answer with a reply prompt (the chat's input field
+    opens as a reply to it) instead of buttons; the value is the catalog key of the placeholder
+    shown in the input field."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from flows.intents import (
 from flows.model import Case
 from flows.policy import Policy
 from flows.ports import UnitOfWork
+from flows.status import status_request
 from flows.tickets import new_ticket_code
 
 REPORT_FIELDS = ("what", "who", "when", "where", "how")
@@ -111,6 +112,7 @@ async def start_report(
     """`/lapor`: a new draft, or the one in progress when there is one (nothing is lost)."""
     async with uow:
         await uow.lock_chat(route)
+        await uow.chats.clear_ticket_prompt(route)  # after Cek status: the reporter moved on
         draft = await uow.drafts.get(route)
         if draft is not None:
             intro = Say(ToChat(route), "intake.resume", lang=draft.language)
@@ -139,11 +141,15 @@ async def _load(uow: UnitOfWork, route: ChatRoute, policy: Policy) -> Draft:
 async def receive_text(
     uow: UnitOfWork, policy: Policy, route: ChatRoute, text: str, now: datetime, sealer: Sealer
 ) -> list[Intent]:
-    """A piece of text during a draft: appended to the current answer, or a calm re-ask."""
+    """A piece of text during a draft: appended to the current answer, or a calm re-ask. A
+    ticket code in it makes it a status request instead: never saved, never sealed."""
     async with uow:
         await uow.lock_chat(route)
         draft = await _load(uow, route, policy)
         to, lang = ToChat(route), draft.language
+        said = await status_request(uow, policy, route, text, lang, now, drafted_at=draft.updated_at)
+        if said is not None:
+            return said
         if draft.step not in TEXT_STEPS and draft.step is not Step.CONTACT:
             draft.updated_at = now  # the reporter is still here: the draft must not expire
             await uow.drafts.save(route, draft)

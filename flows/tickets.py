@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from typing import NewType
 
 __all__ = [
     "CROCKFORD",
+    "Candidate",
     "CaseNumber",
     "MalformedTicket",
     "TicketCode",
     "format_case_number",
-    "looks_like_ticket",
     "new_ticket_code",
     "normalize_ticket",
     "parse_case_number",
+    "ticket_candidates",
 ]
 
 TicketCode = NewType("TicketCode", str)
@@ -37,11 +39,11 @@ GROUP = 4
 
 # Characters people (and phone keyboards) put between groups: spaces, hyphen and unicode dashes,
 # and the invisible characters that ride along with copy and paste.
-_SEPARATORS = frozenset(
+_DASHES = frozenset("-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+_SEPARATORS = _DASHES | frozenset(
     " \t\r\n\v\f"
     "\u00a0\u2007\u202f\u3000"  # no-break and other wide spaces
     "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters
-    "-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"  # dashes
 )
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # Longest input worth reading: 16 symbols with generous separators around them.
@@ -86,13 +88,61 @@ def normalize_ticket(text: str) -> TicketCode:
     return _grouped(symbols)
 
 
-def looks_like_ticket(text: str) -> bool:
-    """Whether ``text`` reads as a ticket code (says nothing about whether it exists)."""
-    try:
-        normalize_ticket(text)
-    except MalformedTicket:
-        return False
-    return True
+@dataclass(frozen=True)
+class Candidate:
+    """A run of text that reads as a ticket code (says nothing about whether it exists)."""
+
+    code: TicketCode
+    code_like: bool
+    """Written as only a code is: letters and digits mixed, or four groups joined by dashes.
+    A 16-letter word ("mempertimbangkan" reads as a code!) or a phrase of four 4-letter words is
+    not: it is looked up like any candidate, but when it matches no case it is ordinary text."""
+
+
+# A symbol as people type it: Crockford base32 in any case, O/I/L for 0/1; never U.
+_SYMBOL = "[0-9A-TV-Za-tv-z]"
+_GAP = "[" + "".join(re.escape(ch) for ch in sorted(_SEPARATORS)) + "]{1,3}"
+# At every position not preceded by a letter or digit, a lookahead (so overlapping runs are all
+# seen): 16 symbols in one run, or four groups of four joined by separators; either way not
+# followed by a letter or digit. `[^\W_]` is a Unicode letter or digit.
+_CANDIDATE = re.compile(
+    rf"(?<![^\W_])(?=({_SYMBOL}{{16}}|{_SYMBOL}{{4}}(?:{_GAP}{_SYMBOL}{{4}}){{3}})(?![^\W_]))")
+_GROUP = re.compile(f"{_SYMBOL}{{4}}")
+
+
+def ticket_candidates(text: str) -> list[Candidate]:
+    """Every distinct ticket code written in `text`, in order of first appearance.
+
+    Found: 16 symbols in one run, or grouped 4-4-4-4 with the separators `normalize_ticket`
+    accepts, bounded by anything but a letter or digit, in any case, O/I/L read as 0/1. Runs of
+    digits only (NIK, account and card numbers) are left out: a code is all digits once in 10^8.
+    `code_like` tells a code's shape from a word's (see `Candidate`).
+    """
+    if not isinstance(text, str):
+        return []
+    found: dict[TicketCode, bool] = {}
+    runs: set[str] = set()
+    for match in _CANDIDATE.finditer(text):
+        run = match.group(1)
+        if run in runs or not any(ch.isalpha() for ch in run):
+            continue
+        runs.add(run)
+        code = normalize_ticket(run)
+        found[code] = found.get(code, False) or _code_like(run)
+    return [Candidate(code, code_like) for code, code_like in found.items()]
+
+
+def _code_like(run: str) -> bool:
+    """Letters and digits in one run; four groups all joined by dashes; or four groups joined by
+    spaces, two of them with digits. Not: a 16-letter word, words and a year ("pada 2025 saya
+    lagi"), a word before three dashed groups ("kode 01AB-CD10-EFGH")."""
+    if len(run) == TICKET_SYMBOLS:
+        return any(ch.isdigit() for ch in run)
+    groups, gaps = _GROUP.findall(run), _GROUP.split(run)[1:-1]
+    dashed = [any(ch in _DASHES for ch in gap) for gap in gaps]
+    if all(dashed):
+        return True
+    return not any(dashed) and sum(any(ch.isdigit() for ch in g) for g in groups) >= 2
 
 
 def _grouped(symbols: str) -> TicketCode:

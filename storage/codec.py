@@ -82,6 +82,7 @@ def intent_to_json(intent: Intent) -> dict[str, Any]:
             "type": "say", "key": intent.key, "params": intent.params, "lang": intent.lang,
             "case_id": intent.case_id, "card": intent.card,
             "buttons": [[[b.key, b.data, b.params] for b in row] for row in intent.buttons],
+            **({"reply_prompt": intent.reply_prompt} if intent.reply_prompt else {}),
         }
     if isinstance(intent, SendEvidence):
         return {"type": "evidence", "evidence_id": intent.evidence_id, "case_id": intent.case_id,
@@ -96,7 +97,7 @@ def intent_from_json(data: dict[str, Any], target: Target) -> Intent:
     if kind == "say":
         buttons = tuple(tuple(Button(k, d, p) for k, d, p in row) for row in data["buttons"])
         return Say(target, data["key"], data["params"], buttons, data["lang"], data["case_id"],
-                   data["card"])
+                   data["card"], data.get("reply_prompt"))
     if kind == "evidence":
         return SendEvidence(target, data["evidence_id"], data["case_id"], data["lang"])
     if kind == "topic":

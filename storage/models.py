@@ -66,12 +66,14 @@ class DraftRow(Base):
 
 
 class ChatRow(Base):
-    """A chat's language choice, known only by its keyed hash."""
+    """A chat's language choice, known only by its keyed hash; and whether its next message is
+    taken as a ticket code (after *Cek status*), until when."""
 
     __tablename__ = "chats"
     chat_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     language: Mapped[str] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expects_ticket_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CaseCounterRow(Base):

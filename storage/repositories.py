@@ -130,9 +130,26 @@ def _set_route(insert: Any) -> Prepared:
         where=ReporterRouteRow.chat_hash != stmt.excluded.chat_hash))
 
 
+def _set_ticket_prompt(insert: Any) -> Prepared:
+    stmt = insert(ChatRow).values(
+        chat_hash=bindparam("chat_hash"), language=bindparam("language"),
+        updated_at=bindparam("now", type_=UTCDateTime()),
+        expects_ticket_until=bindparam("until", type_=UTCDateTime()))
+    return Prepared(stmt.on_conflict_do_update(
+        index_elements=[ChatRow.chat_hash],
+        set_={"expects_ticket_until": stmt.excluded.expects_ticket_until}))
+
+
 _SET_ROUTE = per_dialect(_set_route)
 _SET_LANGUAGE = per_dialect(_set_language)
+_SET_TICKET_PROMPT = per_dialect(_set_ticket_prompt)
 _LANGUAGE = Prepared(select(ChatRow.language).where(ChatRow.chat_hash == bindparam("chat_hash")))
+_TICKET_PROMPT = Prepared(select(ChatRow.expects_ticket_until)
+                          .where(ChatRow.chat_hash == bindparam("chat_hash")))
+_CLEAR_TICKET_PROMPT = Prepared(
+    update(ChatRow).where(ChatRow.chat_hash == bindparam("hash"),
+                          ChatRow.expects_ticket_until.is_not(None))
+    .values(expects_ticket_until=None))
 
 
 class ChatRepository(_Repo):
@@ -145,6 +162,19 @@ class ChatRepository(_Repo):
         conflict update's WHERE), so repeating the same choice writes nothing."""
         await _SET_LANGUAGE[self.session.bind.dialect.name].rows(self.session, {
             "chat_hash": self.chat_hash(route), "language": language, "now": datetime.now(UTC)})
+
+    async def ticket_prompt(self, route: ChatRoute) -> datetime | None:
+        rows = await _TICKET_PROMPT.rows(self.session, {"chat_hash": self.chat_hash(route)})
+        return rows[0][0] if rows else None
+
+    async def set_ticket_prompt(self, route: ChatRoute, language: str, until: datetime) -> None:
+        await _SET_TICKET_PROMPT[self.session.bind.dialect.name].rows(self.session, {
+            "chat_hash": self.chat_hash(route), "language": language, "now": datetime.now(UTC),
+            "until": until})
+
+    async def clear_ticket_prompt(self, route: ChatRoute) -> None:
+        """One statement, which writes nothing when no prompt is open."""
+        await _CLEAR_TICKET_PROMPT.rows(self.session, {"hash": self.chat_hash(route)})
 
 
 _CASE_COLUMNS = tuple(column.name for column in CaseRow.__table__.columns)
@@ -160,6 +190,11 @@ def _by_ticket(for_update: bool) -> Prepared:
 
 
 _BY_TICKET = {"sqlite": _by_ticket(False), "postgresql": _by_ticket(True)}
+
+
+def _announced(now: datetime) -> Any:
+    """A case staff may see: not held back by the new-case delay (or no longer)."""
+    return or_(CaseRow.post_after.is_(None), CaseRow.post_after <= now)
 
 
 class CaseRepository(_Repo):
@@ -267,6 +302,15 @@ class CaseRepository(_Repo):
         row = SimpleNamespace(**dict(zip(_CASE_COLUMNS, rows[0], strict=False)))
         return await self._to_domain(row, [r[-1] for r in rows if r[-1] is not None])  # type: ignore[arg-type]
 
+    async def known_tickets(self, tickets: Sequence[TicketCode]) -> set[TicketCode]:
+        """Which of these codes open a case: their keyed hashes, looked up in one query."""
+        by_hash = {self.keyring.lookup_hash("ticket", ticket): ticket for ticket in tickets}
+        if not by_hash:
+            return set()
+        found = await self.session.scalars(
+            select(CaseRow.ticket_hash).where(CaseRow.ticket_hash.in_(list(by_hash))))
+        return {by_hash[h] for h in found.all()}
+
     async def by_topic(self, topic_id: int) -> Case | None:
         return await self._one(CaseRow.topic_id == topic_id)
 
@@ -317,15 +361,19 @@ class CaseRepository(_Repo):
         raw = self.dec("routing", "reporter_routes", "route_enc", case_id, row.route_enc)
         return ChatRoute(int(raw.decode()))
 
-    async def open_cases(self) -> list[Case]:
+    async def open_cases(self, now: datetime) -> list[Case]:
+        """Open cases staff may see, oldest first: held cases (`post_after` later than `now`)
+        are left out until their announcement."""
         rows = (await self.session.scalars(select(CaseRow).where(
-            CaseRow.status.not_in([s.value for s in CLOSED])).order_by(CaseRow.created_at))).all()
+            CaseRow.status.not_in([s.value for s in CLOSED]), _announced(now))
+            .order_by(CaseRow.created_at))).all()
         return await self._many(rows)
 
-    async def counts(self) -> dict[tuple[str, str], int]:
+    async def counts(self, now: datetime) -> dict[tuple[str, str], int]:
+        """Cases staff may see, by (status, category): held cases are not counted yet."""
         result = await self.session.execute(
-            select(CaseRow.status, CaseRow.category, func.count()).group_by(
-                CaseRow.status, CaseRow.category))
+            select(CaseRow.status, CaseRow.category, func.count()).where(_announced(now))
+            .group_by(CaseRow.status, CaseRow.category))
         return {(status, category): n for status, category, n in result.all()}
 
     async def add_message(self, case_id: str, direction: Direction, body: str, at: datetime) -> None:
@@ -380,13 +428,13 @@ class EvidenceRepository(_Repo):
 
 
 def _throttle_hit(insert: Any) -> Prepared:
-    amount = bindparam("amount")
-    stmt = insert(ThrottleRow).values(key=bindparam("key"), count=amount,
+    stmt = insert(ThrottleRow).values(key=bindparam("key"), count=bindparam("amount"),
                                       window_start=bindparam("now", type_=UTCDateTime()))
     expired = ThrottleRow.window_start <= bindparam("cutoff", type_=UTCDateTime())
     return Prepared(stmt.on_conflict_do_update(
         index_elements=[ThrottleRow.key],
-        set_={"count": sql_case((expired, stmt.excluded.count), else_=ThrottleRow.count + amount),
+        set_={"count": sql_case((expired, stmt.excluded.count),
+                                else_=ThrottleRow.count + stmt.excluded.count),
               "window_start": sql_case((expired, stmt.excluded.window_start),
                                        else_=ThrottleRow.window_start)},
     ).returning(ThrottleRow.count))
@@ -431,15 +479,22 @@ class ThrottleRepository(_Repo):
         counts.update(await _throttle_windows(len(counts)).rows(self.session, params))
         return counts
 
+    async def count(self, key: str, window_seconds: float, now: datetime) -> int:
+        return (await self.used([key], window_seconds, now))[key]
+
     async def hit(self, key: str, limit: int, window_seconds: float, now: datetime,
                   amount: int = 1) -> bool:
         """Count an attempt (or `amount` of something, e.g. bytes) in a fixed window; False when
-        the count then exceeds the limit.
+        the count then exceeds the limit."""
+        return await self.add(key, amount, window_seconds, now) <= limit
+
+    async def add(self, key: str, amount: int, window_seconds: float, now: datetime) -> int:
+        """Count `amount` in a fixed window; the window's count after it.
 
         One statement: the upsert both restarts an expired window and counts, atomically (the
         row is locked by the write on PostgreSQL, and SQLite has a single writer), so concurrent
-        attempts never allow more than `limit`."""
+        attempts never allow more than the limit."""
         [(count,)] = await _THROTTLE_HIT[self.session.bind.dialect.name].rows(self.session, {
-            "key": key, "now": now, "cutoff": now - timedelta(seconds=window_seconds),
-            "amount": amount})
-        return bool(count <= limit)
+            "key": key, "amount": amount, "now": now,
+            "cutoff": now - timedelta(seconds=window_seconds)})
+        return int(count)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.tickets import normalize_ticket
@@ -85,7 +86,7 @@ async def test_given_a_bot_killed_repeatedly_when_reporters_and_staff_keep_worki
     assert bot.starts == kills + 1
 
     async with db.uow() as uow:
-        cases = await uow.cases.open_cases()
+        cases = await uow.cases.open_cases(datetime.now(UTC))
         assert len(cases) == len(REPORTERS)  # nothing lost, no case twice
         assert sorted(c.report["what"] for c in cases) == sorted(
             f"{REPORT['what']} #{i}" for i in range(len(REPORTERS)))

@@ -98,7 +98,8 @@ async def test_given_the_deep_link_start_status_then_the_ticket_code_is_asked_fo
         r = Reporter(fake, user)
         await r.say("/start status")
         asked = await r.expect(snippet("status.ask_code"))
-        assert "/status XXXX-XXXX-XXXX-XXXX" in asked["text"]
+        assert "XXXX-XXXX-XXXX-XXXX" in asked["text"]
+        assert (fake.reply_keyboard(user) or {}).get("force_reply") is True  # a reply prompt
         await peluit.settle()
         assert len(r.bot_messages()) == 1  # no welcome, no report started
     assert_clean(fake)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -64,7 +65,7 @@ async def test_given_a_draft_half_written_when_the_bot_restarts_then_lapor_resum
 
         async with second.services.db.uow() as uow:
             cases = await uow.cases.for_route(ChatRoute(user))
-            counts = await uow.cases.counts()
+            counts = await uow.cases.counts(datetime.now(UTC))
             assert await uow.drafts.get(ChatRoute(user)) is None
         assert sum(counts.values()) == 1
         (case,) = cases

@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import re
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -146,7 +147,7 @@ async def scenario(fake, replicas: int, data_dir: Path, database_url: str) -> di
         await fake.wait_for(drained, 30)
         async with db.uow() as uow:
             cases = []
-            for case in await uow.cases.open_cases():
+            for case in await uow.cases.open_cases(datetime.now(UTC)):
                 messages = await uow.cases.messages(case.id)
                 cases.append((case.report["what"], case.status.value, case.awaiting_answer,
                               [m.direction.value for m in messages]))

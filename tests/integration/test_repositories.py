@@ -269,9 +269,9 @@ async def test_given_cases_in_several_states_when_listed_then_open_cases_and_cou
         await add_case(db, case)
 
     async with db.uow() as uow:
-        assert [c.number for c in await uow.cases.open_cases()] == [
+        assert [c.number for c in await uow.cases.open_cases(NOW)] == [
             "WBS-2026-0002", "WBS-2026-0001", "WBS-2026-0004", "WBS-2026-0006"]
-        assert await uow.cases.counts() == {
+        assert await uow.cases.counts(NOW) == {
             ("received", "korupsi"): 2, ("verifying", "penipuan"): 1,
             ("concluded", "korupsi"): 1, ("needs_info", "korupsi"): 1,
             ("not_actionable", "penipuan"): 1,

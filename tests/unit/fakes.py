@@ -100,6 +100,8 @@ class _State:
     audit: list[AuditEvent] = field(default_factory=list)
     throttle: dict[str, ThrottleWindow] = field(default_factory=dict)
     languages: dict[ChatRoute, str] = field(default_factory=dict)
+    ticket_prompts: dict[ChatRoute, datetime] = field(default_factory=dict)
+    """chat -> until when its next message is taken as a ticket code"""
     seq: int = 0
 
     def next_seq(self) -> int:
@@ -182,6 +184,10 @@ class FakeCases(_Repo):
     async def by_ticket(self, ticket: TicketCode) -> Case | None:
         return self._out(self._s.tickets.get(normalize_ticket(ticket)))
 
+    async def known_tickets(self, tickets: Sequence[TicketCode]) -> set[TicketCode]:
+        self._uow.ticket_lookups += len(set(tickets))
+        return {t for t in tickets if normalize_ticket(t) in self._s.tickets}
+
     async def by_staff_message(self, message_id: int) -> Case | None:
         return self._out(self._s.links.get((STAFF_CHAT, message_id)))
 
@@ -204,15 +210,17 @@ class FakeCases(_Repo):
     async def route_of(self, case_id: str) -> ChatRoute | None:
         return self._s.routes.get(case_id)
 
-    async def open_cases(self) -> list[Case]:
-        cases = [self._out(c.id) for c in self._s.cases.values() if c.status not in CLOSED]
+    async def open_cases(self, now: datetime) -> list[Case]:
+        cases = [self._out(c.id) for c in self._s.cases.values()
+                 if c.status not in CLOSED and _announced(c, now)]
         return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
 
-    async def counts(self) -> dict[tuple[str, str], int]:
+    async def counts(self, now: datetime) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = {}
         for c in self._s.cases.values():
-            key = (c.status.value, c.category)
-            out[key] = out.get(key, 0) + 1
+            if _announced(c, now):
+                key = (c.status.value, c.category)
+                out[key] = out.get(key, 0) + 1
         return out
 
     async def add_message(self, case_id: str, direction: Direction, body: str, at: datetime) -> None:
@@ -220,6 +228,10 @@ class FakeCases(_Repo):
 
     async def messages(self, case_id: str) -> list[CaseMessage]:
         return sorted((m for m in self._s.messages if m.case_id == case_id), key=lambda m: m.created_at)
+
+
+def _announced(case: Case, now: datetime) -> bool:
+    return case.post_after is None or case.post_after <= now
 
 
 class FakeEvidence(_Repo):
@@ -291,13 +303,19 @@ class FakeThrottle(_Repo):
                 counts[key] = row.count
         return counts
 
+    async def count(self, key: str, window_seconds: float, now: datetime) -> int:
+        return (await self.used([key], window_seconds, now))[key]
+
     async def hit(self, key: str, limit: int, window_seconds: float, now: datetime,
                   amount: int = 1) -> bool:
+        return await self.add(key, amount, window_seconds, now) <= limit
+
+    async def add(self, key: str, amount: int, window_seconds: float, now: datetime) -> int:
         row = self._s.throttle.setdefault(key, ThrottleWindow(now, 0))
         if now - row.window_start >= timedelta(seconds=window_seconds):
             row.window_start, row.count = now, 0
         row.count += amount
-        return row.count <= limit
+        return row.count
 
 
 class FakeChats(_Repo):
@@ -307,6 +325,16 @@ class FakeChats(_Repo):
     async def set_language(self, route: ChatRoute, language: str) -> None:
         self._s.languages[route] = language
 
+    async def ticket_prompt(self, route: ChatRoute) -> datetime | None:
+        return self._s.ticket_prompts.get(route)
+
+    async def set_ticket_prompt(self, route: ChatRoute, language: str, until: datetime) -> None:
+        self._s.languages.setdefault(route, language)
+        self._s.ticket_prompts[route] = until
+
+    async def clear_ticket_prompt(self, route: ChatRoute) -> None:
+        self._s.ticket_prompts.pop(route, None)
+
 
 class FakeUnitOfWork:
     def __init__(self, clock: object = None) -> None:
@@ -315,6 +343,8 @@ class FakeUnitOfWork:
         self.committed = 0
         self.rolled_back = 0
         self.locked: list[ChatRoute] = []
+        self.ticket_lookups = 0
+        """How many distinct ticket codes were looked up (`known_tickets`)."""
         self.clock = clock or (lambda: datetime.now(UTC))  # type: ignore[assignment]
         self._inside = False
         self.drafts = FakeDrafts(self)
@@ -382,6 +412,7 @@ async def seed_case(
     uow: FakeUnitOfWork, route: ChatRoute, created_at: datetime, *,
     status: CaseStatus = CaseStatus.RECEIVED, category: str = "korupsi", language: str = "id",
     awaiting_answer: bool = False, ticket: str | None = None, prefix: str = "WBS",
+    post_after: datetime | None = None,
 ) -> tuple[Case, TicketCode]:
     """A submitted case, as `submit_report` leaves it, committed: (case, ticket code)."""
     code = normalize_ticket(ticket) if ticket else new_ticket_code()
@@ -391,7 +422,7 @@ async def seed_case(
             id=f"case-{number}", number=number, category=category, language=language,
             report=dict(REPORT), created_at=created_at, updated_at=created_at, status=status,
             awaiting_answer=awaiting_answer,
-            closed_at=created_at if status in CLOSED else None,
+            closed_at=created_at if status in CLOSED else None, post_after=post_after,
         )
         await uow.cases.add(case, code, route, None)
         await uow.audit.record("reporter", "case.submitted", number, category)

@@ -384,7 +384,7 @@ async def test_given_an_acknowledged_case_when_moved_later_then_the_first_acknow
 async def test_given_a_case_then_the_card_shows_it_without_the_ticket(uow: FakeUnitOfWork) -> None:
     case, ticket = await seed_case(uow, ROUTE, NOW)
 
-    [card] = await show_case(uow, POLICY, CaseRef(number=case.number), TOPIC)
+    [card] = await show_case(uow, POLICY, CaseRef(number=case.number), TOPIC, NOW)
 
     assert isinstance(card, Say) and card.card and card.to == TOPIC
     assert card.params["number"] == case.number and card.params["what"] == case.report["what"]
@@ -439,7 +439,7 @@ async def test_given_cases_when_statistics_then_counts_by_status_and_category(uo
                              (C.VERIFYING, "korupsi"), (C.RECEIVED, "korupsi")]:
         await seed_case(uow, ROUTE, NOW, status=status, category=category)
 
-    [out] = await statistics(uow, POLICY, TOPIC)
+    [out] = await statistics(uow, POLICY, TOPIC, NOW)
 
     assert out.params == {  # type: ignore[union-attr]
         "total": 5,
@@ -449,7 +449,7 @@ async def test_given_cases_when_statistics_then_counts_by_status_and_category(uo
 
 
 async def test_given_no_cases_when_statistics_then_zero(uow: FakeUnitOfWork) -> None:
-    [out] = await statistics(uow, POLICY, TOPIC)
+    [out] = await statistics(uow, POLICY, TOPIC, NOW)
 
     assert out.params == {"total": 0, "by_status": [], "by_category": []}  # type: ignore[union-attr]
 
@@ -482,14 +482,16 @@ async def test_given_a_whole_conversation_then_no_staff_message_holds_the_route_
     uow: FakeUnitOfWork,
 ) -> None:
     case, ticket = await seed_case(uow, ROUTE, NOW - timedelta(days=9))
-    await show_case(uow, POLICY, CaseRef(number=case.number), TOPIC)
+    await show_case(uow, POLICY, CaseRef(number=case.number), TOPIC, NOW)
     await move(uow, case, "verify")
     await move(uow, case, "request_info")
     await ask(uow, case, "Ada foto?")
     await reply(uow, text="Ini fotonya", evidence=Upload("photo", b"jpg", "image/jpeg", None))
+    await reply(uow, text=f"Kode tiket saya {ticket.lower()}, tolong dicek")
+    await reply(uow, text=ticket.replace("-", " "), evidence=Upload("photo", b"jpg", "image/jpeg", None))
     await move(uow, case, "resume")
     await list_open(uow, POLICY, NOW, TOPIC)
-    await statistics(uow, POLICY, TOPIC)
+    await statistics(uow, POLICY, TOPIC, NOW)
     await remind_overdue(uow, POLICY, NOW)
     await move(uow, case, "reject", "Bukan kewenangan kami")
 
@@ -498,3 +500,116 @@ async def test_given_a_whole_conversation_then_no_staff_message_holds_the_route_
     for secret in (ticket, ticket.replace("-", ""), str(int(ROUTE))):
         assert secret not in staff
     assert str(STAFF_USER) not in repr(uow.state.audit)
+
+
+# --------------------------------------------------------------------------- a ticket code is no answer
+
+
+@pytest.mark.parametrize("typed", ["{t}", "status {t}", "Ini kode saya: {t}.", "{bare}", "{lower}"])
+async def test_given_a_ticket_code_in_an_answer_then_it_is_a_status_request_and_nothing_is_relayed(
+    uow: FakeUnitOfWork, typed: str,
+) -> None:
+    case, ticket = await seed_case(uow, ROUTE, NOW - timedelta(days=2), awaiting_answer=True)
+    text = typed.format(t=ticket, bare=ticket.replace("-", ""), lower=ticket.lower())
+
+    out = await reply(uow, text=text)
+
+    assert keys(out) == ["status.code_not_relayed", "status.show"]
+    assert uow.staff_bound() == []
+    assert await uow.cases.messages(case.id) == []
+    assert (await load(uow, case)).awaiting_answer  # still waiting for a real answer
+
+
+async def test_given_a_file_with_a_code_in_its_caption_then_the_file_is_not_kept(
+    uow: FakeUnitOfWork,
+) -> None:
+    _, ticket = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
+
+    out = await reply(uow, text=f"bukti {ticket}", evidence=Upload("document", b"%PDF", "application/pdf", "a.pdf"))
+
+    assert keys(out) == ["status.file_not_kept", "status.show"]
+    assert uow.staff_bound() == [] and uow.state.evidence == {}
+
+
+async def test_given_a_wrong_code_in_an_answer_then_it_is_not_relayed_and_counts_as_a_guess(
+    uow: FakeUnitOfWork,
+) -> None:
+    case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
+
+    out = await reply(uow, text="apakah kodenya 7Q3M-9X2K-HB4T-0RVW?")
+
+    assert keys(out) == ["status.unknown_in_text"]
+    assert uow.staff_bound() == [] and await uow.cases.messages(case.id) == []
+    assert uow.state.throttle["status:*"].count == 1
+
+
+async def test_given_a_long_word_that_reads_as_a_code_then_the_answer_is_relayed(
+    uow: FakeUnitOfWork,
+) -> None:
+    await seed_case(uow, ROUTE, NOW - timedelta(days=2))
+
+    out = await reply(uow, text="Saya masih mempertimbangkan hal itu.")
+
+    assert keys(out) == ["staff.reporter_answer", "reporter.answer_sent"]
+    assert uow.state.throttle == {}
+
+
+async def test_given_no_case_when_a_code_is_written_then_it_is_a_status_request(
+    uow: FakeUnitOfWork,
+) -> None:
+    _, ticket = await seed_case(uow, OTHER, NOW - timedelta(days=2))
+
+    out = await reply(uow, text=ticket)
+
+    assert keys(out) == ["status.code_not_relayed", "status.show", "status.moved_away"]
+    assert uow.staff_bound() == []
+
+
+# --------------------------------------------------------------------------- held cases
+
+
+HELD_UNTIL = NOW + timedelta(minutes=40)
+
+
+async def test_given_a_case_held_back_by_the_new_case_delay_then_no_staff_view_reaches_it(
+    uow: FakeUnitOfWork,
+) -> None:
+    seen, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=9))
+    held, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=9), post_after=HELD_UNTIL)
+
+    [listing] = await list_open(uow, POLICY, NOW, TOPIC)
+    [stats] = await statistics(uow, POLICY, TOPIC, NOW)
+    reminder = await remind_overdue(uow, POLICY, NOW)
+
+    assert [row[0] for row in listing.params["rows"]] == [seen.number]  # type: ignore[union-attr]
+    assert stats.params["total"] == 1  # type: ignore[union-attr]
+    assert [row[0] for row in reminder[0].params["rows"]] == [seen.number]  # type: ignore[union-attr]
+    for ref in (CaseRef(number=held.number), CaseRef(case_id=held.id)):
+        with pytest.raises(UnknownCase):
+            await show_case(uow, POLICY, ref, TOPIC, NOW)
+        with pytest.raises(UnknownCase):
+            await ask_reporter(uow, POLICY, ref, STAFF_USER, "Halo?", NOW, TOPIC)
+        with pytest.raises(UnknownCase):
+            await move_case(uow, POLICY, ref, "verify", STAFF_USER, None, NOW, TOPIC)
+    assert all(repr(held.number) not in repr(i) for i in uow.sent)
+    assert (await load(uow, held)).status is C.RECEIVED
+
+
+async def test_given_a_held_case_after_its_announcement_time_then_every_view_sees_it(
+    uow: FakeUnitOfWork,
+) -> None:
+    held, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=9), post_after=HELD_UNTIL)
+    later = HELD_UNTIL
+
+    reminder = await remind_overdue(uow, POLICY, later)
+    [listing] = await list_open(uow, POLICY, later, TOPIC)
+    [stats] = await statistics(uow, POLICY, TOPIC, later)
+    [card] = await show_case(uow, POLICY, CaseRef(number=held.number), TOPIC, later)
+    asked = await ask_reporter(uow, POLICY, CaseRef(number=held.number), STAFF_USER, "Halo?",
+                               later, TOPIC)
+
+    assert [row[0] for row in listing.params["rows"]] == [held.number]  # type: ignore[union-attr]
+    assert stats.params["total"] == 1  # type: ignore[union-attr]
+    assert card.params["number"] == held.number  # type: ignore[union-attr]
+    assert keys(asked) == ["reporter.question", "staff.relayed"]
+    assert keys(reminder) == ["staff.overdue"]

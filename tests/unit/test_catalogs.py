@@ -24,7 +24,7 @@ MAX_COMMAND = 60
 MAX_TOPIC = 128
 PLAIN_PREFIXES = ("button.", "move.", "category.", "command.", "state.", "field.", "word.", "sla.",
                   "timeline.", "report.")
-PLAIN_KEYS = frozenset({"staff.topic_name", "staff.row"})
+PLAIN_KEYS = frozenset({"staff.topic_name", "staff.row", "status.code_placeholder"})
 LABEL_PREFIXES = ("button.", "move.", "category.")
 
 _STATUSES = ("received", "verifying", "needs_info", "clarification", "concluded", "forwarded",
@@ -80,8 +80,11 @@ REQUIRED: dict[str, frozenset[str]] = {
     "status.show": frozenset({"number", "status", "timeline", "question_block", "outcome_block"}),
     "status.question_block": frozenset({"question"}),
     "status.outcome_block": frozenset({"outcome"}),
-    **_none("status.malformed", "status.unknown"),
+    **_none("status.malformed", "status.unknown", "status.code_placeholder", "status.ask_again",
+            "status.code_not_relayed", "status.file_not_kept", "status.unknown_in_text"),
     "status.too_many": frozenset({"minutes"}),
+    "status.too_many_in_text": frozenset({"minutes"}),
+    "status.moved_away": frozenset({"number"}),
     **_none("timeline.submitted", "timeline.question", "timeline.answer"),
     **_none(*(f"state.{s}" for s in _STATUSES)),
     **_none(*(f"field.{f}" for f in _FIELDS)),
@@ -108,6 +111,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "staff.usage_tanya": frozenset(),
     "staff.reporter_unreachable": frozenset({"number"}),
     "staff.topic_recreated": frozenset({"number"}),
+    "staff.status_guessing": frozenset({"count", "minutes"}),
     "staff.help": frozenset(),
     # reports for leadership (bot/reports): plain text, drawn into PDF and PNG
     **_none("report.confidential", "report.none", "report.not_yet", "report.missing_glyphs",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,8 +31,10 @@ async def status(
     uow: FakeUnitOfWork, code: str, route: ChatRoute = NEW_PHONE, now: datetime = NOW,
     language: str = "en",
 ) -> Say:
-    [say] = await check_status(uow, POLICY, route, code, language, now)
-    assert isinstance(say, Say)
+    said = await check_status(uow, POLICY, route, code, language, now)
+    say = said[0]
+    assert isinstance(say, Say) and say.key == "status.show"
+    assert all(isinstance(s, Say) and s.key == "status.moved_away" for s in said[1:])
     return say
 
 
@@ -54,7 +57,7 @@ async def test_given_a_valid_code_typed_any_way_when_checked_from_a_new_chat_the
     assert (say.key, say.lang, say.case_id) == ("status.show", "en", case.id)
     assert say.params["number"] == case.number
     assert say.params["status"] == "received"
-    assert uow.sent[-1] == say
+    assert say in uow.sent
 
 
 async def test_given_a_valid_code_when_checked_then_replies_now_go_to_the_asking_chat(
@@ -127,16 +130,46 @@ async def test_given_too_many_guesses_from_one_chat_then_even_the_right_code_is_
     assert (await status(uow, TICKET, now=later)).params["number"] == case.number
 
 
-async def test_given_too_many_guesses_overall_then_every_chat_is_refused(uow: FakeUnitOfWork) -> None:
-    await seed_case(uow, OLD_PHONE, NOW, ticket=TICKET)
-    for chat in range(POLICY.status_attempts_global):
+async def test_given_many_chats_guessing_wrong_codes_then_nobody_is_refused_and_staff_are_told_once_per_window(
+    uow: FakeUnitOfWork, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The old lock-out: enough chats x wrong codes refused every reporter. Now they are counted
+    and reported (log and staff group, once a window), and nobody is refused for them."""
+    caplog.set_level(logging.INFO, logger="peluit.status")
+    case, _ = await seed_case(uow, OLD_PHONE, NOW, ticket=TICKET)
+    chats = [ChatRoute(1000 + n) for n in range(POLICY.status_attempts_global)]
+    for chat in chats:  # every chat up to its own limit: three times the alert threshold
+        for _ in range(POLICY.status_attempts_per_chat):
+            with pytest.raises(UnknownTicket):
+                await status(uow, UNKNOWN, route=chat)
+
+    shown = await status(uow, TICKET, route=ChatRoute(5000), now=NOW + timedelta(minutes=1))
+
+    assert shown.params["number"] == case.number
+    alerts = [i for i in uow.sent if isinstance(i, Say) and i.key == "staff.status_guessing"]
+    threshold = POLICY.status_attempts_global
+    assert alerts == [Say(ToStaff(), "staff.status_guessing", {"count": threshold + 1, "minutes": 15},
+                          lang="id")]
+    assert [e.detail for e in uow.state.audit if e.action == "status.guessing"] == [str(threshold + 1)]
+    lines = [r.getMessage() for r in caplog.records if r.name == "peluit.status"]
+    assert lines == [f"status.guessing failed={threshold + 1} window_minutes=15"]
+
+    # A window later, an unusual rate is reported again, once.
+    later = NOW + POLICY.status_window + timedelta(minutes=1)
+    for n in range(threshold + 5):
         with pytest.raises(UnknownTicket):
-            await status(uow, UNKNOWN, route=ChatRoute(1000 + chat))
+            await status(uow, UNKNOWN, route=ChatRoute(7000 + n), now=later)
+    alerts = [i for i in uow.sent if isinstance(i, Say) and i.key == "staff.status_guessing"]
+    assert len(alerts) == 2
 
-    with pytest.raises(TooManyAttempts):
-        await status(uow, TICKET, route=ChatRoute(5000))
 
-    assert await uow.cases.route_of(next(iter(uow.state.cases))) == OLD_PHONE
+async def test_given_guesses_below_the_alert_threshold_then_nobody_is_told(uow: FakeUnitOfWork) -> None:
+    for n in range(POLICY.status_attempts_global):
+        with pytest.raises(UnknownTicket):
+            await status(uow, UNKNOWN, route=ChatRoute(1000 + n))
+
+    assert uow.staff_bound() == []
+    assert "status.guessing" not in uow.actions()
 
 
 async def test_given_the_throttle_then_its_keys_hold_no_chat_id(uow: FakeUnitOfWork) -> None:
