@@ -13,6 +13,10 @@ edited. They exist to measure a suggested fix before anyone makes it:
   db-stats               change nothing, but count transactions and statements and time how long
                          each BEGIN waits for SQLite's write lock and how long the lock is held;
                          written to $PELUIT_DATA_DIR/db-stats.json when the bot exits.
+  round-trips            change nothing, but count every call into the SQLite driver's thread
+                         (aiosqlite: each statement, fetch, commit, BEGIN is one trip there and back,
+                         whether SQLAlchemy or a prepared statement made it); written to
+                         $PELUIT_DATA_DIR/round-trips.json when the bot exits.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import sys
 import types
 from typing import Any
 
-VARIANTS = ("sqlite-one-connection", "sniffio", "db-stats")
+VARIANTS = ("sqlite-one-connection", "sniffio", "db-stats", "round-trips")
 STATS_FILE = "db-stats.json"
+ROUND_TRIPS_FILE = "round-trips.json"
 
 
 def apply(name: str) -> None:
@@ -43,6 +48,8 @@ def apply(name: str) -> None:
                 current_async_library=lambda: "asyncio")
     elif name == "db-stats":
         _instrument()
+    elif name == "round-trips":
+        _count_round_trips()
     else:
         raise SystemExit(f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
 
@@ -110,6 +117,26 @@ def _instrument() -> None:
         path.write_text(json.dumps(out, indent=1))
 
     atexit.register(dump)
+
+
+def _count_round_trips() -> None:
+    import atexit
+    import json
+    import os
+    from pathlib import Path
+
+    import aiosqlite.core
+
+    trips = [0]
+    original = aiosqlite.core.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips[0] += 1
+        return await original(self, fn, *args, **kwargs)
+
+    aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
+    path = Path(os.environ.get("PELUIT_DATA_DIR", ".")) / ROUND_TRIPS_FILE
+    atexit.register(lambda: path.write_text(json.dumps({"driver_round_trips": trips[0]})))
 
 
 if __name__ == "__main__":

@@ -213,16 +213,17 @@ class Walker:
 
 async def run_walkers(fake: BenchTelegram, user_ids: list[int], concurrency: int,
                       walk: Callable[[Walker], Any], timeout: float = 60.0,  # noqa: ASYNC109
-                      think: float = 0.0) -> tuple[Samples, float]:
+                      think: float = 0.0, walker: type[Walker] | None = None,
+                      ) -> tuple[Samples, float]:
     """Run one walker per user id, at most `concurrency` at a time; (samples, wall seconds)."""
     samples = Samples()
     gate = asyncio.Semaphore(concurrency)
 
     async def one(uid: int) -> None:
         async with gate:
-            walker = Walker(fake, uid, samples, timeout, think)
+            person = (walker or Walker)(fake, uid, samples, timeout, think)
             try:
-                samples.tickets[uid] = await walk(walker)
+                samples.tickets[uid] = await walk(person)
             except Exception as exc:
                 samples.failures.append(f"{uid}: {type(exc).__name__}: {str(exc)[:300]}")
 
@@ -244,6 +245,7 @@ def bot_env(fake: FakeTelegram, data_dir: Path, database_url: str | None = None)
         "PELUIT_SEND_GROUP_PER_MINUTE": "10000000",
         "PELUIT_REPORTS_PER_CHAT_PER_HOUR": "1000000",
         "PELUIT_LOG_LEVEL": "WARNING",
+        "PELUIT_HEALTH_PORT": "0",
         "PYTHONUNBUFFERED": "1",
     })
     if database_url:
