@@ -21,13 +21,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from telegram import Bot, ReplyParameters
-from telegram.error import BadRequest
+from telegram import Bot
 
 from bot.delivery import (
     ANSWER,
@@ -38,19 +35,15 @@ from bot.delivery import (
     Unexpected,
     Unreachable,
     backoff,
-    carefully,
     judge,
     watch_answers,
 )
-from bot.evidence_copy import file_name, staff_caption
 from bot.health import Health
-from bot.render import render_say
+from bot.posting import Link, Posting
 from bot.staff_watch import StaffWatch
-from bot.topics import Topics
-from flows.intents import Intent, OpenTopic, Say, SendEvidence, ToChat, ToReporter, ToStaff, WipeChat
+from flows.intents import Intent, OpenTopic, Say, SendEvidence, ToReporter, ToStaff, WipeChat
 from flows.policy import Policy
 from storage.outbox import OutboxItem
-from storage.repositories import STAFF_CHAT
 from storage.uow import Database, SqlUnitOfWork
 
 log = logging.getLogger("peluit.sender")
@@ -59,46 +52,6 @@ MAX_ERRORS = 3
 PARKED = "delivery_parked"
 """The problem `/healthz` shows once a message was parked for an error or a refusal."""
 PURGE_EVERY = 3600.0
-
-
-class Pace:
-    """A minimal-interval pacer: at most one message per `interval` seconds, shared by callers."""
-
-    def __init__(self, per_second: float) -> None:
-        self.interval = 1.0 / per_second if per_second > 0 else 0.0
-        self.next_at = 0.0
-        self.lock = asyncio.Lock()
-
-    def pause_until(self, at: float) -> None:
-        self.next_at = max(self.next_at, at)
-
-    async def wait(self) -> None:
-        async with self.lock:
-            delay = self.next_at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self.next_at = max(self.next_at, time.monotonic()) + self.interval
-
-
-@dataclass
-class Where:
-    chat_id: int
-    thread: int | None
-    link_key: str | int
-    """What the sent message is linked under (never a raw id in storage: it is hashed)."""
-    reply_to: int | None = None
-    number: str = ""
-    """The case's number (staff targets of a case)."""
-
-
-@dataclass(frozen=True)
-class Link:
-    """A sent message that belongs to a case (so replies to it are relayed)."""
-
-    case_id: str
-    key: str | int
-    message_id: int
-    card: bool = False
 
 
 class Sender:
@@ -113,10 +66,11 @@ class Sender:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         """The schedule clock (backoff, horizon); leases keep the database's (storage/outbox)."""
         self.horizon, self.backoff_cap = horizon, backoff_cap
-        self.global_pace = Pace(global_per_second)
-        self.staff_pace = Pace(group_per_minute / 60)
+        self.posting = Posting(bot, db, policy, staff_chat_id, global_per_second=global_per_second,
+                               group_per_minute=group_per_minute,
+                               topic_grace=max(10.0, 2 * lease_seconds))
+        self.topics = self.posting.topics
         self._wake = asyncio.Event()
-        self._progress: dict[int, int] = {}
         self._stopping = False
         self.delivered = 0
         self.lease = timedelta(seconds=lease_seconds)
@@ -124,8 +78,6 @@ class Sender:
         self._in_flight: dict[asyncio.Task[None], int] = {}
         """Deliveries under way, with their outbox ids (their leases are renewed)."""
         self._finished: list[tuple[int, list[Link]]] = []
-        self.topics = Topics(bot, db, policy, staff_chat_id, grace=max(10.0, 2 * lease_seconds),
-                             pace=self._pace_staff)
         self.watch = StaffWatch(bot, db, staff_chat_id, self.health, clock=lambda: self.clock(),
                                 backoff_cap=backoff_cap, on_release=self._staff_back)
 
@@ -272,7 +224,7 @@ class Sender:
                 await self._past_horizon(item, verdict.reason)
                 return
             if verdict.delay is not None and item.for_staff:
-                self.staff_pace.pause_until(time.monotonic() + verdict.delay)
+                self.posting.staff_pace.pause_until(time.monotonic() + verdict.delay)
             delay = verdict.delay if verdict.delay is not None else backoff(item.attempts,
                                                                             self.backoff_cap)
             await self._retry(item, delay, verdict.reason)
@@ -294,7 +246,7 @@ class Sender:
     async def _unexpected(self, item: OutboxItem, reason: str) -> None:
         errors = item.errors + 1
         if errors >= MAX_ERRORS:
-            self._progress.pop(item.id, None)
+            self.posting.forget(item.id)
             async with self.db.uow() as uow:
                 await uow.outbox.retry(item.id, self.clock(), reason, unexpected=True)
                 await uow.outbox.park(item.id, "error", reason)
@@ -327,7 +279,7 @@ class Sender:
             await uow.commit()
 
     async def _park(self, item: OutboxItem, why: str, reason: str) -> None:
-        self._progress.pop(item.id, None)
+        self.posting.forget(item.id)
         async with self.db.uow() as uow:
             await uow.outbox.park(item.id, why, reason)
             await uow.commit()
@@ -335,7 +287,7 @@ class Sender:
 
     async def _give_up(self, item: OutboxItem, reason: str, *, tell_staff: bool) -> None:
         log.warning("sender.failed reason=%s", reason)
-        self._progress.pop(item.id, None)
+        self.posting.forget(item.id)
         async with self.db.uow() as uow:
             await uow.outbox.fail(item.id, reason)
             target = item.target
@@ -354,135 +306,19 @@ class Sender:
         if isinstance(intent, OpenTopic):
             await self.topics.open(intent.case_id)
         elif isinstance(intent, WipeChat):
-            await self._wipe(intent)
+            await self.posting.wipe(intent)
         links: list[Link] = []
         if isinstance(intent, Say):
-            links = await self._say(item, intent)
+            links = await self.posting.say(item.id, intent)
         elif isinstance(intent, SendEvidence):
-            links = await self._evidence(intent)
+            links = await self.posting.evidence(intent)
         if links:  # a message of a case: linked at once, so a reply to it finds its case
             async with self.db.uow() as uow:  # what was sent, and that it was: one transaction
                 await self._record(uow, [(item.id, links)])
                 await uow.commit()
         else:  # recorded with the next claim (`_cycle`): one transaction fewer per message
             self._finished.append((item.id, links))
-        self._progress.pop(item.id, None)
-
-    async def _where(self, target: Any) -> Where:
-        """Where a target is now: its chat, topic, and (groups without topics) the card to reply to."""
-        if isinstance(target, ToChat):
-            return Where(int(target.route), None, target.route)
-        if isinstance(target, ToReporter):
-            async with self.db.uow() as uow:
-                route = await uow.cases.route_of(target.case_id)
-            if route is None:
-                raise Permanent("no_route")
-            return Where(int(route), None, route)
-        where = Where(self.staff_chat_id, target.thread_id, STAFF_CHAT)
-        if target.case_id:
-            async with self.db.uow() as uow:
-                case = await uow.cases.get(target.case_id)
-            if case is not None:
-                where.number = case.number
-            if case is not None and case.topic_id:
-                where.thread = case.topic_id
-            elif case is not None and case.card_message_id:
-                where.reply_to = case.card_message_id  # the card is the thread's root
-        return where
-
-    async def _pace_staff(self) -> None:
-        await self.global_pace.wait()
-        await self.staff_pace.wait()
-
-    async def _paced(self, chat_id: int, call: Callable[[int | None], Awaitable[Any]],
-                     thread: int | None, case_id: str | None) -> Any:
-        if chat_id == self.staff_chat_id:
-            await self._pace_staff()
-        else:
-            await self.global_pace.wait()
-        try:
-            return await carefully(lambda: call(thread))
-        except BadRequest as exc:
-            answer = ANSWER.get()
-            gone = answer is not None and answer.definite and "thread not found" in exc.message.lower()
-            if thread is None or not gone or not case_id:
-                raise
-            thread = await self.topics.open(case_id, stale=thread)
-            return await carefully(lambda: call(thread))
-
-    async def _say(self, item: OutboxItem, say: Say) -> list[Link]:
-        where = await self._where(say.to)
-        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
-        reply = None if say.card or where.reply_to is None else ReplyParameters(
-            where.reply_to, allow_sending_without_reply=True)
-        rendered = render_say(say)
-        staff = chat_id == self.staff_chat_id
-        start = self._progress.get(item.id, 0)
-        links: list[Link] = []
-        for index, part in enumerate(rendered.texts):
-            if index < start:
-                continue
-            markup = rendered.markup if index == len(rendered.texts) - 1 else None
-
-            async def call(thread_id: int | None, part: str = part, markup: Any = markup) -> Any:
-                return await self.bot.send_message(
-                    chat_id, part, parse_mode="HTML", reply_markup=markup,
-                    message_thread_id=thread_id, protect_content=staff,
-                    disable_web_page_preview=True, reply_parameters=reply)
-
-            message = await self._paced(chat_id, call, thread, say.case_id if staff else None)
-            self._progress[item.id] = index + 1
-            if say.case_id and message.message_id is not None:
-                links.append(Link(say.case_id, link_key, message.message_id, say.card and index == 0))
-        return links
-
-    async def _evidence(self, intent: SendEvidence) -> list[Link]:
-        where = await self._where(intent.to)
-        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
-        async with self.db.uow() as uow:
-            evidence = await uow.evidence.get(intent.evidence_id)
-        if evidence is None:
-            raise Permanent("evidence_gone")
-        staff = chat_id == self.staff_chat_id
-        # Never the reporter's own file name ("scan_KTP_Budi.pdf" identifies): a neutral one.
-        name = file_name(evidence)
-        common: dict[str, Any] = {"protect_content": staff}
-        if where.reply_to is not None:
-            common["reply_parameters"] = ReplyParameters(where.reply_to,
-                                                         allow_sending_without_reply=True)
-        if staff and evidence.kind != "video_note":  # a video note takes no caption
-            common["caption"] = staff_caption(self.policy.staff_language, where.number,
-                                              evidence.caption)
-            common["parse_mode"] = "HTML"
-
-        async def call(thread_id: int | None) -> Any:
-            kw = {**common, "message_thread_id": thread_id}
-            data = evidence.data
-            if evidence.kind == "photo":
-                return await self.bot.send_photo(chat_id, data, **kw)
-            if evidence.kind == "video":
-                return await self.bot.send_video(chat_id, data, filename=name, **kw)
-            if evidence.kind == "voice":
-                return await self.bot.send_voice(chat_id, data, filename=name, **kw)
-            if evidence.kind == "audio":
-                return await self.bot.send_audio(chat_id, data, filename=name, **kw)
-            if evidence.kind == "video_note":
-                return await self.bot.send_video_note(chat_id, data, **kw)
-            return await self.bot.send_document(chat_id, data, filename=name, **kw)
-
-        message = await self._paced(chat_id, call, thread, intent.case_id if staff else None)
-        if not intent.case_id or message.message_id is None:
-            return []
-        return [Link(intent.case_id, link_key, message.message_id)]
-
-    async def _wipe(self, intent: WipeChat) -> None:
-        chat_id = int(intent.to.route)
-        ids = list(range(intent.first_message_id, intent.last_message_id + 1))
-        for start in range(0, len(ids), 100):
-            await self.global_pace.wait()
-            with contextlib.suppress(BadRequest):
-                await carefully(lambda start=start: self.bot.delete_messages(  # type: ignore[misc]
-                    chat_id, ids[start:start + 100]))
+        self.posting.forget(item.id)
 
 
 __all__ = ["Intent", "Permanent", "Sender"]
