@@ -121,14 +121,23 @@ class Accepted:
 
     message_id: int | None = None
     message_thread_id: int | None = None
+    raw: Any = None
+    """The answer's `result`, as JSON."""
 
     @classmethod
     def of(cls, result: Any) -> Accepted:
         if not isinstance(result, dict):
-            return cls()
+            return cls(raw=result)
         values = [result.get(k) for k in ("message_id", "message_thread_id")]
         return cls(*(v if isinstance(v, int) and not isinstance(v, bool) else None
-                     for v in values))
+                     for v in values), raw=result)
+
+
+def field(answer: Any, name: str) -> Any:
+    """A field of a call's result, whether the library could read the answer or not."""
+    if isinstance(answer, Accepted):
+        return answer.raw.get(name) if isinstance(answer.raw, dict) else None
+    return getattr(answer, name, None)
 
 
 async def carefully(call: Callable[[], Awaitable[T]]) -> T | Accepted:

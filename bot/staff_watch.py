@@ -28,6 +28,7 @@ from telegram import Bot
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
+from bot.delivery import carefully, field, watch_answers
 from bot.health import Health
 from storage.uow import Database
 
@@ -95,14 +96,20 @@ class StaffWatch:
             log.warning("staff.reachable")
 
     async def run(self) -> None:
+        watch_answers()  # the probe's answers, read even when the library cannot parse them
         while True:
             await self._until_due()
             now = time.monotonic()
-            if now >= self._next_alert:
-                await self._alert()
-                self._next_alert = now + ALERT_EVERY
-            if now >= self._next_probe:
-                await self._probe_and_release()
+            try:
+                if now >= self._next_alert:
+                    self._next_alert = now + ALERT_EVERY
+                    await self._alert()
+                if now >= self._next_probe:
+                    await self._probe_and_release()
+            except Exception as exc:  # the database, most likely: try again after the backoff
+                log.error("staff.watch_error type=%s", type(exc).__name__)
+                self.strikes += 1
+                self._next_probe = time.monotonic() + self._delay()
 
     async def _until_due(self) -> None:
         while True:
@@ -142,17 +149,17 @@ class StaffWatch:
         """Whether the bot can post (and, in a forum, make topics) in the staff group now:
         None when it cannot, else whether the group is a forum."""
         try:
-            chat = await self.bot.get_chat(self.staff_chat_id)
-            me = await self.bot.get_chat_member(self.staff_chat_id, self.bot.id)
+            chat = await carefully(lambda: self.bot.get_chat(self.staff_chat_id))
+            me = await carefully(lambda: self.bot.get_chat_member(self.staff_chat_id, self.bot.id))
         except TelegramError as exc:
             log.info("staff.probe type=%s", type(exc).__name__)
             return None
-        forum = bool(chat.is_forum)
-        if me.status == ChatMemberStatus.OWNER:
+        forum, status = bool(field(chat, "is_forum")), field(me, "status")
+        if status == ChatMemberStatus.OWNER:
             return forum
-        if me.status == ChatMemberStatus.ADMINISTRATOR:
-            return forum if not forum or getattr(me, "can_manage_topics", False) else None
-        if me.status == ChatMemberStatus.MEMBER and not forum:
+        if status == ChatMemberStatus.ADMINISTRATOR:
+            return forum if not forum or field(me, "can_manage_topics") else None
+        if status == ChatMemberStatus.MEMBER and not forum:
             return forum
-        log.info("staff.probe status=%s forum=%s", me.status, forum)
+        log.info("staff.probe status=%s forum=%s", status, forum)
         return None

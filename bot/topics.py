@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.delivery import ANSWER, Later, Permanent, carefully
+from bot.delivery import ANSWER, Later, Permanent, carefully, field
 from bot.i18n import label
 from bot.render import plain
 from flows.intents import Say, ToStaff
@@ -43,7 +43,7 @@ class Topics:
     async def forum(self) -> bool:
         if self.is_forum is None:
             chat = await carefully(lambda: self.bot.get_chat(self.staff_chat_id))
-            self.is_forum = bool(getattr(chat, "is_forum", False))
+            self.is_forum = bool(field(chat, "is_forum"))
         return self.is_forum
 
     async def open(self, case_id: str, *, stale: int | None = None) -> int | None:

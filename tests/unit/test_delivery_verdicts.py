@@ -26,6 +26,7 @@ from bot.delivery import (
     Unreachable,
     backoff,
     carefully,
+    field,
     judge,
     watch_answers,
 )
@@ -114,7 +115,9 @@ async def test_given_an_accepted_call_when_the_library_fails_on_its_answer_then_
         answer.note(200, b'{"ok": true, "result": {"message_id": 41, "date": "soon"}}')
         raise TypeError("'str' object cannot be interpreted as an integer")
 
-    assert await carefully(accepted_but_unparsable) == Accepted(message_id=41)
+    done = await carefully(accepted_but_unparsable)
+    assert isinstance(done, Accepted) and done.message_id == 41
+    assert (field(done, "date"), field(done, "chat")) == ("soon", None)  # read from the raw answer
 
     async def garbage() -> object:
         answer.note(200, b'{"ok": false}')
