@@ -199,7 +199,10 @@ class Sender:
         watch_answers()  # this task's Bot API answers, for judging a failure
         if item.for_staff and self.watch.down:
             await self._park(item, "staff", self.watch.reason)
-            self.watch.nudge()
+            if self.watch.down:
+                self.watch.nudge()
+            else:  # the group came back while this was being parked
+                await self.watch.release()
             return
         try:
             await self._send(item)

@@ -136,14 +136,22 @@ class StaffWatch:
             self.strikes += 1
             self._next_probe = time.monotonic() + self._delay()
             return
-        async with self.db.uow() as uow:
-            released = await uow.outbox.release_parked(("staff",), self.clock())
-            await uow.commit()
+        released = await self.release()
         self.down, self._next_probe = False, math.inf
+        # Once more: a delivery that saw the group down a moment ago may have parked its message
+        # after the first release (the sender releases what it parks after this point itself).
+        released += await self.release()
         log.warning("staff.back released=%d", released)
         if not released and self.health.clear(PROBLEM):
             log.warning("staff.reachable")
         self.on_release(forum)
+
+    async def release(self) -> int:
+        """Messages parked for the staff group are due again, in their order."""
+        async with self.db.uow() as uow:
+            released = await uow.outbox.release_parked(("staff",), self.clock())
+            await uow.commit()
+        return released
 
     async def _probe(self) -> bool | None:
         """Whether the bot can post (and, in a forum, make topics) in the staff group now:
