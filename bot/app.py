@@ -39,6 +39,8 @@ from bot.context import (
     tell_error,
     with_retries,
 )
+from bot.delivery import AnswerRecorder
+from bot.delivery_updates import delivery_handlers
 from bot.health import Health
 from bot.healthz import HealthServer
 from bot.housekeeping import checkpoints, housekeeping
@@ -201,6 +203,7 @@ def register(app: Application, staff_chat_id: int) -> None:
     ]
     for handler in handlers:  # one transaction per update: reads, use case and dedupe record
         handler.callback = one_transaction(handler.callback)
+    app.add_handlers(delivery_handlers(), group=-2)  # the staff group's reachability, topics
     app.add_handler(TypeHandler(Update, inline_press), group=-1)  # before every other handler
     app.add_handlers(handlers)
     app.add_error_handler(on_error)  # type: ignore[arg-type]
@@ -231,6 +234,7 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
     root = settings.telegram_api_url.rstrip("/")
     builder = (ApplicationBuilder().token(settings.telegram_bot_token)
                .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+               .request(AnswerRecorder(connection_pool_size=256))  # judging delivery failures
                .concurrent_updates(ChatOrderedProcessor(256))
                .context_types(ContextTypes(context=PeluitContext)))
     app = builder.updater(None).build()  # polling: bot.polling; webhook: bot.webhook
@@ -238,7 +242,9 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
     sender = Sender(app.bot, db, policy, settings.staff_chat_id, health=health,
                     global_per_second=settings.send_global_per_second,
                     group_per_minute=settings.send_group_per_minute,
-                    lease_seconds=settings.outbox_lease_seconds)
+                    lease_seconds=settings.outbox_lease_seconds,
+                    horizon=timedelta(days=settings.delivery_horizon_days),
+                    backoff_cap=settings.delivery_backoff_cap_seconds)
     app.bot_data["services"] = Services(db=db, policy=policy, keyring=db.keyring, sender=sender,
                                         staff_chat_id=settings.staff_chat_id,
                                         member_cache_seconds=settings.member_cache_seconds,

@@ -1,8 +1,18 @@
 """The outbox sender: delivers what use cases wrote to the outbox, within Telegram's limits.
 
-Per lane (one chat, or one case's reporter) messages leave in order; different lanes go out
-concurrently. 429 answers are honoured (`retry_after`), 5xx and timeouts retried with backoff,
-permanent failures reported to staff; a deleted case topic is created again.
+Per lane (one chat, or one case's reporter, or one case in the staff group) messages leave in
+order; different lanes go out concurrently. What a failure means is judged by what Telegram said
+(`bot/delivery.py`):
+
+- anything that may pass (network, timeouts, 5xx, 429 with its `retry_after`, 401/404 and pages
+  from a proxy) is tried again with a backoff doubling up to `backoff_cap`, for `horizon`;
+- Telegram's definite answers are final: for a reporter the message is given up (and staff are
+  told when the reporter cannot be reached); for staff it is *parked*, never dropped — when the
+  staff group cannot be reached, everything for staff waits for it (`bot/staff_watch.py`);
+- an unexpected error (not Telegram's) counts: after `MAX_ERRORS` the message is parked, its lane
+  moves on, the log and `/healthz` say so, and it is tried again at the next start;
+- what Telegram accepted is recorded as sent even when its answer cannot be read; a deleted case
+  topic is made again (`bot/topics.py`).
 """
 
 from __future__ import annotations
@@ -11,82 +21,56 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-from telegram import Bot, Message, ReplyParameters
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram import Bot
 
+from bot.delivery import (
+    ANSWER,
+    Later,
+    Permanent,
+    Refused,
+    Retry,
+    Unexpected,
+    Unreachable,
+    backoff,
+    judge,
+    watch_answers,
+)
 from bot.health import Health
-from bot.i18n import label
-from bot.render import plain, render_say
-from flows.intents import Intent, OpenTopic, Say, SendEvidence, ToChat, ToReporter, ToStaff, WipeChat
+from bot.posting import Link, Posting
+from bot.staff_watch import StaffWatch
+from flows.intents import Intent, OpenTopic, Say, SendEvidence, ToReporter, ToStaff, WipeChat
 from flows.policy import Policy
 from storage.outbox import OutboxItem
-from storage.repositories import STAFF_CHAT
 from storage.uow import Database, SqlUnitOfWork
 
 log = logging.getLogger("peluit.sender")
-MAX_ATTEMPTS = 12
-
-
-class Pace:
-    """A minimal-interval pacer: at most one message per `interval` seconds, shared by callers."""
-
-    def __init__(self, per_second: float) -> None:
-        self.interval = 1.0 / per_second if per_second > 0 else 0.0
-        self.next_at = 0.0
-        self.lock = asyncio.Lock()
-
-    def pause_until(self, at: float) -> None:
-        self.next_at = max(self.next_at, at)
-
-    async def wait(self) -> None:
-        async with self.lock:
-            delay = self.next_at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self.next_at = max(self.next_at, time.monotonic()) + self.interval
-
-
-@dataclass
-class Where:
-    chat_id: int
-    thread: int | None
-    link_key: str | int
-    """What the sent message is linked under (never a raw id in storage: it is hashed)."""
-    reply_to: int | None = None
-
-
-@dataclass(frozen=True)
-class Link:
-    """A sent message that belongs to a case (so replies to it are relayed)."""
-
-    case_id: str
-    key: str | int
-    message_id: int
-    card: bool = False
-
-
-class Permanent(Exception):
-    """Delivery is impossible: give up on this message."""
+MAX_ERRORS = 3
+"""Unexpected errors before a message is parked."""
+PARKED = "delivery_parked"
+"""The problem `/healthz` shows once a message was parked for an error or a refusal."""
+PURGE_EVERY = 3600.0
 
 
 class Sender:
     def __init__(self, bot: Bot, db: Database, policy: Policy, staff_chat_id: int, *,
                  global_per_second: float = 25, group_per_minute: float = 19,
                  lease_seconds: float = 30, max_in_flight: int = 100,
-                 health: Health | None = None) -> None:
+                 health: Health | None = None, horizon: timedelta = timedelta(days=4),
+                 backoff_cap: float = 300.0,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.health = health or Health()
         self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
-        self.global_pace = Pace(global_per_second)
-        self.staff_pace = Pace(group_per_minute / 60)
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        """The schedule clock (backoff, horizon); leases keep the database's (storage/outbox)."""
+        self.horizon, self.backoff_cap = horizon, backoff_cap
+        self.posting = Posting(bot, db, policy, staff_chat_id, global_per_second=global_per_second,
+                               group_per_minute=group_per_minute,
+                               topic_grace=max(10.0, 2 * lease_seconds))
+        self.topics = self.posting.topics
         self._wake = asyncio.Event()
-        self._progress: dict[int, int] = {}
-        self._is_forum: bool | None = None
         self._stopping = False
         self.delivered = 0
         self.lease = timedelta(seconds=lease_seconds)
@@ -94,6 +78,8 @@ class Sender:
         self._in_flight: dict[asyncio.Task[None], int] = {}
         """Deliveries under way, with their outbox ids (their leases are renewed)."""
         self._finished: list[tuple[int, list[Link]]] = []
+        self.watch = StaffWatch(bot, db, staff_chat_id, self.health, clock=lambda: self.clock(),
+                                backoff_cap=backoff_cap, on_release=self._staff_back)
 
     def wake(self) -> None:
         self._wake.set()
@@ -102,29 +88,65 @@ class Sender:
         self._stopping = True
         self._wake.set()
 
+    def _staff_back(self, forum: bool) -> None:
+        self.topics.is_forum = forum
+        self.wake()
+
     async def run(self) -> None:
         """Deliver until stopped. Each lane's head is claimed as soon as it is due and sent at
         once, while other lanes' deliveries are still under way (a message waiting for the
         staff group's pace holds back nothing else); what was delivered is recorded in the
         same transaction as the next claim."""
-        last_recovery = 0.0
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                if time.monotonic() - last_recovery > self.lease.total_seconds() / 3:
-                    async with self.db.uow() as uow:
-                        now = datetime.now(UTC)
-                        under_way = [*self._in_flight.values(), *(i for i, _ in self._finished)]
-                        await uow.outbox.renew(under_way, now + self.lease)
-                        await uow.outbox.recover_expired(now)
-                        await uow.commit()
-                    last_recovery = time.monotonic()
-                await self._cycle()
-            except Exception as exc:  # keep delivering whatever one cycle did
-                log.error("sender.loop_error type=%s", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=0.5)
-        await self._finish()
+        watching = asyncio.create_task(self.watch.run(), name="peluit-staff-watch")
+        last_recovery = last_purge = -PURGE_EVERY
+        try:
+            await self._start()
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    if time.monotonic() - last_recovery > self.lease.total_seconds() / 3:
+                        purge = time.monotonic() - last_purge > PURGE_EVERY
+                        await self._recover(purge=purge)
+                        last_recovery = time.monotonic()
+                        last_purge = last_recovery if purge else last_purge
+                    await self._cycle()
+                except Exception as exc:  # keep delivering whatever one cycle did
+                    log.error("sender.loop_error type=%s", type(exc).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+            await self._finish()
+        finally:
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
+
+    async def _start(self) -> None:
+        """At start: messages parked for unexpected errors get another chance (a new version
+        may have fixed the cause), and staff-bound messages left waiting look for the group."""
+        try:
+            async with self.db.uow() as uow:
+                requeued = await uow.outbox.release_parked(("error",), self.clock())
+                waiting = await uow.outbox.parked_count("staff")
+                refused = await uow.outbox.parked_count("refused")
+                await uow.commit()
+        except Exception as exc:
+            log.error("sender.start_error type=%s", type(exc).__name__)
+            return
+        if requeued:
+            log.warning("outbox.requeued count=%d", requeued)
+        if refused:
+            log.error("outbox.parked why=refused count=%d", refused)
+        if waiting:
+            self.watch.lost("parked", probe_now=True)
+
+    async def _recover(self, *, purge: bool) -> None:
+        async with self.db.uow() as uow:
+            under_way = [*self._in_flight.values(), *(i for i, _ in self._finished)]
+            await uow.outbox.renew(under_way, self.lease)
+            await uow.outbox.recover_expired(self.clock())
+            if purge:  # parked messages are kept no longer than the case content itself
+                await uow.outbox.purge_parked(self.clock() - self.policy.retention_content)
+            await uow.commit()
 
     async def _cycle(self, claim: bool = True) -> None:
         """Record finished deliveries, claim what is due (room permitting), start sending it."""
@@ -133,7 +155,7 @@ class Sender:
         try:
             async with self.db.uow() as uow:
                 await self._record(uow, finished)
-                items = (await uow.outbox.claim(datetime.now(UTC), limit=room, lease=self.lease)
+                items = (await uow.outbox.claim(self.clock(), limit=room, lease=self.lease)
                          if room > 0 else [])
                 await uow.commit()
         except BaseException:
@@ -156,7 +178,8 @@ class Sender:
     def _delivered(self, task: asyncio.Task[None]) -> None:
         self._in_flight.pop(task, None)
         if not task.cancelled() and (error := task.exception()) is not None:
-            # Not recorded as sent: the lease runs out and the message is tried again.
+            # Not even the failure could be recorded (the database?): the lease runs out and
+            # the message is tried again.
             log.error("sender.delivery_error type=%s", type(error).__name__)
         self._wake.set()
 
@@ -170,214 +193,135 @@ class Sender:
             except Exception as exc:
                 log.warning("sender.unrecorded type=%s", type(exc).__name__)
 
-    # ---- one item
+    # ---- one item: deliver it, or decide what its failure means
 
     async def _deliver(self, item: OutboxItem) -> None:
-        kind = type(item.intent).__name__
+        watch_answers()  # this task's Bot API answers, for judging a failure
+        if item.for_staff and self.watch.down:
+            await self._park(item, "staff", self.watch.reason)
+            if self.watch.down:
+                self.watch.nudge()
+            else:  # the group came back while this was being parked
+                await self.watch.release()
+            return
         try:
             await self._send(item)
-        except RetryAfter as exc:
-            delay = _seconds(exc.retry_after)
-            if item.lane.startswith("staff"):
-                self.staff_pace.pause_until(time.monotonic() + delay)
-            await self._retry(item, delay, "429")
-        except (BadRequest, Forbidden, Permanent) as exc:
-            await self._permanent(item, exc)
-        except NetworkError as exc:  # 5xx, timeouts, connection errors: try again later
-            await self._retry(item, min(0.5 * 2 ** (item.attempts - 1), 30), type(exc).__name__)
-        except TelegramError as exc:
-            await self._permanent(item, exc)
-        else:
-            self.delivered += 1
-            log.info("sender.delivered kind=%s", kind)
-
-    async def _retry(self, item: OutboxItem, delay: float, reason: str) -> None:
-        if item.attempts >= MAX_ATTEMPTS:
-            await self._permanent(item, Permanent(f"gave up after {reason}"))
+        except Exception as exc:
+            await self._failed(item, exc)
             return
-        log.warning("sender.retry reason=%s attempt=%d", reason, item.attempts)
+        self.delivered += 1
+        if item.for_staff:
+            self.watch.delivered()
+        log.info("sender.delivered kind=%s", type(item.intent).__name__)
+
+    async def _failed(self, item: OutboxItem, exc: Exception) -> None:
+        if isinstance(exc, Later):
+            await self._retry(item, exc.seconds, exc.reason, quiet=True)
+            return
+        if isinstance(exc, Permanent):
+            await self._give_up(item, exc.reason, tell_staff=True)
+            return
+        verdict = judge(exc, ANSWER.get())
+        if isinstance(verdict, Retry):
+            if item.created_at is not None and self.clock() - item.created_at > self.horizon:
+                await self._past_horizon(item, verdict.reason)
+                return
+            if verdict.delay is not None and item.for_staff:
+                self.posting.staff_pace.pause_until(time.monotonic() + verdict.delay)
+            delay = verdict.delay if verdict.delay is not None else backoff(item.attempts,
+                                                                            self.backoff_cap)
+            await self._retry(item, delay, verdict.reason)
+        elif isinstance(verdict, Unreachable):
+            if item.for_staff:
+                await self._park(item, "staff", verdict.reason)
+                self.watch.lost(verdict.reason, migrated_to=verdict.migrated_to)
+            else:
+                await self._give_up(item, verdict.reason, tell_staff=True)
+        elif isinstance(verdict, Refused):
+            if item.for_staff:
+                await self._park(item, "refused", verdict.reason)
+                self._alarm("refused", verdict.reason)
+            else:
+                await self._give_up(item, verdict.reason, tell_staff=False)
+        elif isinstance(verdict, Unexpected):
+            await self._unexpected(item, verdict.reason)
+
+    async def _unexpected(self, item: OutboxItem, reason: str) -> None:
+        errors = item.errors + 1
+        if errors >= MAX_ERRORS:
+            self.posting.forget(item.id)
+            async with self.db.uow() as uow:
+                await uow.outbox.retry(item.id, self.clock(), reason, unexpected=True)
+                await uow.outbox.park(item.id, "error", reason)
+                await uow.commit()
+            self._alarm("error", reason)
+            self.wake()
+            return
+        log.error("sender.delivery_error type=%s errors=%d", reason, errors)
+        await self._retry(item, backoff(errors, self.backoff_cap), reason, unexpected=True)
+
+    def _alarm(self, why: str, reason: str) -> None:
+        log.error("sender.parked reason=%s why=%s", reason, why)
+        self.health.report(PARKED)
+
+    async def _past_horizon(self, item: OutboxItem, reason: str) -> None:
+        if item.for_staff:  # never dropped: kept until the staff group answers again
+            await self._park(item, "staff", "horizon")
+            self.watch.lost("horizon")
+            return
+        log.error("sender.gave_up reason=horizon last=%s", reason)
+        await self._give_up(item, "horizon", tell_staff=True)
+
+    async def _retry(self, item: OutboxItem, delay: float, reason: str, *,
+                     unexpected: bool = False, quiet: bool = False) -> None:
+        (log.info if quiet else log.warning)("sender.retry reason=%s attempt=%d", reason,
+                                             item.attempts)
         async with self.db.uow() as uow:
-            await uow.outbox.retry(item.id, datetime.now(UTC) + timedelta(seconds=delay), reason)
+            await uow.outbox.retry(item.id, self.clock() + timedelta(seconds=delay), reason,
+                                   unexpected=unexpected)
             await uow.commit()
 
-    async def _permanent(self, item: OutboxItem, exc: Exception) -> None:
-        reason = type(exc).__name__
+    async def _park(self, item: OutboxItem, why: str, reason: str) -> None:
+        self.posting.forget(item.id)
+        async with self.db.uow() as uow:
+            await uow.outbox.park(item.id, why, reason)
+            await uow.commit()
+        self.wake()
+
+    async def _give_up(self, item: OutboxItem, reason: str, *, tell_staff: bool) -> None:
         log.warning("sender.failed reason=%s", reason)
-        self._progress.pop(item.id, None)
+        self.posting.forget(item.id)
         async with self.db.uow() as uow:
             await uow.outbox.fail(item.id, reason)
             target = item.target
-            case_id = target.case_id if isinstance(target, ToReporter) else None
-            if case_id and isinstance(exc, Forbidden | Permanent):
-                case = await uow.cases.get(case_id)
-                if case is not None:
-                    await uow.outbox.put([Say(ToStaff(case.id), "staff.reporter_unreachable",
-                                              {"number": case.number},
-                                              lang=self.policy.staff_language)])
-                    await uow.audit.record("system", "relay.undeliverable", case.number)
+            case = await uow.cases.get(target.case_id) if (
+                tell_staff and isinstance(target, ToReporter)) else None
+            if case is not None:
+                await uow.outbox.put([Say(ToStaff(case.id), "staff.reporter_unreachable",
+                                          {"number": case.number},
+                                          lang=self.policy.staff_language)])
+                await uow.audit.record("system", "relay.undeliverable", case.number)
             await uow.commit()
         self.wake()
 
     async def _send(self, item: OutboxItem) -> None:
         intent = item.intent
         if isinstance(intent, OpenTopic):
-            await self._open_topic(intent.case_id)
+            await self.topics.open(intent.case_id)
         elif isinstance(intent, WipeChat):
-            await self._wipe(intent)
+            await self.posting.wipe(intent)
         links: list[Link] = []
         if isinstance(intent, Say):
-            links = await self._say(item, intent)
+            links = await self.posting.say(item.id, intent)
         elif isinstance(intent, SendEvidence):
-            links = await self._evidence(item, intent)
+            links = await self.posting.evidence(intent)
         if links:  # a message of a case: linked at once, so a reply to it finds its case
             async with self.db.uow() as uow:  # what was sent, and that it was: one transaction
                 await self._record(uow, [(item.id, links)])
                 await uow.commit()
         else:  # recorded with the next claim (`_cycle`): one transaction fewer per message
             self._finished.append((item.id, links))
-        self._progress.pop(item.id, None)
-
-    async def _where(self, target: Any) -> Where:
-        """Where a target is now: its chat, topic, and (groups without topics) the card to reply to."""
-        if isinstance(target, ToChat):
-            return Where(int(target.route), None, target.route)
-        if isinstance(target, ToReporter):
-            async with self.db.uow() as uow:
-                route = await uow.cases.route_of(target.case_id)
-            if route is None:
-                raise Permanent("no route")
-            return Where(int(route), None, route)
-        where = Where(self.staff_chat_id, target.thread_id, STAFF_CHAT)
-        if target.case_id:
-            async with self.db.uow() as uow:
-                case = await uow.cases.get(target.case_id)
-            if case is not None and case.topic_id:
-                where.thread = case.topic_id
-            elif case is not None and case.card_message_id:
-                where.reply_to = case.card_message_id  # the card is the thread's root
-        return where
-
-    async def _paced(self, chat_id: int, call: Callable[[int | None], Awaitable[Any]],
-                     thread: int | None, case_id: str | None) -> Any:
-        await self.global_pace.wait()
-        if chat_id == self.staff_chat_id:
-            await self.staff_pace.wait()
-        try:
-            return await call(thread)
-        except BadRequest as exc:
-            if thread is None or "thread not found" not in exc.message.lower() or not case_id:
-                raise
-            thread = await self._open_topic(case_id, recreate=True)
-            return await call(thread)
-
-    async def _say(self, item: OutboxItem, say: Say) -> list[Link]:
-        where = await self._where(say.to)
-        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
-        reply = None if say.card or where.reply_to is None else ReplyParameters(
-            where.reply_to, allow_sending_without_reply=True)
-        rendered = render_say(say)
-        staff = chat_id == self.staff_chat_id
-        start = self._progress.get(item.id, 0)
-        links: list[Link] = []
-        for index, part in enumerate(rendered.texts):
-            if index < start:
-                continue
-            markup = rendered.markup if index == len(rendered.texts) - 1 else None
-
-            async def call(thread_id: int | None, part: str = part, markup: Any = markup) -> Message:
-                return await self.bot.send_message(
-                    chat_id, part, parse_mode="HTML", reply_markup=markup,
-                    message_thread_id=thread_id, protect_content=staff,
-                    disable_web_page_preview=True, reply_parameters=reply)
-
-            message = await self._paced(chat_id, call, thread, say.case_id if staff else None)
-            self._progress[item.id] = index + 1
-            if say.case_id:
-                links.append(Link(say.case_id, link_key, message.message_id, say.card and index == 0))
-        return links
-
-    async def _evidence(self, item: OutboxItem, intent: SendEvidence) -> list[Link]:
-        where = await self._where(intent.to)
-        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
-        async with self.db.uow() as uow:
-            evidence = await uow.evidence.get(intent.evidence_id)
-        if evidence is None:
-            raise Permanent("evidence gone")
-        staff = chat_id == self.staff_chat_id
-        # Never the reporter's own file name ("scan_KTP_Budi.pdf" identifies): a neutral one.
-        suffix = Path(evidence.file_name or "").suffix[:10]
-        name = f"bukti-{evidence.id[:8]}{suffix}"
-        common: dict[str, Any] = {"protect_content": staff}
-        if where.reply_to is not None:
-            common["reply_parameters"] = ReplyParameters(where.reply_to,
-                                                         allow_sending_without_reply=True)
-        if evidence.caption:  # the reporter's own words about the file: plain text, no parse mode
-            common["caption"] = evidence.caption[:1024]
-
-        async def call(thread_id: int | None) -> Message:
-            kw = {**common, "message_thread_id": thread_id}
-            data = evidence.data
-            if evidence.kind == "photo":
-                return await self.bot.send_photo(chat_id, data, **kw)
-            if evidence.kind == "video":
-                return await self.bot.send_video(chat_id, data, filename=name, **kw)
-            if evidence.kind == "voice":
-                return await self.bot.send_voice(chat_id, data, filename=name, **kw)
-            if evidence.kind == "audio":
-                return await self.bot.send_audio(chat_id, data, filename=name, **kw)
-            if evidence.kind == "video_note":
-                return await self.bot.send_video_note(chat_id, data, **kw)
-            return await self.bot.send_document(chat_id, data, filename=name, **kw)
-
-        message = await self._paced(chat_id, call, thread, intent.case_id if staff else None)
-        return [Link(intent.case_id, link_key, message.message_id)] if intent.case_id else []
-
-    async def _staff_is_forum(self) -> bool:
-        if self._is_forum is None:
-            chat = await self.bot.get_chat(self.staff_chat_id)
-            self._is_forum = bool(getattr(chat, "is_forum", False))
-        return self._is_forum
-
-    async def _open_topic(self, case_id: str, *, recreate: bool = False) -> int | None:
-        async with self.db.uow() as uow:
-            case = await uow.cases.get(case_id)
-        if case is None:
-            raise Permanent("case gone")
-        if (case.topic_id and not recreate) or not await self._staff_is_forum():
-            return case.topic_id
-        lang = self.policy.staff_language
-        name = plain(lang, "staff.topic_name", {
-            "number": case.number, "category": label(lang, f"category.{case.category}", case.category)
-        })[:128]
-        await self.global_pace.wait()
-        await self.staff_pace.wait()
-        topic = await self.bot.create_forum_topic(self.staff_chat_id, name)
-        async with self.db.uow() as uow:
-            await uow.cases.set_topic(case_id, topic.message_thread_id)
-            case = await uow.cases.get(case_id)
-            assert case is not None
-            if recreate:
-                await uow.audit.record("system", "topic.recreated", case.number)
-                await uow.outbox.put([Say(ToStaff(case.id), "staff.topic_recreated",
-                                          {"number": case.number}, lang=lang)])
-                from flows.casework import case_card
-
-                await uow.outbox.put([case_card(self.policy, case)])
-            await uow.commit()
-        log.info("sender.topic_%s", "recreated" if recreate else "opened")
-        return topic.message_thread_id
-
-    async def _wipe(self, intent: WipeChat) -> None:
-        chat_id = int(intent.to.route)
-        ids = list(range(intent.first_message_id, intent.last_message_id + 1))
-        for start in range(0, len(ids), 100):
-            await self.global_pace.wait()
-            with contextlib.suppress(BadRequest):
-                await self.bot.delete_messages(chat_id, ids[start:start + 100])
+        self.posting.forget(item.id)
 
 
-def _seconds(value: int | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-__all__ = ["Intent", "Sender"]
+__all__ = ["Intent", "Permanent", "Sender"]

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     send_global_per_second: float = Field(25, alias="PELUIT_SEND_GLOBAL_PER_SECOND")
     send_group_per_minute: float = Field(19, alias="PELUIT_SEND_GROUP_PER_MINUTE")
     outbox_lease_seconds: float = Field(30, alias="PELUIT_OUTBOX_LEASE_SECONDS")
+    delivery_horizon_days: float = Field(4, gt=0, alias="PELUIT_DELIVERY_HORIZON_DAYS")
+    delivery_backoff_cap_seconds: float = Field(300, gt=0, alias="PELUIT_DELIVERY_BACKOFF_CAP_SECONDS")
     member_cache_seconds: float = Field(60, alias="PELUIT_MEMBER_CACHE_SECONDS")
     poll_timeout_seconds: int = Field(10, alias="PELUIT_POLL_TIMEOUT_SECONDS")
     log_level: str = Field("INFO", alias="PELUIT_LOG_LEVEL")

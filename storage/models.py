@@ -102,6 +102,9 @@ class CaseRow(Base):
     has_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     post_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     content_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    topic_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Set just before the sender asks Telegram for the case's topic, cleared when the topic is
+    known: after a crash in between, the topic Telegram made is adopted, not made twice."""
 
 
 class ReporterRouteRow(Base):
@@ -190,7 +193,14 @@ class OutboxRow(Base):
     target_enc: Mapped[bytes] = mapped_column(LargeBinary)
     payload_enc: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(12), default="pending")
+    """pending, sending (leased), parked (kept, waiting: see `parked_for`), failed (wiped)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Unexpected (non-Telegram) errors so far: after a few the message is parked."""
+    parked_for: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """Why a parked message waits: "staff" (the staff group cannot be reached), "error"
+    (unexpected errors: tried again at the next start), "refused" (Telegram refused it for
+    good; kept for the operator)."""
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -2,7 +2,23 @@
 claims the head of each lane, delivers it and records the result.
 
 Delivery is at-least-once: a crash after Telegram accepted a message but before `done` was
-committed sends that one message again after the lease expires. Nothing is ever lost.
+committed sends that one message again after the lease expires. Nothing is ever lost: what cannot
+be delivered yet waits (`retry`), and what is meant for staff but cannot reach them is kept
+(`park`) until it can; only messages Telegram refused for good are emptied (`fail`).
+
+Two clocks, on purpose:
+- *Leases* (who owns a message being delivered) are shared by every sender, so they are kept on
+  the database's clock where the database is shared: PostgreSQL's `clock_timestamp()` sets and
+  tests them, in the SQL. A replica whose clock is wrong can neither take a lease that is still
+  running nor hand out one that has already run out. SQLite is one file on one host: its leases
+  use that host's wall clock (`datetime.now`), which is the clock SQLite itself would use.
+- *Schedules* (when a message is due: `put`'s time, a retry's backoff, the random delay of a new
+  case, the delivery horizon) use the caller's clock (`now`): the sender's clock, injectable.
+
+What remains: a step of the wall clock still moves schedules (a retry due in five minutes may
+come early or late by the step, a delayed case announcement likewise) and, on SQLite, leases;
+replicas whose clocks differ see the same message due at different moments. None of this loses
+or doubles a message: a lease is the only thing that guards against sending twice.
 """
 
 from __future__ import annotations
@@ -11,9 +27,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Interval,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from flows.intents import Intent, Target, ToChat, ToReporter
 from storage.codec import (
@@ -25,7 +54,7 @@ from storage.codec import (
     target_from_json,
     target_to_json,
 )
-from storage.models import OutboxRow, UTCDateTime
+from storage.models import CaseRow, OutboxRow, UTCDateTime
 from storage.prepared import Prepared
 from storage.repositories import _Repo
 
@@ -34,14 +63,35 @@ LEASE = timedelta(seconds=30)
 
 
 _PUT = Prepared(insert(OutboxRow).values(
-    uid=bindparam("uid"), lane=bindparam("lane"), status="pending", attempts=0,
+    uid=bindparam("uid"), lane=bindparam("lane"), status="pending", attempts=0, errors=0,
     not_before=bindparam("not_before", type_=UTCDateTime()),
     created_at=bindparam("now", type_=UTCDateTime()),
     target_enc=bindparam("target_enc"), payload_enc=bindparam("payload_enc")))
 _DONE = Prepared(delete(OutboxRow).where(OutboxRow.id == bindparam("id")))
 
 
-def _claim(for_update: bool) -> Prepared:
+def _lease_now(dialect: str) -> ColumnElement[datetime]:
+    """The lease clock: the database's own (PostgreSQL), or the host's, bound as `lease_now`."""
+    if dialect == "postgresql":
+        return func.clock_timestamp()
+    return bindparam("lease_now", type_=UTCDateTime())
+
+
+def _lease_until(dialect: str) -> ColumnElement[datetime]:
+    """When a lease taken now runs out: the lease clock plus `lease` (an interval)."""
+    if dialect == "postgresql":
+        return func.clock_timestamp() + bindparam("lease", type_=Interval())
+    return bindparam("lease_until", type_=UTCDateTime())
+
+
+def _lease_params(dialect: str, lease: timedelta | None = None) -> dict[str, Any]:
+    if dialect == "postgresql":
+        return {} if lease is None else {"lease": lease}
+    now = datetime.now(UTC)
+    return {"lease_now": now} if lease is None else {"lease_until": now + lease}
+
+
+def _claim(dialect: str) -> Prepared:
     earlier = aliased(OutboxRow)
     blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id,
                              or_(earlier.status == "pending", earlier.status == "sending"))
@@ -49,17 +99,19 @@ def _claim(for_update: bool) -> Prepared:
            .where(OutboxRow.status == "pending",
                   OutboxRow.not_before <= bindparam("now", type_=UTCDateTime()), ~blocked)
            .order_by(OutboxRow.id).limit(bindparam("limit", type_=Integer())))
-    if for_update:
+    if dialect == "postgresql":
         due = due.with_for_update(skip_locked=True)
     return Prepared(
         update(OutboxRow).where(OutboxRow.id.in_(due.scalar_subquery()))
-        .values(status="sending", not_before=bindparam("until", type_=UTCDateTime()),
+        .values(status="sending", not_before=_lease_until(dialect),
                 attempts=OutboxRow.attempts + 1)
         .returning(OutboxRow.id, OutboxRow.uid, OutboxRow.lane, OutboxRow.attempts,
-                   OutboxRow.target_enc, OutboxRow.payload_enc))
+                   OutboxRow.errors, OutboxRow.created_at, OutboxRow.target_enc,
+                   OutboxRow.payload_enc))
 
 
-_CLAIM = {"sqlite": _claim(False), "postgresql": _claim(True)}
+_DIALECTS = ("sqlite", "postgresql")
+_CLAIM = {dialect: _claim(dialect) for dialect in _DIALECTS}
 
 
 @dataclass(frozen=True)
@@ -69,6 +121,14 @@ class OutboxItem:
     target: Target
     intent: Intent
     attempts: int
+    """Claims so far, this one included."""
+    errors: int = 0
+    """Unexpected errors so far."""
+    created_at: datetime | None = None
+
+    @property
+    def for_staff(self) -> bool:
+        return self.lane.startswith("staff")
 
 
 class OutboxRepository(_Repo):
@@ -93,45 +153,117 @@ class OutboxRepository(_Repo):
                 "payload_enc": self.enc("content", "outbox", "payload_enc", uid,
                                         dumps(intent_to_json(intent)))})
 
+    @property
+    def _dialect(self) -> str:
+        return str(self.session.bind.dialect.name)
+
     async def claim(self, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[OutboxItem]:
-        """Claim the first due message of each lane (in-order per lane), leasing it: one
-        statement (on PostgreSQL, rows another sender holds are skipped, not waited for)."""
-        rows = await _CLAIM[self.session.bind.dialect.name].rows(
-            self.session, {"now": now, "until": now + lease, "limit": limit})
+        """Claim the first due message (due by `now`) of each lane, in order per lane, leasing
+        it for `lease` on the lease clock: one statement (on PostgreSQL, rows another sender
+        holds are skipped, not waited for)."""
+        dialect = self._dialect
+        rows = await _CLAIM[dialect].rows(self.session, {
+            "now": now, "limit": limit, **_lease_params(dialect, lease)})
         items = []
-        for item_id, uid, lane, attempts, target_enc, payload_enc in sorted(rows):
+        for item_id, uid, lane, attempts, errors, created_at, target_enc, payload_enc in sorted(rows):
             target = target_from_json(loads(self.dec("routing", "outbox", "target_enc", uid,
                                                      target_enc)))
             intent = intent_from_json(loads(self.dec("content", "outbox", "payload_enc", uid,
                                                      payload_enc)), target)
-            items.append(OutboxItem(item_id, lane, target, intent, attempts))
+            items.append(OutboxItem(item_id, lane, target, intent, attempts, errors, created_at))
         return items
 
     async def recover_expired(self, now: datetime) -> int:
-        """Messages whose sender died mid-delivery go back to the queue."""
-        result = await self.session.execute(update(OutboxRow).where(
-            OutboxRow.status == "sending", OutboxRow.not_before < now).values(status="pending"))
+        """Messages whose lease ran out (their sender died mid-delivery) are due again at `now`."""
+        dialect = self._dialect
+        result = await self.session.execute(
+            update(OutboxRow).where(OutboxRow.status == "sending",
+                                    OutboxRow.not_before < _lease_now(dialect))
+            .values(status="pending", not_before=bindparam("now", type_=UTCDateTime())),
+            {"now": now, **_lease_params(dialect)})
         return result.rowcount or 0
 
-    async def renew(self, item_ids: Sequence[int], until: datetime) -> None:
+    async def renew(self, item_ids: Sequence[int], lease: timedelta) -> None:
         """Extend the lease of messages still being delivered (a slow send, or one waiting for
-        the staff group's pace), so no sender takes them for abandoned and sends them again."""
+        the staff group's pace) to `lease` from now, so no sender takes them for abandoned."""
         if item_ids:
-            await self.session.execute(update(OutboxRow).where(
-                OutboxRow.id.in_(item_ids), OutboxRow.status == "sending").values(not_before=until))
+            dialect = self._dialect
+            await self.session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(list(item_ids)),
+                                        OutboxRow.status == "sending")
+                .values(not_before=_lease_until(dialect)), _lease_params(dialect, lease))
 
     async def done(self, item_id: int) -> None:
         await _DONE.rows(self.session, {"id": item_id})
 
-    async def retry(self, item_id: int, at: datetime, error: str) -> None:
+    async def retry(self, item_id: int, at: datetime, error: str, *, unexpected: bool = False) -> None:
+        """Try again at `at`; an `unexpected` (non-Telegram) error is counted in `errors`."""
         await self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(
-            status="pending", not_before=at, error=error[:120]))
+            status="pending", not_before=at, error=error[:120],
+            errors=OutboxRow.errors + (1 if unexpected else 0)))
 
     async def fail(self, item_id: int, error: str) -> None:
         """Give up on a message: the content is dropped, a short error code is kept."""
         await self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(
             status="failed", error=error[:120], payload_enc=b"", target_enc=b""))
 
+    async def park(self, item_id: int, why: str, error: str) -> None:
+        """Keep a message, content and all, without trying it again until it is released;
+        it no longer holds back the messages behind it in its lane."""
+        await self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(
+            status="parked", parked_for=why, error=error[:120]))
+
+    async def release_parked(self, whys: Sequence[str], now: datetime) -> int:
+        """Messages parked for one of `whys` are due again at `now`, in their old order (their
+        ids), with their unexpected-error count reset."""
+        result = await self.session.execute(update(OutboxRow).where(
+            OutboxRow.status == "parked", OutboxRow.parked_for.in_(list(whys))).values(
+            status="pending", parked_for=None, not_before=now, errors=0))
+        return result.rowcount or 0
+
+    async def parked_count(self, why: str | None = None) -> int:
+        query = select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "parked")
+        if why is not None:
+            query = query.where(OutboxRow.parked_for == why)
+        return await self.session.scalar(query) or 0
+
+    async def purge_parked(self, before: datetime) -> int:
+        """Parked messages created before `before` (the content retention) are deleted."""
+        result = await self.session.execute(delete(OutboxRow).where(
+            OutboxRow.status == "parked", OutboxRow.created_at < before))
+        return result.rowcount or 0
+
     async def pending_count(self) -> int:
         return await self.session.scalar(select(func.count()).select_from(OutboxRow).where(
             OutboxRow.status.in_(("pending", "sending")))) or 0
+
+    # ---- the case topic a sender asked Telegram for (see CaseRow.topic_requested_at)
+
+    async def request_topic(self, case_id: str) -> None:
+        """Note, before calling createForumTopic, that a topic is being asked for."""
+        dialect = self._dialect
+        await self.session.execute(update(CaseRow).where(CaseRow.id == case_id).values(
+            topic_requested_at=_lease_now(dialect)), _lease_params(dialect))
+
+    async def topic_request_age(self, case_id: str) -> timedelta | None:
+        """How long ago a topic was asked for and not yet settled (None: no request open)."""
+        if self._dialect == "postgresql":
+            return await self.session.scalar(  # type: ignore[no-any-return]
+                select(func.clock_timestamp() - CaseRow.topic_requested_at)
+                .where(CaseRow.id == case_id))
+        asked = await self.session.scalar(select(CaseRow.topic_requested_at)
+                                          .where(CaseRow.id == case_id))
+        return None if asked is None else datetime.now(UTC) - asked
+
+    async def settle_topic(self, case_id: str, topic_id: int) -> bool:
+        """Record the topic an open request made (from Telegram's answer, or from the service
+        message announcing it); True for the one call that settled it, False if already done."""
+        result = await self.session.execute(update(CaseRow).where(
+            CaseRow.id == case_id, CaseRow.topic_requested_at.is_not(None)).values(
+            topic_id=topic_id, topic_requested_at=None))
+        return bool(result.rowcount)
+
+    async def forget_topic_request(self, case_id: str) -> None:
+        """Telegram refused the request outright: no topic was made, none to wait for."""
+        await self.session.execute(update(CaseRow).where(CaseRow.id == case_id).values(
+            topic_requested_at=None))

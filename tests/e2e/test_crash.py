@@ -104,3 +104,35 @@ async def test_given_a_bot_killed_repeatedly_when_reporters_and_staff_keep_worki
         # again; it can never be lost.
         assert 1 <= len(cards) <= 1 + kills
     assert fake.rejected == []
+
+
+async def test_given_a_bot_killed_while_telegram_creates_a_case_topic_when_it_restarts_then_the_case_has_one_topic(
+    fake, tmp_path, database_url
+):
+    await prepare(database_url)
+    fake.slow("createForumTopic", 60)  # Telegram makes the topic at once, and answers late
+    bot = BotProcess(bot_env(fake, tmp_path, database_url), tmp_path / "bot.log")
+    await bot.start()
+    try:
+        reporter = Reporter(fake, REPORTERS[0])
+        reporter.timeout = 30
+        await file_report(reporter)
+        await fake.wait_for(lambda: fake.topics(STAFF_CHAT), 30)
+        await bot.kill()  # while the answer with the topic's id is still on its way
+        fake.slow("createForumTopic", 0)
+        await bot.start()
+        card = await fake.wait_bot_message(STAFF_CHAT, contains=REPORT["what"], timeout=60)
+        db = _database(tmp_path, database_url)
+
+        async def drained() -> bool:
+            async with db.uow() as uow:
+                return await uow.outbox.pending_count() == 0
+
+        await fake.wait_for(drained, 30)
+        await db.close()
+    finally:
+        await bot.stop()
+    topics = fake.topics(STAFF_CHAT)
+    assert len(topics) == 1, topics  # no empty second topic
+    assert card["message_thread_id"] in topics
+    assert fake.rejected == []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from flows.intents import (
     ToReporter,
     ToStaff,
 )
+from flows.model import Case
+from flows.tickets import TicketCode
 from storage.models import OutboxRow
 from storage.outbox import LEASE, OutboxItem
 from storage.uow import Database
@@ -123,30 +126,45 @@ async def test_given_a_claimed_message_when_retried_later_then_it_and_its_lane_w
     assert other.lane == "staff"
 
 
+SHORT = timedelta(seconds=0.3)
+
+
+async def recover(db: Database, now: datetime) -> int:
+    async with db.uow() as uow:
+        count = await uow.outbox.recover_expired(now)
+        await uow.commit()
+    return count
+
+
+async def wait_until(predicate: Callable[[], Awaitable[bool]], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not await predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
 async def test_given_a_sender_that_died_when_the_lease_expires_then_the_message_is_claimed_again(
     db: Database,
 ) -> None:
     await put(db, [say(ToChat(ROUTE), "lost in flight"), say(ToChat(ROUTE), "behind it")])
     now = soon()
-    (leased,) = await claim(db, now)
-
     async with db.uow() as uow:
-        assert await uow.outbox.recover_expired(now + LEASE - timedelta(seconds=1)) == 0
-        await uow.commit()
-    assert await claim(db, now + LEASE - timedelta(seconds=1)) == []
-    async with db.uow() as uow:
-        assert await uow.outbox.recover_expired(now + LEASE + timedelta(seconds=1)) == 1
+        (leased,) = await uow.outbox.claim(now, lease=SHORT)
         await uow.commit()
 
-    later = now + LEASE + timedelta(seconds=1)
+    assert await recover(db, now) == 0  # still leased
+    assert await claim(db, now) == []
+    await wait_until(lambda: _is(recover(db, now), 1))  # the lease runs out on its own clock
+
     async with db.uow() as uow:
-        (again,) = await uow.outbox.claim(later, lease=timedelta(seconds=5))
+        (again,) = await uow.outbox.claim(now, lease=LEASE)
         await uow.commit()
     assert (again.id, keys([again]), again.attempts) == (leased.id, ["lost in flight"], 2)
-    async with db.uow() as uow:  # a shorter lease, as configured, expires sooner
-        assert await uow.outbox.recover_expired(later + timedelta(seconds=4)) == 0
-        assert await uow.outbox.recover_expired(later + timedelta(seconds=6)) == 1
-        await uow.commit()
+    assert await recover(db, now) == 0  # the default lease is still running
+
+
+async def _is(value: Awaitable[int], expected: int) -> bool:
+    return await value == expected
 
 
 async def test_given_a_slow_delivery_when_its_lease_is_renewed_then_it_is_not_taken_for_abandoned(
@@ -154,20 +172,43 @@ async def test_given_a_slow_delivery_when_its_lease_is_renewed_then_it_is_not_ta
 ) -> None:
     await put(db, [say(ToChat(ROUTE), "waiting for its turn"), say(ToChat(987612345679), "other")])
     now = soon()
-    slow, other = await claim(db, now)
-    async with db.uow() as uow:  # the sender is still delivering `slow`, not `other`
-        await uow.outbox.renew([slow.id], now + 2 * LEASE)
-        await uow.commit()
     async with db.uow() as uow:
-        assert await uow.outbox.recover_expired(now + LEASE + timedelta(seconds=1)) == 1
+        slow, other = await uow.outbox.claim(now, lease=SHORT)
         await uow.commit()
-    assert [i.id for i in await claim(db, now + LEASE + timedelta(seconds=1))] == [other.id]
+    async with db.uow() as uow:  # the sender is still delivering `slow`, not `other`
+        await uow.outbox.renew([slow.id], LEASE)
+        await uow.commit()
+    await wait_until(lambda: _is(recover(db, now), 1))
+    assert [i.id for i in await claim(db, now)] == [other.id]
     async with db.uow() as uow:  # renewing a message already recorded as sent changes nothing
         await uow.outbox.done(other.id)
-        await uow.outbox.renew([other.id], now + 3 * LEASE)
-        assert await uow.outbox.recover_expired(now + 2 * LEASE + timedelta(seconds=1)) == 1
+        await uow.outbox.renew([other.id], LEASE)
         await uow.commit()
-    assert [i.id for i in await claim(db, now + 2 * LEASE + timedelta(seconds=1))] == [slow.id]
+    assert await recover(db, now) == 0 and await claim(db, now) == []
+    async with db.uow() as uow:  # a lease renewed for a moment runs out after that moment
+        await uow.outbox.renew([slow.id], SHORT)
+        await uow.commit()
+    await wait_until(lambda: _is(recover(db, now), 1))
+    assert [i.id for i in await claim(db, now)] == [slow.id]
+
+
+async def test_given_senders_whose_clocks_are_an_hour_off_when_they_claim_and_recover_then_leases_keep_the_database_clock(
+    db: Database,
+) -> None:
+    """A replica's clock an hour fast must not take another sender's lease for expired; one an
+    hour slow must not lease for "30 s before now". Leases follow the database's clock."""
+    hour = timedelta(hours=1)
+    await put(db, [say(ToChat(ROUTE), "being delivered")])
+    await put(db, [say(ToReporter(CASE), "claimed by the slow clock")],
+              not_before=datetime.now(UTC) - 2 * hour)
+    (held,) = await claim(db, soon(), limit=1)  # an ordinary sender holds this one
+    async with db.uow() as uow:  # a sender whose clock is an hour slow claims the other one
+        (slow,) = await uow.outbox.claim(datetime.now(UTC) - hour)
+        await uow.commit()
+
+    assert await recover(db, datetime.now(UTC) + hour) == 0  # a fast clock sees both leased
+    assert await claim(db, datetime.now(UTC) + hour) == []
+    assert {held.id, slow.id} == {r.id for r in await rows(db) if r.status == "sending"}
 
 
 async def test_given_a_message_that_cannot_be_sent_when_failed_then_its_content_and_target_are_wiped(
@@ -258,3 +299,102 @@ async def test_given_a_delayed_new_case_announcement_when_another_cases_staff_me
     await put(db, [say(ToStaff("case-old"), "staff.reporter_answer", text="jawaban")])
 
     assert keys(await claim(db, soon())) == ["staff.reporter_answer"]
+
+
+async def test_given_a_message_parked_when_its_lane_goes_on_then_it_keeps_its_content_and_comes_back_first_when_released(
+    db: Database,
+) -> None:
+    await put(db, [say(ToStaff(CASE), "card"), say(ToStaff(CASE), "answer"),
+                   say(ToReporter(CASE), "reporter")])
+    now = soon()
+    card, reporter = await claim(db, now)
+
+    async with db.uow() as uow:  # the staff group cannot be reached: the card waits
+        await uow.outbox.park(card.id, "staff", "Forbidden: bot was kicked " + "x" * 200)
+        await uow.commit()
+
+    (row,) = [r for r in await rows(db) if r.id == card.id]
+    assert (row.status, row.parked_for) == ("parked", "staff") and len(row.error or "") == 120
+    assert row.payload_enc and row.target_enc  # parked, not wiped
+    (answer,) = await claim(db, now)  # the lane is not blocked by what is parked
+    assert keys([answer]) == ["answer"]
+    async with db.uow() as uow:
+        await uow.outbox.park(answer.id, "staff", "Forbidden")
+        assert await uow.outbox.pending_count() == 1  # only the reporter's message
+        assert (await uow.outbox.parked_count(), await uow.outbox.parked_count("error")) == (2, 0)
+        assert await uow.outbox.release_parked(("error",), now) == 0
+        assert await uow.outbox.release_parked(("staff",), now) == 2
+        await uow.commit()
+
+    again = await claim(db, now)  # back in their order: the card first, the answer after it
+    assert [(i.id, keys([i])) for i in again] == [(card.id, ["card"])]
+    assert again[0].attempts == 2
+    await done(db, again[0], reporter)
+    assert keys(await claim(db, now)) == ["answer"]
+
+
+async def test_given_unexpected_errors_when_a_message_is_retried_then_they_are_counted_apart_from_attempts(
+    db: Database,
+) -> None:
+    await put(db, [say(ToChat(ROUTE), "breaks the renderer")])
+    now = soon()
+    for expected_errors, unexpected in ((0, False), (0, True), (1, True), (2, False)):
+        (item,) = await claim(db, now)
+        assert item.errors == expected_errors
+        async with db.uow() as uow:
+            await uow.outbox.retry(item.id, now, "TypeError" if unexpected else "NetworkError",
+                                   unexpected=unexpected)
+            await uow.commit()
+    (item,) = await claim(db, now)
+    assert (item.errors, item.attempts) == (2, 5)
+    assert abs((item.created_at - datetime.now(UTC)).total_seconds()) < 60
+
+
+async def test_given_old_parked_messages_when_purged_then_only_those_created_before_the_cutoff_go(
+    db: Database,
+) -> None:
+    await put(db, [say(ToStaff(CASE), "old"), say(ToReporter(CASE), "new")])
+    old, new = await claim(db, soon())
+    async with db.uow() as uow:
+        await uow.outbox.park(old.id, "refused", "Bad Request: message is too long")
+        await uow.outbox.park(new.id, "refused", "Bad Request: message is too long")
+        await uow.commit()
+    async with db.uow() as uow:
+        assert await uow.outbox.purge_parked(datetime.now(UTC) - timedelta(days=1)) == 0
+        assert await uow.outbox.purge_parked(datetime.now(UTC) + timedelta(days=1)) == 2
+        await uow.commit()
+    assert await rows(db) == []
+
+
+async def test_given_a_topic_request_when_its_answer_and_the_service_message_both_arrive_then_it_is_settled_once(
+    db: Database,
+) -> None:
+    case = await _case(db)
+    async with db.uow() as uow:
+        assert await uow.outbox.topic_request_age(case.id) is None
+        await uow.outbox.request_topic(case.id)  # recorded before createForumTopic is called
+        await uow.commit()
+    async with db.uow() as uow:
+        age = await uow.outbox.topic_request_age(case.id)
+        assert age is not None and timedelta(0) <= age < timedelta(seconds=30)
+        assert await uow.outbox.settle_topic(case.id, 41) is True  # the service message, first
+        await uow.commit()
+    async with db.uow() as uow:
+        assert await uow.outbox.settle_topic(case.id, 41) is False  # the answer, second: no-op
+        assert await uow.outbox.topic_request_age(case.id) is None
+        assert (await uow.cases.get(case.id)).topic_id == 41
+        await uow.outbox.request_topic(case.id)  # a request that Telegram refused outright
+        await uow.outbox.forget_topic_request(case.id)
+        assert await uow.outbox.topic_request_age(case.id) is None
+        assert await uow.outbox.settle_topic(case.id, 42) is False
+        await uow.commit()
+
+
+async def _case(db: Database) -> Case:
+    now = datetime.now(UTC)
+    case = Case(id=CASE, number="WBS-2026-0001", category="korupsi", language="id",
+                report={"what": "x"}, created_at=now, updated_at=now)
+    async with db.uow() as uow:
+        await uow.cases.add(case, TicketCode("0" * 16), ROUTE, None)
+        await uow.commit()
+    return case

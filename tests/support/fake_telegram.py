@@ -26,6 +26,14 @@ Besides the core API: ``add_topic`` (a human creates a topic), ``unblock_bot``,
 ``callback_answers``, ``reply_keyboard(chat)``, ``commands``, ``calls_to(method)``,
 ``describe_calls()`` and ``flush_webhook()``.
 
+Faults, for delivery tests: ``inject_faults`` (429, an HTML 502 from a proxy, Telegram's 401/404
+JSON answers, an HTML 404, a non-JSON 200, at a rate or on every call), ``garble_answers`` (the
+call succeeds, the answer is one python-telegram-bot cannot parse), ``slow`` (a method is carried
+out at once and answered late), ``change_member`` (emits ``my_chat_member`` / ``chat_member`` like
+Telegram), ``migrate_group`` (a group upgraded to a supergroup: its old id answers with
+``migrate_to_chat_id``) and ``delete_account`` (a deleted user: "chat not found"). Creating a forum
+topic posts the ``forum_topic_created`` service message, which reaches the bot as an update.
+
 Deliberate differences from Telegram: photos are not recompressed (the largest PhotoSize holds
 the uploaded bytes); webhook URLs may use plain http on localhost; "@username" chat ids are
 "chat not found"; a newer getUpdates ends an older pending one with 409, as Telegram does; where
@@ -589,6 +597,10 @@ class FakeTelegram:
         self._sends_global: deque[float] = deque()
         self._sends_chat: dict[int, deque[float]] = {}
         self._faults: dict | None = None
+        self._garbled: dict[str, tuple[int, int | None]] = {}  # method -> (times, chat)
+        self._slow: dict[str, float] = {}  # method -> seconds before answering
+        self._deleted: set[int] = set()  # deleted accounts
+        self._migrated: dict[int, int] = {}  # old group id -> supergroup id
         self._handlers = {name[5:]: getattr(self, name) for name in dir(self)
                           if name.startswith("_api_")}
         self._handlers_lc = {name.lower(): name for name in self._handlers}
@@ -652,6 +664,7 @@ class FakeTelegram:
         self._chats[chat_id] = chat
 
     def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """Change a membership silently (no update); ``change_member`` is what Telegram does."""
         assert status in ("member", "administrator", "creator", "left", "kicked"), status
         chat = self._group(chat_id)
         told = user_id != self.bot_id and self._bot_admin(chat)  # see _member_changed
@@ -659,6 +672,45 @@ class FakeTelegram:
         chat.members[user_id] = status
         if before is not None:
             self._member_changed(chat_id, user_id, before)
+
+    async def change_member(self, chat_id: int, user_id: int, status: str, *,
+                            by: int | None = None) -> None:
+        """An admin (``by``) changes a membership, and Telegram tells the bot: a change of the
+        bot's own status is a ``my_chat_member`` update, anyone else's a ``chat_member`` update
+        (only delivered to an administrator bot that asked for it in ``allowed_updates``)."""
+        chat = self._group(chat_id)
+        old = chat.members.get(user_id, "left")
+        self.set_member(chat_id, user_id, status)
+        actor = self._users[by].to_dict() if by in self._users else {
+            "id": 777000, "is_bot": False, "first_name": "Telegram"}
+        change = {"chat": chat.json(), "from": actor, "date": int(self.now()),
+                  "old_chat_member": self._member_json(chat, user_id, old),
+                  "new_chat_member": self._member_json(chat, user_id, status)}
+        if user_id == self.bot_id:
+            await self._emit("my_chat_member", change)
+        elif self._bot_admin(chat):
+            await self._emit("chat_member", change)
+
+    def delete_account(self, user_id: int) -> None:
+        """The user deletes their Telegram account: their chat is gone ("chat not found")."""
+        self._user(user_id)
+        self._deleted.add(user_id)
+
+    async def migrate_group(self, old_id: int, new_id: int, *, forum: bool = False) -> None:
+        """A basic group is upgraded to a supergroup with a new id (members and the bot's status
+        move along). Calls naming the old id are answered 400 with ``migrate_to_chat_id``; both
+        groups get their service message (``migrate_to_chat_id`` / ``migrate_from_chat_id``)."""
+        old = self._group(old_id)
+        assert old.type == "group" and str(new_id).startswith("-100"), "group -> supergroup"
+        new = _Chat(new_id, "supergroup", old.title, is_forum=forum)
+        new.members = dict(old.members)
+        self._chats[new_id] = new
+        self._migrated[old_id] = new_id
+        for chat, content in ((old, {"migrate_to_chat_id": new_id}),
+                              (new, {"migrate_from_chat_id": old_id})):
+            msg = self._store(chat, 0, content, service=True)
+            if self._bot_sees(chat, msg, None):
+                await self._emit("message", msg)
 
     def add_topic(self, chat_id: int, name: str, icon_color: int = TOPIC_COLORS[0]) -> int:
         """A human admin creates a forum topic; returns its message_thread_id."""
@@ -827,15 +879,34 @@ class FakeTelegram:
         return await self.wait_for(find, timeout)
 
     # ---------------------------------------------------------------- faults
+    FAULT_KINDS = ("429", "502", "401", "404", "404html", "200html")
+
     def inject_faults(self, rate: float, *, retry_after: int = 1, kinds: Iterable[str] = ("429",
                       "502"), seed: int = 0, methods: set[str] | None = None) -> None:
-        self._faults = {"rate": rate, "retry_after": retry_after, "kinds": tuple(kinds),
+        """Answer a share (``rate``, 1.0 = every call) of the calls with a fault instead of
+        carrying them out: "429" (Telegram's flood answer), "502" (an HTML page from a proxy),
+        "401" / "404" (Telegram's own JSON answers for a revoked token / an unknown endpoint),
+        "404html" (a proxy's HTML 404), "200html" (a 200 that is not JSON: a captive portal or a
+        broken proxy). getUpdates and getMe are spared unless named in ``methods``."""
+        kinds = tuple(kinds)
+        assert set(kinds) <= set(self.FAULT_KINDS), kinds
+        self._faults = {"rate": rate, "retry_after": retry_after, "kinds": kinds,
                         "rng": random.Random(seed), "methods": methods}
 
     def clear_faults(self) -> None:
         self._faults = None
 
-    def _fault_for(self, method: str) -> web.Response | None:
+    def garble_answers(self, method: str, times: int = 1, *, chat_id: int | None = None) -> None:
+        """The next ``times`` calls of ``method`` (to ``chat_id``, if given) are carried out (the
+        message is sent), but the answer has a field python-telegram-bot cannot parse."""
+        self._garbled[method] = (times, chat_id)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """``method`` is carried out at once and answered ``seconds`` later (0: at once)."""
+        self._slow[method] = seconds
+
+    def _fault_for(self, method: str) -> tuple[int, str, str] | None:
+        """(status, content type, body) of an injected fault for this call, or None."""
         f = self._faults
         if not f or (f["methods"] is None and method in ("getUpdates", "getMe")):
             return None
@@ -843,10 +914,26 @@ class FakeTelegram:
             return None
         if f["rng"].random() >= f["rate"]:
             return None
-        if f["rng"].choice(f["kinds"]) == "429":
-            return web.json_response(too_many(f["retry_after"]).body(), status=429)
-        return web.Response(status=502, text="<html><body><h1>502 Bad Gateway</h1></body></html>",
-                            content_type="text/html")
+        kind = f["rng"].choice(f["kinds"])
+        if kind == "429":
+            return 429, "application/json", json.dumps(too_many(f["retry_after"]).body())
+        if kind in ("401", "404"):
+            description = "Unauthorized" if kind == "401" else "Not Found"
+            return int(kind), "application/json", json.dumps(ApiError(int(kind),
+                                                                      description).body())
+        if kind == "404html":
+            return 404, "text/html", "<html><body><h1>404 Not Found</h1>nginx</body></html>"
+        if kind == "200html":
+            return 200, "text/html", "<html><body>Please log in to continue.</body></html>"
+        return 502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+    def _garble(self, method: str, result: Any) -> Any:
+        left, chat_id = self._garbled.get(method, (0, None))
+        if not left or not isinstance(result, dict) or chat_id not in (None, result.get(
+                "chat", {}).get("id")):
+            return result
+        self._garbled[method] = (left - 1, chat_id)
+        return {**result, "date": "soon"}  # a Message whose date python-telegram-bot rejects
 
     # ---------------------------------------------------------------- polling faults
     _get_updates_fault: str | None = None
@@ -927,14 +1014,17 @@ class FakeTelegram:
             if name is None:
                 raise ApiError(404, "Not Found")
             if (fault := self._fault_for(name)) is not None:
-                body = json.loads(fault.text) if fault.status == 429 else {"ok": False}
-                self.calls.append(Call(name, self._public(params, files), fault.status, body,
+                status, content_type, text = fault
+                body = json.loads(text) if content_type == "application/json" else {"ok": False}
+                self.calls.append(Call(name, self._public(params, files), status, body,
                                        self.now()))
-                return fault
+                return web.Response(status=status, content_type=content_type, text=text)
             result = self._handlers[name](_Params.normalize(params), files)
             if inspect.isawaitable(result):
                 result = await result
-            status, body = 200, {"ok": True, "result": result}
+            status, body = 200, {"ok": True, "result": self._garble(name, result)}
+            if self._slow.get(name):
+                await asyncio.sleep(self._slow[name])
         except ApiError as e:
             status, body = e.status, e.body()
         call = Call(name or method, self._public(params, files), status, body, self.now())
@@ -1069,6 +1159,11 @@ class FakeTelegram:
         if isinstance(raw, str) and not re.fullmatch(r"-?\d+", raw):
             raise bad("chat not found")
         cid = int(raw)
+        if cid in self._migrated:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           {"migrate_to_chat_id": self._migrated[cid]})
+        if cid in self._deleted:
+            raise bad("chat not found")
         if cid in self._users:
             if cid in self._blocked and sending:
                 raise forbidden("bot was blocked by the user")
@@ -1761,7 +1856,7 @@ class FakeTelegram:
                 "file_path": rec.path}
 
     # ---------------------------------------------------------------- forum topics
-    def _api_createForumTopic(self, p: _Params, files: dict) -> dict:
+    async def _api_createForumTopic(self, p: _Params, files: dict) -> dict:
         chat = self._chat(p)
         if not chat.is_forum:
             raise bad("the chat is not a forum")
@@ -1774,6 +1869,7 @@ class FakeTelegram:
         if color not in TOPIC_COLORS:
             raise bad("TOPIC_ICON_COLOR_INVALID")
         tid = self._create_topic(chat, name, color, self.bot_id)
+        await self._emit("message", chat.messages[tid].data)  # before the answer, as Telegram
         return {"message_thread_id": tid, "name": name, "icon_color": color}
 
     def _api_editForumTopic(self, p: _Params, files: dict) -> bool:
@@ -1816,10 +1912,14 @@ class FakeTelegram:
     def _api_getChatMember(self, p: _Params, files: dict) -> dict:
         chat = self._chat(p, sending=False)
         uid = p.get_int("user_id", required=True)
-        user = self._bot_json() if uid == self.bot_id else self._users[uid].to_dict() \
-            if uid in self._users else {"id": uid, "is_bot": False, "first_name": "Unknown"}
         status = ("member" if uid in (chat.id, self.bot_id) else "left") \
             if chat.type == "private" else chat.members.get(uid, "left")
+        return self._member_json(chat, uid, status)
+
+    def _member_json(self, chat: _Chat, uid: int, status: str) -> dict:
+        """A ChatMember object, complete for the pinned python-telegram-bot."""
+        user = self._bot_json() if uid == self.bot_id else self._users[uid].to_dict() \
+            if uid in self._users else {"id": uid, "is_bot": False, "first_name": "Unknown"}
         member: dict[str, Any] = {"status": status, "user": user}
         if status == "administrator":
             rights = ("can_manage_chat can_delete_messages can_manage_video_chats "

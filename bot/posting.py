@@ -1,0 +1,195 @@
+"""How one outgoing intent becomes Bot API calls: where it goes (chat, topic, the card to reply
+to), its text or file, and the pace Telegram allows (about 30 messages a second, 20 a minute in a
+group). A multi-part text that fails half-way resumes after the parts already sent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Bot, ReplyParameters
+from telegram.error import BadRequest
+
+from bot.delivery import ANSWER, Permanent, carefully
+from bot.evidence_copy import file_name, staff_caption
+from bot.render import render_say
+from bot.topics import Topics
+from flows.intents import Say, SendEvidence, ToChat, ToReporter, WipeChat
+from flows.policy import Policy
+from storage.repositories import STAFF_CHAT
+from storage.uow import Database
+
+
+class Pace:
+    """A minimal-interval pacer: at most one message per `interval` seconds, shared by callers."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.next_at = 0.0
+        self.lock = asyncio.Lock()
+
+    def pause_until(self, at: float) -> None:
+        self.next_at = max(self.next_at, at)
+
+    async def wait(self) -> None:
+        async with self.lock:
+            delay = self.next_at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.next_at = max(self.next_at, time.monotonic()) + self.interval
+
+
+@dataclass
+class Where:
+    chat_id: int
+    thread: int | None
+    link_key: str | int
+    """What the sent message is linked under (never a raw id in storage: it is hashed)."""
+    reply_to: int | None = None
+    number: str = ""
+    """The case's number (staff targets of a case)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A sent message that belongs to a case (so replies to it are relayed)."""
+
+    case_id: str
+    key: str | int
+    message_id: int
+    card: bool = False
+
+
+class Posting:
+    def __init__(self, bot: Bot, db: Database, policy: Policy, staff_chat_id: int, *,
+                 global_per_second: float, group_per_minute: float, topic_grace: float) -> None:
+        self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
+        self.global_pace = Pace(global_per_second)
+        self.staff_pace = Pace(group_per_minute / 60)
+        self.topics = Topics(bot, db, policy, staff_chat_id, grace=topic_grace,
+                             pace=self._pace_staff)
+        self._progress: dict[int, int] = {}
+        """Parts of a long text already sent, per outbox id (a retry resumes after them)."""
+
+    def forget(self, item_id: int) -> None:
+        self._progress.pop(item_id, None)
+
+    async def where(self, target: Any) -> Where:
+        """Where a target is now: its chat, topic, and (groups without topics) the card to reply to."""
+        if isinstance(target, ToChat):
+            return Where(int(target.route), None, target.route)
+        if isinstance(target, ToReporter):
+            async with self.db.uow() as uow:
+                route = await uow.cases.route_of(target.case_id)
+            if route is None:
+                raise Permanent("no_route")
+            return Where(int(route), None, route)
+        where = Where(self.staff_chat_id, target.thread_id, STAFF_CHAT)
+        if target.case_id:
+            async with self.db.uow() as uow:
+                case = await uow.cases.get(target.case_id)
+            if case is not None:
+                where.number = case.number
+            if case is not None and case.topic_id:
+                where.thread = case.topic_id
+            elif case is not None and case.card_message_id:
+                where.reply_to = case.card_message_id  # the card is the thread's root
+        return where
+
+    async def _pace_staff(self) -> None:
+        await self.global_pace.wait()
+        await self.staff_pace.wait()
+
+    async def _paced(self, chat_id: int, call: Callable[[int | None], Awaitable[Any]],
+                     thread: int | None, case_id: str | None) -> Any:
+        if chat_id == self.staff_chat_id:
+            await self._pace_staff()
+        else:
+            await self.global_pace.wait()
+        try:
+            return await carefully(lambda: call(thread))
+        except BadRequest as exc:
+            answer = ANSWER.get()
+            gone = answer is not None and answer.definite and "thread not found" in exc.message.lower()
+            if thread is None or not gone or not case_id:
+                raise
+            thread = await self.topics.open(case_id, stale=thread)
+            return await carefully(lambda: call(thread))
+
+    async def say(self, item_id: int, say: Say) -> list[Link]:
+        where = await self.where(say.to)
+        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
+        reply = None if say.card or where.reply_to is None else ReplyParameters(
+            where.reply_to, allow_sending_without_reply=True)
+        rendered = render_say(say)
+        staff = chat_id == self.staff_chat_id
+        start = self._progress.get(item_id, 0)
+        links: list[Link] = []
+        for index, part in enumerate(rendered.texts):
+            if index < start:
+                continue
+            markup = rendered.markup if index == len(rendered.texts) - 1 else None
+
+            async def call(thread_id: int | None, part: str = part, markup: Any = markup) -> Any:
+                return await self.bot.send_message(
+                    chat_id, part, parse_mode="HTML", reply_markup=markup,
+                    message_thread_id=thread_id, protect_content=staff,
+                    disable_web_page_preview=True, reply_parameters=reply)
+
+            message = await self._paced(chat_id, call, thread, say.case_id if staff else None)
+            self._progress[item_id] = index + 1
+            if say.case_id and message.message_id is not None:
+                links.append(Link(say.case_id, link_key, message.message_id, say.card and index == 0))
+        return links
+
+    async def evidence(self, intent: SendEvidence) -> list[Link]:
+        where = await self.where(intent.to)
+        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
+        async with self.db.uow() as uow:
+            evidence = await uow.evidence.get(intent.evidence_id)
+        if evidence is None:
+            raise Permanent("evidence_gone")
+        staff = chat_id == self.staff_chat_id
+        # Never the reporter's own file name ("scan_KTP_Budi.pdf" identifies): a neutral one.
+        name = file_name(evidence)
+        common: dict[str, Any] = {"protect_content": staff}
+        if where.reply_to is not None:
+            common["reply_parameters"] = ReplyParameters(where.reply_to,
+                                                         allow_sending_without_reply=True)
+        if staff and evidence.kind != "video_note":  # a video note takes no caption
+            common["caption"] = staff_caption(self.policy.staff_language, where.number,
+                                              evidence.caption)
+            common["parse_mode"] = "HTML"
+
+        async def call(thread_id: int | None) -> Any:
+            kw = {**common, "message_thread_id": thread_id}
+            data = evidence.data
+            if evidence.kind == "photo":
+                return await self.bot.send_photo(chat_id, data, **kw)
+            if evidence.kind == "video":
+                return await self.bot.send_video(chat_id, data, filename=name, **kw)
+            if evidence.kind == "voice":
+                return await self.bot.send_voice(chat_id, data, filename=name, **kw)
+            if evidence.kind == "audio":
+                return await self.bot.send_audio(chat_id, data, filename=name, **kw)
+            if evidence.kind == "video_note":
+                return await self.bot.send_video_note(chat_id, data, **kw)
+            return await self.bot.send_document(chat_id, data, filename=name, **kw)
+
+        message = await self._paced(chat_id, call, thread, intent.case_id if staff else None)
+        if not intent.case_id or message.message_id is None:
+            return []
+        return [Link(intent.case_id, link_key, message.message_id)]
+
+    async def wipe(self, intent: WipeChat) -> None:
+        chat_id = int(intent.to.route)
+        ids = list(range(intent.first_message_id, intent.last_message_id + 1))
+        for start in range(0, len(ids), 100):
+            await self.global_pace.wait()
+            with contextlib.suppress(BadRequest):
+                await carefully(lambda start=start: self.bot.delete_messages(  # type: ignore[misc]
+                    chat_id, ids[start:start + 100]))
