@@ -161,6 +161,19 @@ def held_back(message: dict, language: str) -> bool:
     return warning in (message.get("text") or "")
 
 
+async def send_evidence(r: Reporter, data: bytes, name: str, mime: str, *,
+                        caption: str | None = None) -> dict:
+    """Send one file at the evidence step; a file Peluit cannot clean is held back with a
+    warning the first time, and sent again (as a reporter who accepts the warning does). Returns
+    the bot's answer that took it."""
+    await r.fake.send_document(r.user_id, data, name, mime, caption=caption)
+    answer = await r.expect(button="i:done:")
+    if held_back(answer, r.language):
+        await r.fake.send_document(r.user_id, data, name, mime, caption=caption)
+        answer = await r.expect(button="i:done:")
+    return answer
+
+
 async def file_report(r: Reporter, report: dict[str, str] | None = None, *, category: int = 0,
                       evidence: list[tuple[str, bytes, str]] | None = None,
                       contact: str | None = None) -> str:
@@ -177,11 +190,7 @@ async def file_report(r: Reporter, report: dict[str, str] | None = None, *, cate
         await r.press("i:next:")
     await r.expect(button="i:done:")
     for name, data, mime in evidence or []:
-        await r.fake.send_document(r.user_id, data, name, mime)
-        answer = await r.expect(button="i:done:")
-        if held_back(answer, r.language):  # a file Peluit cannot clean: warned once, sent again
-            await r.fake.send_document(r.user_id, data, name, mime)
-            await r.expect(button="i:done:")
+        await send_evidence(r, data, name, mime)
     await r.press("i:done:")
     await r.expect(button="i:anon:")
     if contact:

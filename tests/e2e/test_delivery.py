@@ -13,7 +13,15 @@ from sqlalchemy import update
 
 from storage.models import EvidenceRow
 from tests.e2e.delivery_support import FastClock, drained, outbox_rows, parked, to_review
-from tests.e2e.harness import REPORT, STAFF, STAFF_CHAT, Reporter, file_report, running_peluit
+from tests.e2e.harness import (
+    REPORT,
+    STAFF,
+    STAFF_CHAT,
+    Reporter,
+    file_report,
+    running_peluit,
+    send_evidence,
+)
 from tests.e2e.test_intake_bad_input import evidence_to_review, to_evidence
 from tests.e2e.test_staff_commands import case_of, expected_rejections
 from tests.e2e.test_staff_journey import body, last_id, next_in_group, snippet, staff_says
@@ -91,8 +99,9 @@ async def test_given_a_delivery_failing_with_an_unexpected_error_when_tried_a_fe
                               PELUIT_DELIVERY_BACKOFF_CAP_SECONDS=0.2) as peluit:
         reporter = Reporter(fake, REPORTER)
         await to_evidence(reporter)
-        await fake.send_document(REPORTER, b"%PDF-1.4 bukti transfer", "bukti.pdf", "application/pdf")
-        await reporter.expect(snippet("intake.evidence_saved"), button="i:done:")
+        answer = await send_evidence(reporter, b"%PDF-1.4 bukti transfer", "bukti.pdf",
+                                     "application/pdf")
+        assert snippet("intake.evidence_saved") in answer["text"]
         # The stored file is damaged (a bad disk, a bug): it cannot be decrypted for staff.
         async with peluit.services.db.uow() as uow:
             await uow.session.execute(update(EvidenceRow).values(data_enc=b"\x00damaged"))
@@ -215,9 +224,9 @@ async def test_given_evidence_with_a_dotted_name_and_a_caption_when_staff_get_it
         for name, mime, words in (("scan.KTP.Rina_S", "application/pdf", caption),
                                   ("catatan.Rina_S", "application/octet-stream", None),
                                   ("laporan.Rina.docx", "application/octet-stream", None)):
-            await fake.send_document(REPORTER, b"%PDF-1.4 " + name.encode(), name, mime,
-                                     caption=words)
-            await reporter.expect(snippet("intake.evidence_saved"), button="i:done:")
+            answer = await send_evidence(reporter, b"%PDF-1.4 " + name.encode(), name, mime,
+                                         caption=words)
+            assert snippet("intake.evidence_saved") in answer["text"]
         await evidence_to_review(reporter)
         await reporter.press("i:submit:")
         await reporter.expect(button="i:wipe:")

@@ -664,11 +664,13 @@ class FakeTelegram:
         self._chats[chat_id] = chat
 
     def set_member(self, chat_id: int, user_id: int, status: str) -> None:
-        """Change a membership silently (no update); ``change_member`` is what Telegram does."""
+        """Change a membership; an administrator bot is told of anyone else's change with a
+        ``chat_member`` update (see ``_member_changed``). The bot's own status changes silently:
+        ``change_member`` also sends the ``my_chat_member`` update Telegram sends."""
         assert status in ("member", "administrator", "creator", "left", "kicked"), status
         chat = self._group(chat_id)
         told = user_id != self.bot_id and self._bot_admin(chat)  # see _member_changed
-        before = self._member_json(chat_id, user_id) if told else None
+        before = self._current_member(chat_id, user_id) if told else None
         chat.members[user_id] = status
         if before is not None:
             self._member_changed(chat_id, user_id, before)
@@ -679,6 +681,9 @@ class FakeTelegram:
         bot's own status is a ``my_chat_member`` update, anyone else's a ``chat_member`` update
         (only delivered to an administrator bot that asked for it in ``allowed_updates``)."""
         chat = self._group(chat_id)
+        if user_id != self.bot_id:
+            self.set_member(chat_id, user_id, status)  # tells an administrator bot itself
+            return
         old = chat.members.get(user_id, "left")
         self.set_member(chat_id, user_id, status)
         actor = self._users[by].to_dict() if by in self._users else {
@@ -686,10 +691,7 @@ class FakeTelegram:
         change = {"chat": chat.json(), "from": actor, "date": int(self.now()),
                   "old_chat_member": self._member_json(chat, user_id, old),
                   "new_chat_member": self._member_json(chat, user_id, status)}
-        if user_id == self.bot_id:
-            await self._emit("my_chat_member", change)
-        elif self._bot_admin(chat):
-            await self._emit("chat_member", change)
+        await self._emit("my_chat_member", change)
 
     def delete_account(self, user_id: int) -> None:
         """The user deletes their Telegram account: their chat is gone ("chat not found")."""
@@ -977,7 +979,7 @@ class FakeTelegram:
         return query
 
     # ---------------------------------------------------------------- chat_member updates
-    def _member_json(self, chat_id: int, user_id: int) -> dict:
+    def _current_member(self, chat_id: int, user_id: int) -> dict:
         return self._api_getChatMember(_Params.normalize({"chat_id": chat_id, "user_id": user_id}), {})
 
     def _member_changed(self, chat_id: int, user_id: int, before: dict) -> None:
@@ -985,7 +987,7 @@ class FakeTelegram:
         update (delivered only when asked for in allowed_updates); the bot's own change is a
         my_chat_member update, which tests inject themselves."""
         chat = self._group(chat_id)
-        after = self._member_json(chat_id, user_id)
+        after = self._current_member(chat_id, user_id)
         if before["status"] == after["status"]:
             return
         performer = self._users[user_id].to_dict() if user_id in self._users else after["user"]
