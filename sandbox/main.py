@@ -4,9 +4,11 @@ run until Ctrl-C; then remove everything it made."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import sys
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -20,7 +22,7 @@ from sandbox.web import make_app
 LINE = "=" * 78
 
 
-def banner(port: int, *, seeded: bool) -> str:
+def banner(url: str, *, seeded: bool) -> str:
     cases = "three example cases filed" if seeded else "empty (use the page's Reset to add examples)"
     return "\n".join([
         LINE,
@@ -30,7 +32,7 @@ def banner(port: int, *, seeded: bool) -> str:
         "  Telegram; the database and keys live in a temporary directory, removed when you stop.",
         f"  World: {cases}.",
         "",
-        f"  Open  http://127.0.0.1:{port}/      (Ctrl-C stops the sandbox)",
+        f"  Open  {url}      (Ctrl-C stops the sandbox)",
         "",
         "  To run for real: copy .env.example to .env, set TELEGRAM_BOT_TOKEN and",
         "  PELUIT_STAFF_CHAT_ID (README, \"Setting up Telegram\"), then `bash scripts/run`.",
@@ -38,19 +40,27 @@ def banner(port: int, *, seeded: bool) -> str:
     ])
 
 
-async def serve_sandbox(port: int, *, seeded: bool) -> None:
-    sandbox = Sandbox(seeded=seeded, claim_signals=True)
+@contextlib.asynccontextmanager
+async def serving(sandbox: Sandbox, port: int) -> AsyncIterator[str]:
+    """The sandbox's world and its page on 127.0.0.1:`port` (0: a free port); yields the URL."""
     runner = web.AppRunner(make_app(sandbox), access_log=None, shutdown_timeout=1)
     try:
         await sandbox.start()
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
-        print(banner(runner.addresses[0][1], seeded=seeded), flush=True)
-        await sandbox.shutdown.wait()
-        print("Sandbox stopping; its temporary data is being removed.", flush=True)
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/"
     finally:
+        sandbox.changes.bump()  # pending long polls answer now
         await runner.cleanup()
         await sandbox.close()
+
+
+async def serve_sandbox(port: int, *, seeded: bool) -> None:
+    sandbox = Sandbox(seeded=seeded, claim_signals=True)
+    async with serving(sandbox, port) as url:
+        print(banner(url, seeded=seeded), flush=True)
+        await sandbox.shutdown.wait()
+        print("Sandbox stopping; its temporary data is being removed.", flush=True)
 
 
 def _quiet_key_notices(record: logging.LogRecord) -> bool:

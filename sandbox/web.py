@@ -98,7 +98,8 @@ async def _body(request: web.Request) -> dict:
 
 def state(sandbox: Sandbox) -> dict:
     world = sandbox.world
-    assert world is not None
+    if world is None:
+        raise Refused(503, "the sandbox is stopping")
     return world_view(world.telegram, world.people, world.languages,
                       version=sandbox.changes.version, generation=sandbox.generation,
                       clock_offset=world.clock_offset,
