@@ -107,7 +107,7 @@ def test_given_no_token_when_peluit_sandbox_runs_then_it_serves_the_page_on_loop
         assert list((tmp_path / "tmp").glob("peluit-sandbox-*"))  # its throwaway data dir
     finally:
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert not list((tmp_path / "tmp").glob("peluit-sandbox-*"))  # removed at exit
     assert not (tmp_path / "data").exists()
