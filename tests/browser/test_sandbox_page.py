@@ -39,12 +39,14 @@ async def test_given_the_page_when_a_case_goes_from_report_to_conclusion_then_ea
     phone, staff = Pane(page, "phone"), Pane(page, "staff")
     await expect(page.locator("#sandbox-mark")).to_have_text("SANDBOX — not Telegram")
 
-    # A reporter opens the chat (START), reports with a photo and a document, and gets a ticket.
+    # A reporter opens the chat (START), reports with a photo, a document and a voice note from
+    # the computer, and gets a ticket.
     await page.locator("#phone-messages button.start").click()
     await phone.expect_bot(snippet("start.welcome"))
     ticket = await file_report(phone, REPORT, files=(
         ("foto-kuitansi.png", "image/png", picture()),
-        ("kronologi.pdf", "application/pdf", b"%PDF-1.4\n% kronologi kejadian\n")))
+        ("kronologi.pdf", "application/pdf", b"%PDF-1.4\n% kronologi kejadian\n"),
+        ("rekaman.mp3", "audio/mpeg", b"ID3\x03\x00\x00\x00\x00\x00\x00 sound")))
     await expect(phone.messages.locator(".media.photo img")).to_have_count(1)
     # Wiping the conversation deletes the report's messages: they disappear, as in Telegram.
     await phone.press("i:wipe:")
@@ -63,6 +65,7 @@ async def test_given_the_page_when_a_case_goes_from_report_to_conclusion_then_ea
     await expect(card.locator(".protected")).to_be_visible()
     await expect(staff.messages.locator(".media.photo img")).to_have_count(1)
     await expect(staff.messages.locator(".media.document")).to_have_count(1)
+    await expect(staff.messages.locator(".media.voice audio")).to_have_count(1)  # any sound file, as voice
 
     # Staff ask by replying to the card; the reporter answers by replying to the question.
     await staff.reply_to(card)
