@@ -73,7 +73,9 @@ def run_sandbox(*, seeded: bool = False, port: int | None = None) -> None:
     settings = load_settings(require_telegram=False)
     refuse_real_telegram(settings.telegram_api_url
                          if "telegram_api_url" in settings.model_fields_set else None)
-    logs.configure(settings.log_level, secrets=(cast.TOKEN,))
+    # Quiet unless asked: the bot's routine lines would push the banner off the screen.
+    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
+    logs.configure(level, secrets=(cast.TOKEN,))
     logging.getLogger("peluit").addFilter(_quiet_key_notices)
     if token_configured():
         print("Note: a bot token is configured; the sandbox does not use it (`peluit` runs the "

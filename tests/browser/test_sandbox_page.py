@@ -141,7 +141,7 @@ async def test_given_a_used_world_when_reset_then_it_is_empty_and_the_clock_is_b
     await expect(page.locator("#topics li")).to_have_count(4)  # General and three cases
 
 
-async def test_given_the_bot_edits_protects_and_deletes_messages_then_the_page_shows_it_as_telegram_does(
+async def test_given_the_bot_edits_protects_deletes_and_prompts_then_the_page_shows_it_as_telegram_does(
     page, sandbox
 ):
     phone = Pane(page, "phone")
@@ -167,6 +167,17 @@ async def test_given_the_bot_edits_protects_and_deletes_messages_then_the_page_s
     await expect(first.locator(".edited")).to_be_visible()
     await bot("deleteMessage", chat_id=ANI.id, message_id=sent["message_id"])
     await expect(first).to_have_count(0)
+
+    # A reply prompt (ForceReply): the composer says so, and the next message answers it.
+    prompt = await bot("sendMessage", chat_id=ANI.id, text="Tulis kesimpulannya",
+                       reply_markup={"force_reply": True, "input_field_placeholder": "Kesimpulan"})
+    await expect(page.locator("#phone-composer .replying")).to_contain_text("Kesimpulan")
+    await expect(page.locator("#phone-composer textarea")).to_have_attribute("placeholder", "Kesimpulan")
+    await phone.say("Ini jawabannya")
+    mine = page.locator("#phone-messages > li.out").last
+    await expect(mine.locator(".quote")).to_contain_text("Tulis kesimpulannya")
+    await expect(page.locator("#phone-composer .replying")).to_be_hidden()
+    assert prompt["message_id"] > sent["message_id"]
 
 
 async def test_given_a_phone_sized_screen_then_the_panes_stack_behind_tabs(page):
