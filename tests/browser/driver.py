@@ -64,15 +64,15 @@ class Pane:
 
 
 async def file_report(phone: Pane, answers: dict[str, str], *, category: int = 0,
-                      files: tuple[tuple[str, str, bytes], ...] = ()) -> str:
+                      files: tuple[tuple[str, str, bytes, str], ...] = ()) -> str:
     """Walk the whole report on the phone; returns the ticket code shown at the end."""
     await phone.say("/lapor")
     await phone.press("i:cat:", category)
     for step in ("what", "who", "when", "where", "how"):
         await phone.say(answers[step])
         await phone.press("i:next:")
-    for name, mime, data in files:
-        await phone.send_file(name, mime, data)
+    for name, mime, data, kind in files:
+        await phone.send_file(name, mime, data, kind)
     await phone.press("i:done:")
     await phone.press("i:anon:")
     await phone.press("i:submit:")

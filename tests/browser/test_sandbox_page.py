@@ -5,7 +5,10 @@ nothing, reset, the clock, and a phone-sized screen."""
 from __future__ import annotations
 
 import io
+import math
 import os
+import struct
+import wave
 
 import aiohttp
 from PIL import Image
@@ -29,6 +32,17 @@ ANSWER = "Ada paraf tanpa nama, tidak ada stempel. Saya simpan aslinya."
 CONCLUSION = "Terbukti ada pungutan liar. Rekomendasi: hukuman disiplin sedang dan pengembalian uang."
 
 
+def sound() -> bytes:
+    """Half a second of a tone, as a WAV file."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 8))) for i in range(4000)))
+    return out.getvalue()
+
+
 def picture() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (320, 200), (40, 120, 90)).save(out, "PNG")
@@ -44,9 +58,9 @@ async def test_given_the_page_when_a_case_goes_from_report_to_conclusion_then_ea
     await page.locator("#phone-messages button.start").click()
     await phone.expect_bot(snippet("start.welcome"))
     ticket = await file_report(phone, REPORT, files=(
-        ("foto-kuitansi.png", "image/png", picture()),
-        ("kronologi.pdf", "application/pdf", b"%PDF-1.4\n% kronologi kejadian\n"),
-        ("rekaman.mp3", "audio/mpeg", b"ID3\x03\x00\x00\x00\x00\x00\x00 sound")))
+        ("foto-kuitansi.png", "image/png", picture(), "auto"),
+        ("surat-rekomendasi.png", "image/png", picture(), "document"),  # a scan, sent as a file
+        ("rekaman.wav", "audio/wav", sound(), "auto")))
     await expect(phone.messages.locator(".media.photo img")).to_have_count(1)
     # Wiping the conversation deletes the report's messages: they disappear, as in Telegram.
     await phone.press("i:wipe:")
@@ -63,8 +77,7 @@ async def test_given_the_page_when_a_case_goes_from_report_to_conclusion_then_ea
     assert ticket not in await page.locator("#staff").inner_text()
     await expect(card.locator(".text b").first).to_be_visible()  # entities rendered as elements
     await expect(card.locator(".protected")).to_be_visible()
-    await expect(staff.messages.locator(".media.photo img")).to_have_count(1)
-    await expect(staff.messages.locator(".media.document")).to_have_count(1)
+    await expect(staff.messages.locator(".media")).to_have_count(3)  # the evidence, copied
     await expect(staff.messages.locator(".media.voice audio")).to_have_count(1)  # any sound file, as voice
 
     # Staff ask by replying to the card; the reporter answers by replying to the question.
