@@ -1,6 +1,7 @@
 """The `peluit` command: run the bot, and the operator's offline tools.
 
     peluit                      run the bot (polling, or webhook when PELUIT_WEBHOOK_URL is set)
+    peluit sandbox [--seed]     try it without Telegram: the real bot, a stand-in Bot API, a web page
     peluit migrate              bring the database schema up to date (PostgreSQL; SQLite does it at start)
     peluit keys rotate          new primary keys; re-encrypt everything; older keys still decrypt
     peluit audit verify         check the audit log's hash chain
@@ -34,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="peluit", description="Peluit: anonymous whistleblowing over Telegram.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the default)")
+    sandbox = sub.add_parser("sandbox", help="try Peluit without Telegram, in a web page on 127.0.0.1")
+    sandbox.add_argument("--seed", action="store_true", help="start with three example cases")
+    sandbox.add_argument("--port", type=int, help="the page's port (default PELUIT_SANDBOX_PORT)")
     sub.add_parser("migrate", help="apply database migrations")
     keys = sub.add_parser("keys", help="key management")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
@@ -200,6 +204,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _main(argv: Sequence[str] | None) -> None:
     args = _parser().parse_args(argv)
     command = args.command or "run"
+    if command == "sandbox":  # its own settings; never the production configuration
+        from sandbox.main import run_sandbox
+
+        run_sandbox(seeded=args.seed, port=args.port)
+        return
     settings = load_settings(require_telegram=command == "run")
     logs.configure(settings.log_level, secrets=(settings.telegram_bot_token,))
     if command == "run":

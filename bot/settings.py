@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     member_cache_seconds: float = Field(60, alias="PELUIT_MEMBER_CACHE_SECONDS")
     poll_timeout_seconds: int = Field(10, alias="PELUIT_POLL_TIMEOUT_SECONDS")
     log_level: str = Field("INFO", alias="PELUIT_LOG_LEVEL")
+    # `peluit sandbox` only: the port of its page on 127.0.0.1.
+    sandbox_port: int = Field(8080, alias="PELUIT_SANDBOX_PORT", ge=0, le=65535)
 
     @field_validator("categories", mode="before")
     @classmethod
@@ -103,6 +105,14 @@ _HINTS = {
 }
 
 
+PLACEHOLDER_TOKEN = "123456789:replace-with-the-token-from-BotFather"  # noqa: S105  # nosec B105
+
+
+def token_is_placeholder(token: str) -> bool:
+    """The token .env.example ships with (or any "replace-with…" one): not a configured token."""
+    return token.strip() == PLACEHOLDER_TOKEN or "replace-with" in token
+
+
 class SettingsError(SystemExit):
     """Start-up stops: the message says which setting to set and where."""
 
@@ -119,7 +129,7 @@ def load_settings(*, require_telegram: bool = True, **overrides: object) -> Sett
             problems.append((name, f"{error['msg']} ({_HINTS.get(name, 'see .env.example')})"))
         settings = None
     if settings is not None and require_telegram:
-        if not settings.telegram_bot_token:
+        if not settings.telegram_bot_token or token_is_placeholder(settings.telegram_bot_token):
             problems.append(("TELEGRAM_BOT_TOKEN", _HINTS["TELEGRAM_BOT_TOKEN"]))
         if not settings.staff_chat_id:
             problems.append(("PELUIT_STAFF_CHAT_ID", _HINTS["PELUIT_STAFF_CHAT_ID"]))
@@ -128,5 +138,7 @@ def load_settings(*, require_telegram: bool = True, **overrides: object) -> Sett
         lines += [f"  - set {name}: {hint}" for name, hint in problems]
         lines.append("Set them in the environment or in a .env file in the working directory")
         lines.append("(copy .env.example to .env and fill it in).")
+        if any(name == "TELEGRAM_BOT_TOKEN" for name, _ in problems):
+            lines.append("To try Peluit without Telegram first: `peluit sandbox`.")
         raise SettingsError("\n".join(lines))
     return settings
