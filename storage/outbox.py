@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Integer,
     Interval,
+    and_,
     bindparam,
     delete,
     exists,
@@ -44,11 +44,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from flows.intents import Intent, Target, ToChat, ToReporter
+from flows.delivery_model import Queued
+from flows.intents import ChatRoute, Intent, Target, ToChat, ToReporter, target_of
 from storage.codec import (
     dumps,
     intent_from_json,
-    intent_target,
     intent_to_json,
     loads,
     target_from_json,
@@ -56,18 +56,38 @@ from storage.codec import (
 )
 from storage.models import CaseRow, OutboxRow, UTCDateTime
 from storage.prepared import Prepared
-from storage.repositories import _Repo
+from storage.repositories import _Repo, chat_lane
 
 LEASE = timedelta(seconds=30)
 """How long a sender owns a claimed message; after that another sender may deliver it."""
 
 
-_PUT = Prepared(insert(OutboxRow).values(
-    uid=bindparam("uid"), lane=bindparam("lane"), status="pending", attempts=0, errors=0,
-    not_before=bindparam("not_before", type_=UTCDateTime()),
-    created_at=bindparam("now", type_=UTCDateTime()),
-    target_enc=bindparam("target_enc"), payload_enc=bindparam("payload_enc")))
-_DONE = Prepared(delete(OutboxRow).where(OutboxRow.id == bindparam("id")))
+_PUTS: dict[int, Prepared] = {}
+_DONES: dict[int, Prepared] = {}
+_BATCH = 32
+"""Most rows one INSERT writes (or one DELETE removes); more go in several."""
+
+
+def _put(rows: int) -> Prepared:
+    """INSERT `rows` messages in one statement (bound as uid0, lane0, ... uid1 ...)."""
+    found = _PUTS.get(rows)
+    if found is None:
+        values = [{name: bindparam(f"{name}{i}", type_=UTCDateTime()) if name in (
+                    "not_before", "created_at") else bindparam(f"{name}{i}")
+                   for name in ("uid", "lane", "status", "attempts", "errors", "not_before",
+                                "created_at", "target_enc", "payload_enc")}
+                  for i in range(rows)]
+        found = _PUTS[rows] = Prepared(insert(OutboxRow).values(values)
+                                       .returning(OutboxRow.id, OutboxRow.uid))
+    return found
+
+
+def _done(rows: int) -> Prepared:
+    found = _DONES.get(rows)
+    if found is None:
+        found = _DONES[rows] = Prepared(delete(OutboxRow).where(
+            OutboxRow.id.in_([bindparam(f"id{i}") for i in range(rows)])))
+    return found
 
 
 def _lease_now(dialect: str) -> ColumnElement[datetime]:
@@ -92,12 +112,21 @@ def _lease_params(dialect: str, lease: timedelta | None = None) -> dict[str, Any
 
 
 def _claim(dialect: str) -> Prepared:
+    """The due messages no earlier message of their lane holds back. On SQLite (one writer at
+    a time) that is every due message of a lane up to the first one not due yet: the sender
+    delivers a lane's messages in order, one after the other. On PostgreSQL it is the head of
+    each lane only: another replica's claim must never take a lane's second message while this
+    one's claim of the first is not committed yet."""
     earlier = aliased(OutboxRow)
-    blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id,
-                             or_(earlier.status == "pending", earlier.status == "sending"))
+    now = bindparam("now", type_=UTCDateTime())
+    holding = (or_(earlier.status == "pending", earlier.status == "sending")
+               if dialect == "postgresql" else
+               or_(earlier.status == "sending", and_(earlier.status == "pending",
+                                                     earlier.not_before > now)))
+    blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id, holding)
     due = (select(OutboxRow.id)
            .where(OutboxRow.status == "pending",
-                  OutboxRow.not_before <= bindparam("now", type_=UTCDateTime()), ~blocked)
+                  OutboxRow.not_before <= now, ~blocked)
            .order_by(OutboxRow.id).limit(bindparam("limit", type_=Integer())))
     if dialect == "postgresql":
         due = due.with_for_update(skip_locked=True)
@@ -114,50 +143,67 @@ _DIALECTS = ("sqlite", "postgresql")
 _CLAIM = {dialect: _claim(dialect) for dialect in _DIALECTS}
 
 
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    lane: str
-    target: Target
-    intent: Intent
-    attempts: int
-    """Claims so far, this one included."""
-    errors: int = 0
-    """Unexpected errors so far."""
-    created_at: datetime | None = None
-
-    @property
-    def for_staff(self) -> bool:
-        return self.lane.startswith("staff")
+OutboxItem = Queued
+"""What a claim hands out (kept under its old name for callers)."""
 
 
 class OutboxRepository(_Repo):
-    def lane(self, target: Target) -> str:
+    def _lane(self, target: Target) -> str:
         if isinstance(target, ToChat):
-            return "chat:" + self.chat_hash(target.route).hex()[:40]
+            return chat_lane(self.chat_hash(target.route))
         if isinstance(target, ToReporter):
             return "case:" + target.case_id
         # One lane per case in the staff group: a delayed new-case announcement (random delay
         # against timing correlation) must not hold back other cases' messages.
         return "staff:" + target.case_id if target.case_id else "staff"
 
-    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None) -> None:
+    def chat_lane(self, route: ChatRoute) -> str:
+        return self._lane(ToChat(route))
+
+    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None, *,
+                  lease_for: ChatRoute | None = None, lease: timedelta | None = None,
+                  ) -> list[Queued]:
+        """Queue `intents` in order (one INSERT per batch); every row is returned. Those for
+        the chat `lease_for`, whose lane the caller found idle (under the chat's lock), are
+        leased to the caller at once (`leased`): it delivers them, no claim is needed."""
         now = datetime.now(UTC)
+        leased_lane = self.chat_lane(lease_for) if lease_for is not None else None
+        lease_until = now + (lease or LEASE)
+        rows: list[dict[str, Any]] = []
+        mine: set[str] = set()
+        by_uid: dict[str, tuple[Target, Intent, str]] = {}
         for intent in intents:
             uid = str(uuid.uuid4())
-            target = intent_target(intent)
-            await _PUT.rows(self.session, {
-                "uid": uid, "lane": self.lane(target), "not_before": not_before or now, "now": now,
+            target = target_of(intent)
+            lane = self._lane(target)
+            leased = lane == leased_lane
+            by_uid[uid] = (target, intent, lane)
+            if leased:
+                mine.add(uid)
+            rows.append({
+                "uid": uid, "lane": lane, "status": "sending" if leased else "pending",
+                "attempts": 1 if leased else 0, "errors": 0,
+                "not_before": lease_until if leased else (not_before or now), "created_at": now,
                 "target_enc": self.enc("routing", "outbox", "target_enc", uid,
                                        dumps(target_to_json(target))),
                 "payload_enc": self.enc("content", "outbox", "payload_enc", uid,
                                         dumps(intent_to_json(intent)))})
+        queued: list[Queued] = []
+        for start in range(0, len(rows), _BATCH):
+            batch = rows[start:start + _BATCH]
+            params = {f"{name}{i}": value for i, row in enumerate(batch)
+                      for name, value in row.items()}
+            for item_id, uid in await _put(len(batch)).rows(self.session, params):
+                target, intent, lane = by_uid[uid]
+                queued.append(Queued(item_id, target, intent, 1 if uid in mine else 0, 0, now,
+                                     lane, leased=uid in mine))
+        return sorted(queued, key=lambda q: q.id)
 
     @property
     def _dialect(self) -> str:
         return str(self.session.bind.dialect.name)
 
-    async def claim(self, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[OutboxItem]:
+    async def claim(self, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[Queued]:
         """Claim the first due message (due by `now`) of each lane, in order per lane, leasing
         it for `lease` on the lease clock: one statement (on PostgreSQL, rows another sender
         holds are skipped, not waited for)."""
@@ -170,7 +216,7 @@ class OutboxRepository(_Repo):
                                                      target_enc)))
             intent = intent_from_json(loads(self.dec("content", "outbox", "payload_enc", uid,
                                                      payload_enc)), target)
-            items.append(OutboxItem(item_id, lane, target, intent, attempts, errors, created_at))
+            items.append(Queued(item_id, target, intent, attempts, errors, created_at, lane))
         return items
 
     async def recover_expired(self, now: datetime) -> int:
@@ -193,8 +239,12 @@ class OutboxRepository(_Repo):
                                         OutboxRow.status == "sending")
                 .values(not_before=_lease_until(dialect)), _lease_params(dialect, lease))
 
-    async def done(self, item_id: int) -> None:
-        await _DONE.rows(self.session, {"id": item_id})
+    async def done(self, item_ids: Sequence[int]) -> None:
+        """Delivered: gone from the outbox (one statement per batch)."""
+        ids = list(item_ids)
+        for start in range(0, len(ids), _BATCH):
+            batch = ids[start:start + _BATCH]
+            await _done(len(batch)).rows(self.session, {f"id{i}": v for i, v in enumerate(batch)})
 
     async def retry(self, item_id: int, at: datetime, error: str, *, unexpected: bool = False) -> None:
         """Try again at `at`; an `unexpected` (non-Telegram) error is counted in `errors`."""

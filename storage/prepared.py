@@ -15,10 +15,30 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import Executable
+
+DRIVER = "peluit_driver"
+"""session.info key: the driver connection of the session's transaction, reached once."""
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_driver(session: Session, _transaction: object) -> None:
+    session.info.pop(DRIVER, None)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The aiosqlite connection under the session's transaction (begun if need be): reached
+    through SQLAlchemy once per transaction, not once per statement."""
+    driver = session.info.get(DRIVER)
+    if driver is None:
+        connection = await (await session.connection()).get_raw_connection()
+        driver = session.info[DRIVER] = connection.driver_connection
+    return driver
 
 
 @dataclass(frozen=True)
@@ -58,9 +78,7 @@ class Prepared:
         values = prepared.compiled.construct_params(params)
         args = [convert(values[name]) if convert else values[name]
                 for name, convert in prepared.binds]
-        connection = await (await session.connection()).get_raw_connection()
-        raw = await connection.driver_connection.execute_fetchall(  # type: ignore[union-attr]
-            prepared.sql, args)
+        raw = await (await driver_connection(session)).execute_fetchall(prepared.sql, args)
         return [tuple(convert(value) if convert else value
                       for convert, value in zip(prepared.results, row, strict=True))
                 for row in raw]

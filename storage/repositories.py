@@ -9,15 +9,17 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.delivery_model import CaseDestination, Link
 from flows.intake import Draft
 from flows.intents import ChatRoute
 from flows.lifecycle import CLOSED, CaseStatus
 from flows.model import Case, CaseMessage, Direction, EvidenceFile
+from flows.ports import ChatState
 from flows.tickets import TicketCode, format_case_number
 from storage.codec import draft_from_bytes, draft_to_bytes, dumps, loads
 from storage.crypto import Keyring, Purpose
@@ -29,6 +31,7 @@ from storage.models import (
     DraftRow,
     EvidenceRow,
     MessageLinkRow,
+    OutboxRow,
     ReporterRouteRow,
     SealedContactRow,
     ThrottleRow,
@@ -37,6 +40,11 @@ from storage.models import (
 from storage.prepared import Prepared, per_dialect
 
 STAFF_CHAT = "staff"
+
+
+def chat_lane(chat_hash: bytes) -> str:
+    """The outbox lane of one chat's messages (they leave in order)."""
+    return "chat:" + chat_hash.hex()[:40]
 
 
 def insert_for(session: AsyncSession) -> Any:
@@ -61,7 +69,6 @@ class _Repo:
 
 _DRAFT = Prepared(select(DraftRow.id, DraftRow.payload_enc)
                   .where(DraftRow.chat_hash == bindparam("chat_hash")))
-_DRAFT_EXISTS = Prepared(select(DraftRow.id).where(DraftRow.chat_hash == bindparam("chat_hash")))
 _DRAFT_UPDATE = Prepared(update(DraftRow).where(DraftRow.id == bindparam("draft_id")).values(
     payload_enc=bindparam("payload_enc"), updated_at=bindparam("now", type_=UTCDateTime()))
     .returning(DraftRow.id))
@@ -77,10 +84,6 @@ class DraftRepository(_Repo):
             return None
         draft_id, payload = rows[0]
         return draft_from_bytes(self.dec("content", "drafts", "payload_enc", draft_id, payload))
-
-    async def exists(self, route: ChatRoute) -> bool:
-        """Whether this chat has a draft (nothing decrypted)."""
-        return bool(await _DRAFT_EXISTS.rows(self.session, {"chat_hash": self.chat_hash(route)}))
 
     async def save(self, route: ChatRoute, draft: Draft) -> None:
         values = {"draft_id": draft.id, "now": draft.updated_at,
@@ -152,7 +155,33 @@ _CLEAR_TICKET_PROMPT = Prepared(
     .values(expects_ticket_until=None))
 
 
+def _state() -> Prepared:
+    """A chat's language, code prompt and draft, and whether messages for it are still queued
+    or under way: one statement."""
+    chat = ChatRow.chat_hash == bindparam("chat_hash")
+    draft = DraftRow.chat_hash == bindparam("chat_hash")
+    busy = exists().where(OutboxRow.lane == bindparam("lane"),
+                          or_(OutboxRow.status == "pending", OutboxRow.status == "sending"))
+    return Prepared(select(
+        select(ChatRow.language).where(chat).scalar_subquery(),
+        select(ChatRow.expects_ticket_until).where(chat).scalar_subquery(),
+        select(DraftRow.id).where(draft).scalar_subquery(),
+        select(DraftRow.payload_enc).where(draft).scalar_subquery(),
+        busy))
+
+
+_STATE = _state()
+
+
 class ChatRepository(_Repo):
+    async def state(self, route: ChatRoute) -> ChatState:
+        lane = chat_lane(self.chat_hash(route))
+        [(language, until, draft_id, payload, busy)] = await _STATE.rows(self.session, {
+            "chat_hash": self.chat_hash(route), "lane": lane})
+        draft = (draft_from_bytes(self.dec("content", "drafts", "payload_enc", draft_id, payload))
+                 if draft_id is not None else None)
+        return ChatState(language, until, draft, bool(busy))
+
     async def language(self, route: ChatRoute) -> str | None:
         rows = await _LANGUAGE.rows(self.session, {"chat_hash": self.chat_hash(route)})
         return rows[0][0] if rows else None
@@ -190,6 +219,8 @@ def _by_ticket(for_update: bool) -> Prepared:
 
 
 _BY_TICKET = {"sqlite": _by_ticket(False), "postgresql": _by_ticket(True)}
+_DESTINATION = Prepared(select(CaseRow.number, CaseRow.topic_id, CaseRow.card_message_id)
+                        .where(CaseRow.id == bindparam("case_id")))
 
 
 def _announced(now: datetime) -> Any:
@@ -338,6 +369,18 @@ class CaseRepository(_Repo):
         stmt = insert_for(self.session)(MessageLinkRow).values(
             chat_hash=self.chat_hash(chat), message_id=message_id, case_id=case_id)
         await self.session.execute(stmt.on_conflict_do_nothing())
+
+    async def destination(self, case_id: str) -> CaseDestination | None:
+        """Number, topic and card of a case: one narrow read, nothing decrypted or locked."""
+        rows = await _DESTINATION.rows(self.session, {"case_id": case_id})
+        return CaseDestination(*rows[0]) if rows else None
+
+    async def link_messages(self, links: Sequence[Link]) -> None:
+        for link in links:
+            await self.link_message(STAFF_CHAT if link.route is None else link.route,
+                                    link.message_id, link.case_id)
+            if link.card:
+                await self.set_card(link.case_id, link.message_id)
 
     async def for_route(self, route: ChatRoute) -> list[Case]:
         rows = (await self.session.scalars(
