@@ -144,7 +144,8 @@ def _words(lang: str, value: object) -> object:
     if isinstance(value, MaybeSkipped):
         return str(value) if value else plain(lang, "word.skipped")
     if isinstance(value, Fields):
-        return ", ".join(plain(lang, f"field.{name}") for name in value)
+        return ", ".join(plain(lang, f"field.{name.strip()}") for name in value.split(",")
+                         if name.strip())
     if isinstance(value, Timeline):
         return _Lines(timeline_lines(lang, value))
     if isinstance(value, CaseRows):

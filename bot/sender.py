@@ -70,6 +70,8 @@ class Sender:
         """Deliveries under way, with their outbox ids (their leases are renewed)."""
         self._lanes: dict[str, asyncio.Task[bool]] = {}
         self._finished: list[Sent] = []
+        self._finished_at = 0.0
+        """When the oldest unrecorded delivery finished (monotonic)."""
         self._claim = True
         """Messages may be waiting to be claimed."""
         self._claim_after: set[str] = set()
@@ -135,11 +137,12 @@ class Sender:
                         self._due = math.inf if now >= self._due else self._due
                         last_claim = now
                         await self._cycle()
-                    elif self._finished:
+                    elif self._finished and now - self._finished_at >= FLUSH_AFTER:
                         await self._record()
                 except Exception as exc:  # keep delivering whatever one cycle did
                     log.error("sender.loop_error type=%s", type(exc).__name__)
-                timeout = FLUSH_AFTER if self._finished else IDLE_POLL
+                timeout = (self._finished_at + FLUSH_AFTER - time.monotonic() if self._finished
+                           else IDLE_POLL)
                 timeout = max(0.0, min(timeout, self._due - time.monotonic()))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
@@ -277,6 +280,8 @@ class Sender:
         if links:  # a message of a case: linked at once, so a reply to it finds its case
             await self.bus.handle(Delivered(reports=(sent,)))
         else:  # recorded with others, or with the next claim: fewer transactions
+            if not self._finished:
+                self._finished_at = time.monotonic()
             self._finished.append(sent)
         return True
 

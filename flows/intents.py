@@ -64,8 +64,8 @@ class MaybeSkipped(str):
     """An answer that may have been skipped (empty: `word.skipped`)."""
 
 
-class Fields(list[str]):
-    """Names of report steps (`field.<name>`), listed with commas."""
+class Fields(str):
+    """Names of report steps, joined with ", " (each shown as `field.<name>`)."""
 
 
 class Timeline(list[list[str]]):

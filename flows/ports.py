@@ -14,6 +14,10 @@ from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
 from flows.tickets import TicketCode
 
 
+class DuplicateUpdate(Exception):
+    """This Telegram update was processed before: its effects are already committed."""
+
+
 class Drafts(Protocol):
     async def get(self, route: ChatRoute) -> Draft | None: ...
     async def save(self, route: ChatRoute, draft: Draft) -> None: ...

@@ -194,7 +194,7 @@ async def _apply_button(
             fire(draft, f"edit_{arg}")
         elif action == "submit":
             if not draft.complete():
-                missing = Fields(s.value for s in draft.missing_steps())
+                missing = Fields(", ".join(s.value for s in draft.missing_steps()))
                 return [Say(to, "intake.incomplete", {"missing": missing}, lang=lang)]
             return await _submit(ctx, route, draft)
         else:

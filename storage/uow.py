@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.intents import ChatRoute
+from flows.ports import DuplicateUpdate
 from storage.audit import AuditRepository
 from storage.crypto import Keyring
 from storage.db import Checkpointer, create_engine, session_factory, sqlite_file
@@ -38,10 +39,6 @@ def _claim_update(insert: Any) -> Prepared:
 
 
 _CLAIM_UPDATE = per_dialect(_claim_update)
-
-
-class DuplicateUpdate(Exception):
-    """This Telegram update was processed before: its effects are already committed."""
 
 
 class Database:
