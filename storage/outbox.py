@@ -31,7 +31,6 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     Interval,
-    and_,
     bindparam,
     delete,
     exists,
@@ -112,18 +111,11 @@ def _lease_params(dialect: str, lease: timedelta | None = None) -> dict[str, Any
 
 
 def _claim(dialect: str) -> Prepared:
-    """The due messages no earlier message of their lane holds back. On SQLite (one writer at
-    a time) that is every due message of a lane up to the first one not due yet: the sender
-    delivers a lane's messages in order, one after the other. On PostgreSQL it is the head of
-    each lane only: another replica's claim must never take a lane's second message while this
-    one's claim of the first is not committed yet."""
+    """The first due message of each lane (nothing earlier in its lane waiting or under way)."""
     earlier = aliased(OutboxRow)
     now = bindparam("now", type_=UTCDateTime())
-    holding = (or_(earlier.status == "pending", earlier.status == "sending")
-               if dialect == "postgresql" else
-               or_(earlier.status == "sending", and_(earlier.status == "pending",
-                                                     earlier.not_before > now)))
-    blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id, holding)
+    blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id,
+                             or_(earlier.status == "pending", earlier.status == "sending"))
     due = (select(OutboxRow.id)
            .where(OutboxRow.status == "pending",
                   OutboxRow.not_before <= now, ~blocked)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from flows.buttons import IntakeButton
 from flows.intents import (
     Button,
     ChatRoute,
@@ -50,8 +51,7 @@ async def claim(db: Database, now: datetime, limit: int = 50) -> list[OutboxItem
 
 async def done(db: Database, *items: OutboxItem) -> None:
     async with db.uow() as uow:
-        for item in items:
-            await uow.outbox.done(item.id)
+        await uow.outbox.done([item.id for item in items])
         await uow.commit()
 
 
@@ -73,7 +73,7 @@ async def test_given_several_lanes_when_claimed_then_only_each_lanes_first_messa
     db: Database,
 ) -> None:
     intents: list[Intent] = [
-        Say(ToChat(ROUTE), "chat.1", {"n": 1}, ((Button("button.next", "i:next:3:", {"a": "b"}),),),
+        Say(ToChat(ROUTE), "chat.1", {"n": 1}, ((Button("button.next", IntakeButton("next", 3), {"a": "b"}),),),
             "en", CASE, False),
         say(ToChat(ROUTE), "chat.2"),
         say(ToReporter(CASE), "reporter.1"),
@@ -181,7 +181,7 @@ async def test_given_a_slow_delivery_when_its_lease_is_renewed_then_it_is_not_ta
     await wait_until(lambda: _is(recover(db, now), 1))
     assert [i.id for i in await claim(db, now)] == [other.id]
     async with db.uow() as uow:  # renewing a message already recorded as sent changes nothing
-        await uow.outbox.done(other.id)
+        await uow.outbox.done([other.id])
         await uow.outbox.renew([other.id], LEASE)
         await uow.commit()
     assert await recover(db, now) == 0 and await claim(db, now) == []

@@ -34,9 +34,9 @@ from flows.commands import (
     ReporterOther,
     ReporterText,
     ShowStatistics,
+    StaffPress,
     Start,
     StartReport,
-    StaffPress,
 )
 from flows.context import Context
 from flows.intents import ChatRoute, Intent, Later, ToStaff
@@ -77,7 +77,7 @@ async def within(uow: FakeUnitOfWork, use_case: Callable[[Context], Awaitable[An
     command: Command = (ReporterCommand(route=route, lang_hint=language) if route is not None
                         else StaffCommand(user_id=0))
     async with uow.for_update(None):
-        ctx = await the_bus._context(uow, command)  # noqa: SLF001 (the bus's own reading)
+        ctx = await the_bus._context(uow, command)
         result = await use_case(ctx)
         if isinstance(result, list):
             intents = [i for i in result if not isinstance(i, Later)]

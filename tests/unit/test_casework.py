@@ -9,8 +9,12 @@ import pytest
 from flows import casework
 from flows.commands import CaseRef
 from flows.context import Context
+from flows.errors import InvalidTransition, TextRequired, UnknownCase
+from flows.intents import ChatRoute, Intent, Say, SendEvidence, ToChat, ToReporter, ToStaff
+from flows.lifecycle import CLOSED, MOVES, CaseStatus, Move
+from flows.model import Case, Direction
+from flows.uploads import Upload
 from tests.unit.drive import (
-    within,
     ask_reporter,
     list_open,
     move_case,
@@ -18,12 +22,8 @@ from tests.unit.drive import (
     reporter_message,
     show_case,
     statistics,
+    within,
 )
-from flows.errors import InvalidTransition, TextRequired, UnknownCase
-from flows.intents import ChatRoute, Intent, Say, SendEvidence, ToChat, ToReporter, ToStaff
-from flows.lifecycle import CLOSED, MOVES, CaseStatus, Move
-from flows.model import Case, Direction
-from flows.uploads import Upload
 from tests.unit.fakes import FakeUnitOfWork, policy, seed_case
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.buttons import IntakeButton, WipeButton, decode, encode
 from flows import reporting
+from flows.buttons import IntakeButton, WipeButton, decode, encode
 from flows.errors import NoDraft, StaleButton, TooManyReports
 from flows.intake import Step
 from flows.intents import (
@@ -24,6 +24,7 @@ from flows.intents import (
 )
 from flows.lifecycle import CaseStatus
 from flows.policy import Policy
+from flows.tickets import normalize_ticket
 from flows.uploads import Upload
 from tests.unit.drive import (
     cancel,
@@ -37,7 +38,6 @@ from tests.unit.drive import (
     wipe_conversation,
     within,
 )
-from flows.tickets import normalize_ticket
 from tests.unit.fakes import FakeSealer, FakeUnitOfWork, policy
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

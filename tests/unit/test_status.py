@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from flows import status as flows_status
 from flows.commands import CaseRef
-from tests.unit.drive import ask_reporter, move_case
 from flows.errors import MalformedTicketInput, TooManyAttempts, UnknownTicket
 from flows.intents import ChatRoute, Say, ToChat, ToStaff
 from flows.lifecycle import CaseStatus
-from flows import status as flows_status
-from tests.unit.drive import within
+from tests.unit.drive import ask_reporter, move_case, within
 from tests.unit.fakes import FakeUnitOfWork, policy, seed_case
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -15,8 +15,8 @@ from flows.status import PLACEHOLDER, PROMPT_TTL
 from tests.unit.drive import (
     ask_for_ticket,
     check_status,
-    start,
     screen_message,
+    start,
 )
 from tests.unit.fakes import FakeUnitOfWork, policy, seed_case
 

@@ -8,13 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.unit.drive import reporter_message
 from flows.intake import Draft, Step
 from flows.intents import ChatRoute, Intent, Say, SendEvidence
 from flows.model import Case
-from flows.uploads import Upload
-from flows.uploads import Usage, refusal
-from tests.unit.drive import check_upload
+from flows.uploads import Upload, Usage, refusal
+from tests.unit.drive import check_upload, reporter_message
 from tests.unit.fakes import FakeUnitOfWork, policy, seed_case
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
