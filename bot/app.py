@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +161,8 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
                .context_types(ContextTypes(context=PeluitContext)))
     app = builder.updater(None).build()  # polling: bot.polling; webhook: bot.webhook
     health = Health()
-    bus = MessageBus(db.uow, policy=policy, clock=lambda: datetime.now(UTC), sealer=db.keyring,
+    bus = MessageBus(db.uow, policy=policy, clock=lambda: app.bot_data["services"].clock(),
+                     sealer=db.keyring,
                      topic_name=lambda number, category: topic_name(policy, number, category),
                      lease=timedelta(seconds=settings.outbox_lease_seconds))
     sender = Sender(app.bot, db, bus, policy, settings.staff_chat_id, health=health,

@@ -187,7 +187,7 @@ class Sender:
         room = self.max_in_flight - len(self._in_flight) if claim else 0
         try:
             outcome = await self.bus.handle(ClaimDeliveries(
-                delivered=tuple(finished), limit=max(room, 0), lease=self.lease))
+                delivered=tuple(finished), limit=max(room, 0), lease=self.lease, at=self.clock()))
         except BaseException:
             self._finished[:0] = finished  # not recorded: try again next cycle
             raise
@@ -286,7 +286,8 @@ class Sender:
         return True
 
     async def _failed(self, item: Queued, verdict: object, *, watched: bool = False) -> None:
-        outcome = await self.bus.handle(DeliveryFailed(item=item, verdict=verdict))
+        outcome = await self.bus.handle(DeliveryFailed(item=item, verdict=verdict,
+                                                       at=self.clock()))
         self.take(outcome)
         handled = outcome.value if isinstance(outcome.value, Handled) else Handled()
         if handled.retry_in is not None:

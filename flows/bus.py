@@ -94,7 +94,8 @@ class MessageBus:
                        reply.value, ctx.language)
 
     async def _context(self, uow: UnitOfWork, command: Command) -> Context:
-        ctx = Context(uow, self.policy, self.clock(), self.sealer, self.policy.staff_language)
+        now = command.at or self.clock()
+        ctx = Context(uow, self.policy, now, self.sealer, self.policy.staff_language)
         if self.topic_name is not None:
             ctx.topic_name = self.topic_name
         if isinstance(command, ReporterCommand):

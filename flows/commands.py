@@ -11,7 +11,7 @@ staff commands carry who (`user_id`, only ever stored as a keyed pseudonym) and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flows.buttons import ButtonData, MoveButton
@@ -32,6 +32,8 @@ class CaseRef:
 @dataclass(frozen=True, kw_only=True)
 class Command:
     update_id: int | None = None
+    at: datetime | None = None
+    """The time the command happens at (None: the bus's clock; the sender keeps its own)."""
 
 
 # ---- reporters (private chats; /status from any chat)

@@ -13,8 +13,8 @@ from flows.bus import MessageBus
 from flows.buttons import IntakeButton
 from flows.commands import AskReporter, CaseRef, MoveByCommand, Press, ReceiveFile, ReporterText, StartReport
 from flows.intents import ChatRoute, ToStaff
-from flows.uploads import Upload
 from flows.policy import Policy
+from flows.uploads import Upload
 from storage.audit import verify_chain
 from storage.crypto import load_or_create_keyring
 from storage.db import migrate
