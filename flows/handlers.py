@@ -68,7 +68,7 @@ def menu() -> tuple[tuple[Button, ...], ...]:
     )
 
 
-def _say(ctx: Context, command: Any, key: str, **params: object) -> list[Intent]:
+def _say(ctx: Context, command: Any, key: str, /, **params: object) -> list[Intent]:
     return [Say(ToChat(command.route), key, dict(params), lang=ctx.language)]
 
 
@@ -185,7 +185,7 @@ async def update_failed(ctx: Context, command: UpdateFailed) -> Result:
 # ---- staff
 
 
-def _usage(ctx: Context, command: Any, key: str, **params: object) -> list[Intent]:
+def _usage(ctx: Context, command: Any, key: str, /, **params: object) -> list[Intent]:
     return [Say(command.reply_in, key, dict(params), lang=ctx.policy.staff_language)]
 
 

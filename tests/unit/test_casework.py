@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from flows import casework
-from flows.commands import CaseRef
+from flows.commands import CaseRef, MoveByCommand
 from flows.context import Context
 from flows.errors import InvalidTransition, TextRequired, UnknownCase
 from flows.intents import ChatRoute, Intent, Say, SendEvidence, ToChat, ToReporter, ToStaff
@@ -16,6 +16,7 @@ from flows.model import Case, Direction
 from flows.uploads import Upload
 from tests.unit.drive import (
     ask_reporter,
+    handle,
     list_open,
     move_case,
     remind_overdue,
@@ -363,6 +364,22 @@ async def test_given_a_conclusion_without_text_then_text_required_and_nothing_ch
 
     assert (await load(uow, case)).status is C.CLARIFICATION
     assert (uow.committed, uow.state.audit) == (committed, audit)
+
+
+async def test_given_a_move_command_without_its_text_then_staff_are_told_what_to_send_and_nothing_changes(
+    uow: FakeUnitOfWork,
+) -> None:
+    case, _ = await seed_case(uow, ROUTE, NOW, status=C.CLARIFICATION)
+    audit = list(uow.state.audit)
+
+    said = await handle(uow, MoveByCommand(command="selesai", ref=CaseRef(case_id=case.id),
+                                           text=None, user_id=STAFF_USER, reply_in=TOPIC),
+                        POLICY, NOW)
+
+    assert [(s.to, s.key, s.params) for s in says(said.intents)] == [
+        (TOPIC, "staff.move_hint", {"command": "selesai", "number": case.number})]
+    assert (await load(uow, case)).status is C.CLARIFICATION
+    assert uow.state.audit == audit
 
 
 async def test_given_a_move_not_allowed_now_then_invalid_transition_and_nothing_changes(
