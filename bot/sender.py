@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -43,6 +42,9 @@ IDLE_POLL = 2.0
 """Seconds between claims when nothing woke the sender (messages other replicas queued)."""
 FLUSH_AFTER = 0.25
 """Seconds a finished delivery waits to be recorded with others (or with the next claim)."""
+DUE_CHECK = 0.5
+"""Seconds between looks at the clock while a message is due later: retry times are set on the
+sender's clock, which need not run at the pace of the loop's timer."""
 
 
 class Sender:
@@ -76,8 +78,8 @@ class Sender:
         """Messages may be waiting to be claimed."""
         self._claim_after: set[str] = set()
         """Lanes whose next message is claimed once this sender's delivery in them ends."""
-        self._due = math.inf
-        """When a message this sender knows of is due again (monotonic)."""
+        self._due: datetime | None = None
+        """When a message this sender knows of is due again (on the sender's clock)."""
         self.watch = StaffWatch(bot, db, staff_chat_id, self.health, clock=lambda: self.clock(),
                                 backoff_cap=backoff_cap, on_release=self._staff_back)
 
@@ -107,9 +109,10 @@ class Sender:
                 self.wake()
 
     def due_in(self, seconds: float) -> None:
-        """A message is due again in `seconds`: claim then (at the latest)."""
-        at = time.monotonic() + seconds
-        self._due = min(self._due, at)
+        """A message is due again in `seconds` of the sender's clock: claim then (at the
+        latest)."""
+        at = self.clock() + timedelta(seconds=seconds)
+        self._due = at if self._due is None else min(self._due, at)
         self._wake.set()
 
     def _staff_back(self, forum: bool) -> None:
@@ -132,9 +135,10 @@ class Sender:
                         await self._recover(purge=purge)
                         last_recovery = time.monotonic()
                         last_purge = last_recovery if purge else last_purge
-                    if self._claim or now >= self._due or now - last_claim >= IDLE_POLL:
+                    due = self._due is not None and self.clock() >= self._due
+                    if self._claim or due or now - last_claim >= IDLE_POLL:
                         self._claim = False
-                        self._due = math.inf if now >= self._due else self._due
+                        self._due = None if due else self._due
                         last_claim = now
                         await self._cycle()
                     elif self._finished and now - self._finished_at >= FLUSH_AFTER:
@@ -143,7 +147,10 @@ class Sender:
                     log.error("sender.loop_error type=%s", type(exc).__name__)
                 timeout = (self._finished_at + FLUSH_AFTER - time.monotonic() if self._finished
                            else IDLE_POLL)
-                timeout = max(0.0, min(timeout, self._due - time.monotonic()))
+                if self._due is not None:
+                    left = (self._due - self.clock()).total_seconds()
+                    timeout = min(timeout, max(left, 0.0), DUE_CHECK)
+                timeout = max(0.0, timeout)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             await self._finish()
