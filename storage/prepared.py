@@ -6,7 +6,7 @@ on a busy machine that, not SQL, is what a lookup costs. A `Prepared` statement 
 SQLAlchemy Core statement with named `bindparam`s. On SQLite it is compiled once (per dialect),
 its parameters and results converted by the column types exactly as SQLAlchemy would, and run
 with aiosqlite's `execute_fetchall`: one hop, in the session's own connection and transaction.
-On any other engine (PostgreSQL) it is simply `session.execute`.
+On any other engine (PostgreSQL) it is executed on the session's connection.
 """
 
 from __future__ import annotations
@@ -72,7 +72,9 @@ class Prepared:
         """Run the statement in the session's transaction; every result row as a tuple."""
         dialect = session.bind.dialect
         if dialect.name != "sqlite":
-            result = await session.execute(self.statement, params)
+            # Core, on the session's connection, as on SQLite: the ORM would read a multi-row
+            # INSERT's parameters as a bulk insert and drop them.
+            result = await (await session.connection()).execute(self.statement, params)
             return [tuple(row) for row in result.all()] if self.returns_rows else []
         prepared = self._compile(dialect)
         values = prepared.compiled.construct_params(params)
