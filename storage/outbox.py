@@ -61,23 +61,30 @@ LEASE = timedelta(seconds=30)
 """How long a sender owns a claimed message; after that another sender may deliver it."""
 
 
-_PUTS: dict[int, Prepared] = {}
+_PUTS: dict[tuple[str, int], Prepared] = {}
 _DONES: dict[int, Prepared] = {}
 _BATCH = 32
 """Most rows one INSERT writes (or one DELETE removes); more go in several."""
 
 
-def _put(rows: int) -> Prepared:
-    """INSERT `rows` messages in one statement (bound as uid0, lane0, ... uid1 ...)."""
-    found = _PUTS.get(rows)
+def _put(dialect: str, rows: int) -> Prepared:
+    """INSERT `rows` messages in one statement (bound as uid0, lane0, ... uid1 ...). A row
+    leased at once (`not_before<i>` bound as None on PostgreSQL) is leased on the lease clock,
+    like a claimed one."""
+    found = _PUTS.get((dialect, rows))
     if found is None:
-        values = [{name: bindparam(f"{name}{i}", type_=UTCDateTime()) if name in (
-                    "not_before", "created_at") else bindparam(f"{name}{i}")
-                   for name in ("uid", "lane", "status", "attempts", "errors", "not_before",
-                                "created_at", "target_enc", "payload_enc")}
+        def not_before(i: int) -> ColumnElement[datetime]:
+            due = bindparam(f"not_before{i}", type_=UTCDateTime())
+            return func.coalesce(due, _lease_until(dialect)) if dialect == "postgresql" else due
+
+        values = [{"not_before": not_before(i),
+                   "created_at": bindparam(f"created_at{i}", type_=UTCDateTime()),
+                   **{name: bindparam(f"{name}{i}") for name in (
+                       "uid", "lane", "status", "attempts", "errors", "target_enc",
+                       "payload_enc")}}
                   for i in range(rows)]
-        found = _PUTS[rows] = Prepared(insert(OutboxRow).values(values)
-                                       .returning(OutboxRow.id, OutboxRow.uid))
+        found = _PUTS[(dialect, rows)] = Prepared(insert(OutboxRow).values(values)
+                                                  .returning(OutboxRow.id, OutboxRow.uid))
     return found
 
 
@@ -160,7 +167,10 @@ class OutboxRepository(_Repo):
         leased to the caller at once (`leased`): it delivers them, no claim is needed."""
         now = datetime.now(UTC)
         leased_lane = self.chat_lane(lease_for) if lease_for is not None else None
-        lease_until = now + (lease or LEASE)
+        dialect, lease = self._dialect, lease or LEASE
+        # A row leased at once runs on the lease clock: the host's on SQLite (bound here), the
+        # database's on PostgreSQL (None here: the INSERT adds `lease` to clock_timestamp()).
+        lease_until = now + lease if dialect != "postgresql" else None
         rows: list[dict[str, Any]] = []
         mine: set[str] = set()
         by_uid: dict[str, tuple[Target, Intent, str]] = {}
@@ -185,7 +195,9 @@ class OutboxRepository(_Repo):
             batch = rows[start:start + _BATCH]
             params = {f"{name}{i}": value for i, row in enumerate(batch)
                       for name, value in row.items()}
-            for item_id, uid in await _put(len(batch)).rows(self.session, params):
+            if dialect == "postgresql":
+                params["lease"] = lease
+            for item_id, uid in await _put(dialect, len(batch)).rows(self.session, params):
                 target, intent, lane = by_uid[uid]
                 queued.append(Queued(item_id, target, intent, 1 if uid in mine else 0, 0, now,
                                      lane, leased=uid in mine))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
+import pytest
 from sqlalchemy import select
 
 from flows.buttons import IntakeButton
@@ -23,6 +24,7 @@ from flows.intents import (
 )
 from flows.model import Case
 from flows.tickets import TicketCode
+from storage import outbox as outbox_module
 from storage.models import OutboxRow
 from storage.outbox import LEASE, OutboxItem
 from storage.uow import Database
@@ -209,6 +211,51 @@ async def test_given_senders_whose_clocks_are_an_hour_off_when_they_claim_and_re
     assert await recover(db, datetime.now(UTC) + hour) == 0  # a fast clock sees both leased
     assert await claim(db, datetime.now(UTC) + hour) == []
     assert {held.id, slow.id} == {r.id for r in await rows(db) if r.status == "sending"}
+
+
+async def test_given_messages_for_an_idle_chat_when_queued_leased_then_they_are_handed_over_and_no_one_claims_them(
+    db: Database,
+) -> None:
+    """A reporter's own answers are leased to the sender of the command that queued them: the
+    chat's messages come back leased, in order; other lanes are left for a claim."""
+    async with db.uow() as uow:
+        queued = await uow.outbox.put(
+            [say(ToChat(ROUTE), "first"), say(ToReporter(CASE), "to the case"),
+             say(ToChat(ROUTE), "second")], lease_for=ROUTE, lease=LEASE)
+        await uow.commit()
+
+    assert [(keys([q])[0], q.leased) for q in queued] == [
+        ("first", True), ("to the case", False), ("second", True)]
+    assert [q.id for q in queued] == sorted(q.id for q in queued)
+    assert {r.id: r.status for r in await rows(db)} == {
+        queued[0].id: "sending", queued[1].id: "pending", queued[2].id: "sending"}
+    assert await recover(db, soon()) == 0  # leased, not abandoned
+    assert keys(await claim(db, soon())) == ["to the case"]
+
+
+async def test_given_a_host_clock_an_hour_slow_when_messages_are_leased_as_queued_then_the_lease_keeps_the_database_clock(
+    db: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: a lease taken at insert runs on the database's clock, like a claimed one: a
+    replica whose clock is an hour slow must not write a lease that already ran out."""
+    if not db.is_postgres:
+        pytest.skip("SQLite leases follow the host's clock (one file on one host)")
+
+    class SlowClock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> SlowClock:  # type: ignore[override]
+            return super().now(tz) - timedelta(hours=1)
+
+    monkeypatch.setattr(outbox_module, "datetime", SlowClock)
+    async with db.uow() as uow:
+        (queued,) = await uow.outbox.put([say(ToChat(ROUTE), "mine")], lease_for=ROUTE,
+                                         lease=LEASE)
+        await uow.commit()
+    monkeypatch.undo()
+
+    assert queued.leased
+    assert await recover(db, soon()) == 0  # still leased on the database's clock
+    assert await claim(db, soon()) == []
 
 
 async def test_given_a_message_that_cannot_be_sent_when_failed_then_its_content_and_target_are_wiped(
