@@ -54,12 +54,11 @@ class MessageBus:
     def __init__(self, uow_factory: Callable[[int | None], UnitOfWork], *, policy: Policy,
                  clock: Callable[[], datetime], sealer: Sealer,
                  topic_name: Callable[[str, str], str] | None = None,
-                 lease: timedelta = timedelta(seconds=30), lease_now: bool = True) -> None:
+                 lease: timedelta = timedelta(seconds=30)) -> None:
         self.uow_factory, self.policy, self.clock, self.sealer = uow_factory, policy, clock, sealer
         self.topic_name = topic_name
         self.lease = lease
-        self.lease_now = lease_now
-        """Lease a reporter's own messages at once for the local sender (else it claims them)."""
+        """How long the local sender owns a reporter's own messages, leased as they are queued."""
 
     async def handle(self, command: Command) -> Outcome:
         handler = HANDLERS[type(command)]
@@ -80,8 +79,8 @@ class MessageBus:
             leased: list[Queued] = []
             waiting: set[str] = set()
             for intents, not_before in groups:
-                lease_for = (route if route is not None and self.lease_now
-                             and not ctx.chat.lane_busy and not_before is None else None)
+                lease_for = (route if route is not None and not ctx.chat.lane_busy
+                             and not_before is None else None)
                 for item in await uow.outbox.put(intents, not_before, lease_for=lease_for,
                                                  lease=self.lease):
                     if item.leased:

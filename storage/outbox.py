@@ -142,10 +142,6 @@ _DIALECTS = ("sqlite", "postgresql")
 _CLAIM = {dialect: _claim(dialect) for dialect in _DIALECTS}
 
 
-OutboxItem = Queued
-"""What a claim hands out (kept under its old name for callers)."""
-
-
 class OutboxRepository(_Repo):
     def _lane(self, target: Target) -> str:
         if isinstance(target, ToChat):
@@ -156,9 +152,6 @@ class OutboxRepository(_Repo):
         # against timing correlation) must not hold back other cases' messages.
         return "staff:" + target.case_id if target.case_id else "staff"
 
-    def chat_lane(self, route: ChatRoute) -> str:
-        return self._lane(ToChat(route))
-
     async def put(self, intents: Sequence[Intent], not_before: datetime | None = None, *,
                   lease_for: ChatRoute | None = None, lease: timedelta | None = None,
                   ) -> list[Queued]:
@@ -166,7 +159,7 @@ class OutboxRepository(_Repo):
         the chat `lease_for`, whose lane the caller found idle (under the chat's lock), are
         leased to the caller at once (`leased`): it delivers them, no claim is needed."""
         now = datetime.now(UTC)
-        leased_lane = self.chat_lane(lease_for) if lease_for is not None else None
+        leased_lane = self._lane(ToChat(lease_for)) if lease_for is not None else None
         dialect, lease = self._dialect, lease or LEASE
         # A row leased at once runs on the lease clock: the host's on SQLite (bound here), the
         # database's on PostgreSQL (None here: the INSERT adds `lease` to clock_timestamp()).

@@ -96,7 +96,7 @@ async def run_journey(db: Database, now: datetime | None = None) -> Journey:
     second chat's draft in progress: every step a command through the message bus. Nothing in
     the outbox is delivered."""
     clock = _Clock(now or datetime.now(UTC))
-    bus = MessageBus(db.uow, policy=POLICY, clock=clock, sealer=db.keyring, lease_now=False)
+    bus = MessageBus(db.uow, policy=POLICY, clock=clock, sealer=db.keyring)
     route, other = ChatRoute(REPORTER_CHAT), ChatRoute(OTHER_CHAT)
 
     async def tap(chat: ChatRoute, intents: list[Intent], key: str) -> list[Intent]:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from flows.buttons import IntakeButton
+from flows.delivery_model import Queued
 from flows.intents import (
     Button,
     ChatRoute,
@@ -26,7 +27,7 @@ from flows.model import Case
 from flows.tickets import TicketCode
 from storage import outbox as outbox_module
 from storage.models import OutboxRow
-from storage.outbox import LEASE, OutboxItem
+from storage.outbox import LEASE
 from storage.uow import Database
 
 CHAT = 987612345678
@@ -44,20 +45,20 @@ async def put(db: Database, intents: Sequence[Intent], not_before: datetime | No
         await uow.commit()
 
 
-async def claim(db: Database, now: datetime, limit: int = 50) -> list[OutboxItem]:
+async def claim(db: Database, now: datetime, limit: int = 50) -> list[Queued]:
     async with db.uow() as uow:
         items = await uow.outbox.claim(now, limit)
         await uow.commit()
     return items
 
 
-async def done(db: Database, *items: OutboxItem) -> None:
+async def done(db: Database, *items: Queued) -> None:
     async with db.uow() as uow:
         await uow.outbox.done([item.id for item in items])
         await uow.commit()
 
 
-def keys(items: Sequence[OutboxItem]) -> list[str]:
+def keys(items: Sequence[Queued]) -> list[str]:
     return [item.intent.key if isinstance(item.intent, Say) else type(item.intent).__name__
             for item in items]
 

@@ -36,7 +36,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def _bus(db: Database, at: datetime = NOW) -> MessageBus:
-    return MessageBus(db.uow, policy=POLICY, clock=lambda: at, sealer=db.keyring, lease_now=False)
+    return MessageBus(db.uow, policy=POLICY, clock=lambda: at, sealer=db.keyring)
 
 
 async def _submit(db: Database, *, contact: str | None = "0812-MARKER-CONTACT") -> str:

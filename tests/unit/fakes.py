@@ -18,7 +18,18 @@ from types import TracebackType
 
 from flows.delivery_model import CaseDestination, Link, Queued
 from flows.intake import Draft
-from flows.intents import ChatRoute, Intent, OpenTopic, Say, SendEvidence, ToStaff
+from flows.intents import (
+    ChatRoute,
+    Intent,
+    OpenTopic,
+    Say,
+    SendEvidence,
+    Target,
+    ToChat,
+    ToReporter,
+    ToStaff,
+    target_of,
+)
 from flows.lifecycle import CLOSED, CaseStatus
 from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
 from flows.policy import Policy
@@ -283,9 +294,25 @@ class FakeOutbox(_Repo):
     async def put(self, intents: Sequence[Intent], not_before: datetime | None = None, *,
                   lease_for: ChatRoute | None = None, lease: timedelta | None = None,
                   ) -> list[Queued]:
-        """Queued in order; nothing is leased (there is no sender here)."""
-        self._s.outbox.extend(OutboxEntry(i, not_before) for i in intents)
-        return []
+        """Queued in order, every one returned as the real outbox returns it: those for the
+        chat `lease_for` leased to the caller (nothing here delivers them: the lane stays busy)."""
+        queued: list[Queued] = []
+        for intent in intents:
+            self._s.outbox.append(OutboxEntry(intent, not_before))
+            target = target_of(intent)
+            leased = lease_for is not None and target == ToChat(lease_for)
+            queued.append(Queued(self._s.next_seq(), target, intent, int(leased), 0,
+                                 self._uow.clock(), _lane(target), leased=leased))
+        return queued
+
+
+def _lane(target: Target) -> str:
+    """Opaque, as storage's: one lane per chat, per case's reporter, per case in the group."""
+    if isinstance(target, ToChat):
+        return f"chat:{target.route}"
+    if isinstance(target, ToReporter):
+        return f"case:{target.case_id}"
+    return f"staff:{target.case_id or ''}"
 
 
 class FakeAudit(_Repo):
@@ -341,7 +368,9 @@ class FakeChats(_Repo):
     async def state(self, route: ChatRoute) -> ChatState:
         draft = self._s.drafts.get(route)
         return ChatState(self._s.languages.get(route), self._s.ticket_prompts.get(route),
-                         clean_draft(draft) if draft is not None else None, lane_busy=True)
+                         clean_draft(draft) if draft is not None else None,
+                         lane_busy=any(target_of(e.intent) == ToChat(route)
+                                       for e in self._s.outbox))
 
     async def language(self, route: ChatRoute) -> str | None:
         return self._s.languages.get(route)

@@ -31,6 +31,17 @@ async def test_given_a_command_then_one_unit_of_work_one_commit_and_the_update_r
     assert (uow.committed, uow.locked, uow.state.processed) == (1, [ROUTE], {41})
 
 
+async def test_given_an_idle_chat_then_its_answer_is_leased_to_the_local_sender_and_later_ones_wait_behind() -> None:
+    uow = FakeUnitOfWork(clock=lambda: NOW)
+
+    first = await handle(uow, StartReport(route=ROUTE, message_id=3), POLICY, NOW)
+    second = await handle(uow, ReporterText(route=ROUTE, text="Atasan saya"), POLICY, NOW)
+
+    assert [q.intent for q in first.leased] == first.intents and not first.waiting
+    assert all(q.leased and q.attempts == 1 for q in first.leased)
+    assert second.leased == () and len(second.waiting) == 1  # its lane is busy: claimed later
+
+
 async def test_given_a_redelivered_update_then_duplicate_and_nothing_changes() -> None:
     uow = FakeUnitOfWork(clock=lambda: NOW)
     await handle(uow, StartReport(route=ROUTE, update_id=41), POLICY, NOW)
