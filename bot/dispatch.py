@@ -17,6 +17,7 @@ import logging
 import re
 import traceback
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 
@@ -33,7 +34,7 @@ RETRY_PAUSES = (0.2, 0.6)
 """Seconds before the second and third try of an update whose command failed unexpectedly."""
 
 
-def reporter(update: Update) -> dict[str, object]:
+def reporter(update: Update) -> dict[str, Any]:
     """What every reporter command carries: the update, the chat, the person's language."""
     user = update.effective_user
     return {"update_id": update.update_id, "route": route_of(update),
@@ -95,5 +96,5 @@ async def on_error(update: object, context: PeluitContext) -> None:
             await answer(update)  # a press: end the client's spinner
             fields = reporter(update)
             fields["update_id"] = None  # not recorded: a redelivery is processed afresh
-            outcome = await context.services.bus.handle(UpdateFailed(**fields))  # type: ignore[arg-type]
+            outcome = await context.services.bus.handle(UpdateFailed(**fields))
             context.services.sender.take(outcome)

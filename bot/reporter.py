@@ -44,41 +44,41 @@ def _reply_to(message: Message) -> int | None:
 async def start(update: Update, context: PeluitContext) -> None:
     payload = (context.args or [""])[0]
     await dispatch.handle(update, context, Start(payload=payload, message_id=_message_id(update),
-                                                 **dispatch.reporter(update)))  # type: ignore[arg-type]
+                                                 **dispatch.reporter(update)))
 
 
 async def report(update: Update, context: PeluitContext) -> None:
     await dispatch.handle(update, context, StartReport(
-        message_id=_message_id(update), **dispatch.reporter(update)))  # type: ignore[arg-type]
+        message_id=_message_id(update), **dispatch.reporter(update)))
 
 
 async def cancel(update: Update, context: PeluitContext) -> None:
-    await dispatch.handle(update, context, CancelReport(**dispatch.reporter(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, CancelReport(**dispatch.reporter(update)))
 
 
 async def help_command(update: Update, context: PeluitContext) -> None:
-    await dispatch.handle(update, context, ShowHelp(**dispatch.reporter(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, ShowHelp(**dispatch.reporter(update)))
 
 
 async def unknown_command(update: Update, context: PeluitContext) -> None:
-    await dispatch.handle(update, context, UnknownCommand(**dispatch.reporter(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, UnknownCommand(**dispatch.reporter(update)))
 
 
 async def status_command(update: Update, context: PeluitContext) -> None:
     code = " ".join(context.args or [])
-    await dispatch.handle(update, context, CheckStatus(code=code, **dispatch.reporter(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, CheckStatus(code=code, **dispatch.reporter(update)))
 
 
 async def text_message(update: Update, context: PeluitContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     await dispatch.handle(update, context, ReporterText(
-        text=message.text, reply_to=_reply_to(message), **dispatch.reporter(update)))  # type: ignore[arg-type]
+        text=message.text, reply_to=_reply_to(message), **dispatch.reporter(update)))
 
 
 async def unsupported_message(update: Update, context: PeluitContext) -> None:
     """Stickers, locations, contacts, polls, dice."""
-    await dispatch.handle(update, context, ReporterOther(**dispatch.reporter(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, ReporterOther(**dispatch.reporter(update)))
 
 
 def _attachment(message: Message) -> tuple[str, Any, str | None, str | None] | None:
@@ -124,15 +124,15 @@ async def media_message(update: Update, context: PeluitContext) -> None:
     common = dispatch.reporter(update)
     offered = await dispatch.handle(update, context, OfferFile(
         kind=kind, size=getattr(item, "file_size", 0) or 0, caption=message.caption,
-        reply_to=_reply_to(message), **common))  # type: ignore[arg-type]
+        reply_to=_reply_to(message), **common))
     if offered is None or not offered.take_file:
         return  # refused and answered, a status request, or a redelivery
     cleaned = await _fetch_clean(context, kind, item, mime)
     if isinstance(cleaned, str):
-        await dispatch.handle(update, context, FileFailed(reason=cleaned, **common))  # type: ignore[arg-type]
+        await dispatch.handle(update, context, FileFailed(reason=cleaned, **common))
         return
     upload = Upload(kind, cleaned.data, cleaned.mime_type, name, caption=message.caption,
                     metadata_removed=cleaned.removed, may_carry_metadata=cleaned.may_remain,
                     recording=cleaned.recording)
     await dispatch.handle(update, context, ReceiveFile(
-        upload=upload, reply_to=_reply_to(message), **common))  # type: ignore[arg-type]
+        upload=upload, reply_to=_reply_to(message), **common))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from telegram import Message, Update
 
@@ -31,7 +32,7 @@ def _thread(message: Message | None) -> int | None:
     return message.message_thread_id if message and message.is_topic_message else None
 
 
-def staff(update: Update) -> dict[str, object]:
+def staff(update: Update) -> dict[str, Any]:
     """What every staff command carries: the update, who, and the thread to answer in."""
     assert update.effective_user is not None
     message = update.effective_message
@@ -67,7 +68,7 @@ async def ask(update: Update, context: PeluitContext) -> None:
     assert message is not None
     ref, words = _split_ref(message, context.args or [])
     await dispatch.handle(update, context, AskReporter(
-        ref=ref, text=_text_after_command(message, words), **staff(update)))  # type: ignore[arg-type]
+        ref=ref, text=_text_after_command(message, words), **staff(update)))
 
 
 async def reply(update: Update, context: PeluitContext) -> None:
@@ -82,24 +83,24 @@ async def reply(update: Update, context: PeluitContext) -> None:
     if replied.from_user.id != context.bot.id:
         return
     await dispatch.handle(update, context, StaffReply(
-        replied_message_id=replied.message_id, text=message.text, **staff(update)))  # type: ignore[arg-type]
+        replied_message_id=replied.message_id, text=message.text, **staff(update)))
 
 
 async def list_cases(update: Update, context: PeluitContext) -> None:
-    await dispatch.handle(update, context, ListCases(**staff(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, ListCases(**staff(update)))
 
 
 async def find(update: Update, context: PeluitContext) -> None:
     ref, _ = _split_ref(update.effective_message, context.args or [])
-    await dispatch.handle(update, context, FindCase(ref=ref or CaseRef(), **staff(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, FindCase(ref=ref or CaseRef(), **staff(update)))
 
 
 async def statistics(update: Update, context: PeluitContext) -> None:
-    await dispatch.handle(update, context, ShowStatistics(**staff(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, ShowStatistics(**staff(update)))
 
 
 async def help_command(update: Update, context: PeluitContext) -> None:
-    await dispatch.handle(update, context, StaffHelp(**staff(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, StaffHelp(**staff(update)))
 
 
 async def move_command(update: Update, context: PeluitContext) -> None:
@@ -110,9 +111,9 @@ async def move_command(update: Update, context: PeluitContext) -> None:
     ref, words = _split_ref(message, context.args or [])
     await dispatch.handle(update, context, MoveByCommand(
         command=command, ref=ref or CaseRef(), text=_text_after_command(message, words) or None,
-        **staff(update)))  # type: ignore[arg-type]
+        **staff(update)))
 
 
 async def reporter_command_here(update: Update, context: PeluitContext) -> None:
     """A reporter command in the staff group: a pointer to the private chat, nothing else."""
-    await dispatch.handle(update, context, PrivateOnly(**staff(update)))  # type: ignore[arg-type]
+    await dispatch.handle(update, context, PrivateOnly(**staff(update)))
