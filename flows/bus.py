@@ -70,6 +70,9 @@ class MessageBus:
                 reply = _as_reply(await handler(ctx, command))
             except PeluitError as exc:
                 await uow.rollback()  # what the handler wrote before failing is undone
+                # ... and the chat's lock with it (PostgreSQL): taken again, the chat read
+                # afresh, before the answer is queued (and perhaps leased: its lane idle).
+                ctx = await self._context(uow, command)
                 error, reply = exc, self._calm(ctx, command, exc)
                 log.info("user_error kind=%s", type(exc).__name__)
             if reply.take_file:  # nothing written: the update is recorded once the file is in

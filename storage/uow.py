@@ -125,8 +125,8 @@ class SqlUnitOfWork:
         self.db.commits += 1
 
     async def rollback(self) -> None:
-        """Undo what this transaction did so far; the unit of work stays usable (the next
-        statement begins a new transaction)."""
+        """Undo what this transaction did so far, and let go of its chat locks; the unit of
+        work stays usable (the next statement begins a new transaction)."""
         assert self.session is not None
         await self.session.rollback()
 

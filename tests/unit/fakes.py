@@ -296,6 +296,7 @@ class FakeOutbox(_Repo):
                   ) -> list[Queued]:
         """Queued in order, every one returned as the real outbox returns it: those for the
         chat `lease_for` leased to the caller (nothing here delivers them: the lane stays busy)."""
+        assert lease_for is None or lease_for in self._uow.held, "leased without the chat's lock"
         queued: list[Queued] = []
         for intent in intents:
             self._s.outbox.append(OutboxEntry(intent, not_before))
@@ -401,6 +402,9 @@ class FakeUnitOfWork:
         self.committed = 0
         self.rolled_back = 0
         self.locked: list[ChatRoute] = []
+        self.held: set[ChatRoute] = set()
+        """Chats locked in the transaction now (as PostgreSQL's transaction-scoped advisory
+        locks: released at commit and at rollback)."""
         self.ticket_lookups = 0
         """How many distinct ticket codes were looked up (`known_tickets`)."""
         self.clock = clock or (lambda: datetime.now(UTC))  # type: ignore[assignment]
@@ -426,6 +430,7 @@ class FakeUnitOfWork:
     ) -> None:
         self._inside = False
         self.update_id = None
+        self.held.clear()
         if self.state != self._committed:
             self.rolled_back += 1
         self.state = copy.deepcopy(self._committed)
@@ -445,16 +450,19 @@ class FakeUnitOfWork:
             self.update_id = None
         self.committed += 1
         self._committed = copy.deepcopy(self.state)
+        self.held.clear()
 
     async def rollback(self) -> None:
         assert self._inside, "rollback outside the unit of work"
         if self.state != self._committed:
             self.rolled_back += 1
         self.state = copy.deepcopy(self._committed)
+        self.held.clear()
 
     async def lock_chat(self, route: ChatRoute) -> None:
         assert self._inside, "lock outside the unit of work"
         self.locked.append(route)
+        self.held.add(route)
 
     def actor_token(self, kind: str, user_id: int | str) -> str:
         digest = hashlib.sha256(f"fake-actor-key|{kind}|{user_id}".encode()).hexdigest()[:16]

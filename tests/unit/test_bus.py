@@ -62,6 +62,9 @@ async def test_given_a_failure_the_person_caused_then_undone_and_answered_calmly
     assert isinstance(outcome.error, MalformedTicketInput)
     assert outcome.intents == [Say(ToChat(ROUTE), "status.malformed", lang="en")]
     assert uow.sent == outcome.intents and uow.state.processed == {5}
+    # The rollback let go of the chat's lock (PostgreSQL): it is taken again before the answer
+    # is queued and leased, so no other command on this chat runs in between.
+    assert uow.locked == [ROUTE, ROUTE] and [q.intent for q in outcome.leased] == outcome.intents
 
 
 async def test_given_a_stale_press_then_its_answer_is_an_alert_and_nothing_is_queued() -> None:
