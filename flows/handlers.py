@@ -246,9 +246,9 @@ async def staff_press(ctx: Context, command: StaffPress) -> Result:
         raise StaleButton
     move = MOVES_BY_TRIGGER.get(button.trigger)
     if move is not None and move.needs_text:
-        case = await ctx.uow.cases.get(button.case_id)
+        found = await ctx.uow.cases.destination(button.case_id)  # its number: nothing decrypted
         return Reply(answer=Answer("staff.move_hint", {
-            "command": move.command, "number": case.number if case else ""}, alert=True))
+            "command": move.command, "number": found.number if found else ""}, alert=True))
     case = await casework.find_case(ctx, CaseRef(case_id=button.case_id))
     intents = await casework.move(ctx, case, button.trigger, command.user_id, None,
                                   command.reply_in)
