@@ -105,7 +105,8 @@ class CaseRepository(Repository):
             case.updated_at, case.acknowledged_at, case.closed_at)
         row.awaiting_answer = case.awaiting_answer
         row.post_after = case.post_after
-        # topic_id and card_message_id belong to the sender: set_topic / set_card.
+        # topic_id and card_message_id belong to the sender: the outbox's settle_topic and
+        # link_messages (set_card) write just those columns.
 
     async def save(self, case: Case) -> None:
         row = await self.session.get(CaseRow, case.id)
@@ -188,10 +189,6 @@ class CaseRepository(Repository):
     async def set_card(self, case_id: str, message_id: int) -> None:
         await self.session.execute(update(CaseRow).where(CaseRow.id == case_id)
                                    .values(card_message_id=message_id))
-
-    async def set_topic(self, case_id: str, topic_id: int | None) -> None:
-        await self.session.execute(update(CaseRow).where(CaseRow.id == case_id)
-                                   .values(topic_id=topic_id))
 
     async def _by_link(self, chat: ChatRoute | str, message_id: int) -> Case | None:
         case_id = await self.session.scalar(select(MessageLinkRow.case_id).where(

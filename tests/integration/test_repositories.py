@@ -195,7 +195,8 @@ async def test_given_a_changed_case_when_saved_then_the_changes_are_read_back(db
     async with db.uow() as uow:
         await uow.cases.save(case)
         # The topic and the card belong to the sender, which sets just those columns.
-        await uow.cases.set_topic(case.id, 9001)
+        await uow.outbox.request_topic(case.id)
+        assert await uow.outbox.settle_topic(case.id, 9001)
         await uow.cases.set_card(case.id, 9002)
         await uow.commit()
     case.topic_id, case.card_message_id = 9001, 9002
