@@ -38,8 +38,6 @@ def _set_ticket_prompt(insert: Any) -> Prepared:
 _SET_LANGUAGE = per_dialect(_set_language)
 _SET_TICKET_PROMPT = per_dialect(_set_ticket_prompt)
 _LANGUAGE = Prepared(select(ChatRow.language).where(ChatRow.chat_hash == bindparam("chat_hash")))
-_TICKET_PROMPT = Prepared(select(ChatRow.expects_ticket_until)
-                          .where(ChatRow.chat_hash == bindparam("chat_hash")))
 _CLEAR_TICKET_PROMPT = Prepared(
     update(ChatRow).where(ChatRow.chat_hash == bindparam("hash"),
                           ChatRow.expects_ticket_until.is_not(None))
@@ -82,10 +80,6 @@ class ChatRepository(Repository):
         conflict update's WHERE), so repeating the same choice writes nothing."""
         await _SET_LANGUAGE[self.session.bind.dialect.name].rows(self.session, {
             "chat_hash": self.chat_hash(route), "language": language, "now": datetime.now(UTC)})
-
-    async def ticket_prompt(self, route: ChatRoute) -> datetime | None:
-        rows = await _TICKET_PROMPT.rows(self.session, {"chat_hash": self.chat_hash(route)})
-        return rows[0][0] if rows else None
 
     async def set_ticket_prompt(self, route: ChatRoute, language: str, until: datetime) -> None:
         await _SET_TICKET_PROMPT[self.session.bind.dialect.name].rows(self.session, {

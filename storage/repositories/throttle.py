@@ -46,16 +46,6 @@ class ThrottleRepository(Repository):
     """Fixed windows, one row per key: `count` is the attempts made since `window_start`,
     refused ones included; an attempt is allowed while the count stays within the limit."""
 
-    async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
-        return await self.any_exceeded([(key, limit)], window_seconds, now)
-
-    async def any_exceeded(self, limits: Sequence[tuple[str, int]], window_seconds: float,
-                           now: datetime) -> bool:
-        """Whether any key's limit is reached in its current window: one SELECT for all keys."""
-        wanted = dict(limits)
-        counts = await self.used(list(wanted), window_seconds, now)
-        return any(counts[key] >= limit for key, limit in wanted.items())
-
     async def used(self, keys: Sequence[str], window_seconds: float, now: datetime) -> dict[str, int]:
         """The count of each key in its current window (0 when none): one SELECT for all keys."""
         counts = dict.fromkeys(keys, 0)
