@@ -113,16 +113,6 @@ class Throttle(Protocol):
         """The count of each key in its current window (0 when none): one read, counts nothing."""
         ...
 
-    async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
-        """True when `limit` attempts were made in the current window (counts nothing)."""
-        ...
-
-    async def any_exceeded(
-        self, limits: Sequence[tuple[str, int]], window_seconds: float, now: datetime
-    ) -> bool:
-        """`exceeded` for several (key, limit) pairs at once: True when any of them is."""
-        ...
-
     async def count(self, key: str, window_seconds: float, now: datetime) -> int:
         """Attempts made in the current window (counts nothing)."""
         ...
@@ -148,10 +138,6 @@ class Chats(Protocol):
     async def state(self, route: ChatRoute) -> ChatState: ...
     async def language(self, route: ChatRoute) -> str | None: ...
     async def set_language(self, route: ChatRoute, language: str) -> None: ...
-    async def ticket_prompt(self, route: ChatRoute) -> datetime | None:
-        """Until when this chat's next message is taken as a ticket code (None: it is not)."""
-        ...
-
     async def set_ticket_prompt(self, route: ChatRoute, language: str, until: datetime) -> None:
         """Take the chat's next message as a ticket code, until `until` (`language` is used only
         for a chat not known yet)."""

@@ -55,7 +55,7 @@ from storage.codec import (
 )
 from storage.models import CaseRow, OutboxRow, UTCDateTime
 from storage.prepared import Prepared
-from storage.repositories import _Repo, chat_lane
+from storage.repositories.base import Repository, chat_lane
 
 LEASE = timedelta(seconds=30)
 """How long a sender owns a claimed message; after that another sender may deliver it."""
@@ -142,7 +142,7 @@ _DIALECTS = ("sqlite", "postgresql")
 _CLAIM = {dialect: _claim(dialect) for dialect in _DIALECTS}
 
 
-class OutboxRepository(_Repo):
+class OutboxRepository(Repository):
     def _lane(self, target: Target) -> str:
         if isinstance(target, ToChat):
             return chat_lane(self.chat_hash(target.route))
@@ -179,10 +179,9 @@ class OutboxRepository(_Repo):
                 "uid": uid, "lane": lane, "status": "sending" if leased else "pending",
                 "attempts": 1 if leased else 0, "errors": 0,
                 "not_before": lease_until if leased else (not_before or now), "created_at": now,
-                "target_enc": self.enc("routing", "outbox", "target_enc", uid,
-                                       dumps(target_to_json(target))),
-                "payload_enc": self.enc("content", "outbox", "payload_enc", uid,
-                                        dumps(intent_to_json(intent)))})
+                "target_enc": self.encrypt(OutboxRow.target_enc, uid, dumps(target_to_json(target))),
+                "payload_enc": self.encrypt(OutboxRow.payload_enc, uid,
+                                            dumps(intent_to_json(intent)))})
         queued: list[Queued] = []
         for start in range(0, len(rows), _BATCH):
             batch = rows[start:start + _BATCH]
@@ -209,10 +208,9 @@ class OutboxRepository(_Repo):
             "now": now, "limit": limit, **_lease_params(dialect, lease)})
         items = []
         for item_id, uid, lane, attempts, errors, created_at, target_enc, payload_enc in sorted(rows):
-            target = target_from_json(loads(self.dec("routing", "outbox", "target_enc", uid,
-                                                     target_enc)))
-            intent = intent_from_json(loads(self.dec("content", "outbox", "payload_enc", uid,
-                                                     payload_enc)), target)
+            target = target_from_json(loads(self.decrypt(OutboxRow.target_enc, uid, target_enc)))
+            intent = intent_from_json(loads(self.decrypt(OutboxRow.payload_enc, uid, payload_enc)),
+                                      target)
             items.append(Queued(item_id, target, intent, attempts, errors, created_at, lane))
         return items
 
