@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import proc_cpu_seconds, proc_status, summary_ms
+from sandbox.botapi import FakeTelegram
 from tests.e2e.harness import REPORT, STAFF_CHAT, buttons, world
-from tests.support.fake_telegram import FakeTelegram
 
 TOKEN = "7000000001:AAH-peluit-bench-token-0123456789abcdef"
 ROOT = str(Path(__file__).resolve().parent.parent)  # the project, for -m benchmarks.*

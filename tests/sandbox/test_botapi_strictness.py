@@ -15,7 +15,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.request import HTTPXRequest
 
-from tests.support.fake_telegram import FakeTelegram, running_fake_telegram
+from sandbox.botapi import FakeTelegram, running_fake_telegram
 
 USER, OTHER, STAFF, PLAIN = 1001, 1002, -1001234567890, -1009876543210
 _SSL = ssl.create_default_context()  # shared: building one per httpx client costs ~30 ms
