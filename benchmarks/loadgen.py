@@ -1,6 +1,6 @@
 """Load generation against a real `python -m bot` process.
 
-The stand-in Bot API server (tests/support/fake_telegram.py) runs in the benchmark's event loop;
+The stand-in Bot API server (sandbox/botapi/) runs in the benchmark's event loop;
 Peluit runs as a separate process pointed at it (TELEGRAM_API_URL), so its memory can be read from
 /proc and the load generator does not share its event loop. Simulated reporters wait for the bot's
 answers event-driven (no polling), and every bot message is time-stamped when the server stores it.
