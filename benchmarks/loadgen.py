@@ -1,6 +1,6 @@
 """Load generation against a real `python -m bot` process.
 
-The stand-in Bot API server (tests/support/fake_telegram.py) runs in the benchmark's event loop;
+The stand-in Bot API server (sandbox/botapi/) runs in the benchmark's event loop;
 Peluit runs as a separate process pointed at it (TELEGRAM_API_URL), so its memory can be read from
 /proc and the load generator does not share its event loop. Simulated reporters wait for the bot's
 answers event-driven (no polling), and every bot message is time-stamped when the server stores it.
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import proc_cpu_seconds, proc_status, summary_ms
+from sandbox.botapi import FakeTelegram
 from tests.e2e.harness import REPORT, STAFF_CHAT, buttons, world
-from tests.support.fake_telegram import FakeTelegram
 
 TOKEN = "7000000001:AAH-peluit-bench-token-0123456789abcdef"
 ROOT = str(Path(__file__).resolve().parent.parent)  # the project, for -m benchmarks.*

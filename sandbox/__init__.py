@@ -4,7 +4,7 @@
 reaches Telegram: the bot talks to the embedded Bot API (`sandbox.botapi`), the page acts as the
 people (`sandbox.people`) and shows what they see (`sandbox.view`).
 
-    botapi    the embedded Bot API server (today a re-export of the tests' stand-in)
+    botapi    the embedded Bot API server, strict as Telegram (the tests run Peluit against it too)
     world     that server, plus what the page needs: a change signal, reply prompts, notices
     cast      the people and the staff group of a sandbox world
     people    what a person does on the page: write, send a file, press, reply

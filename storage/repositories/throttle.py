@@ -17,7 +17,10 @@ from storage.repositories.base import Repository
 def _throttle_hit(insert: Any) -> Prepared:
     stmt = insert(ThrottleRow).values(key=bindparam("key"), count=bindparam("amount"),
                                       window_start=bindparam("now", type_=UTCDateTime()))
-    expired = ThrottleRow.window_start <= bindparam("cutoff", type_=UTCDateTime())
+    # A window that starts after `now` belongs to a clock that has since been set back: it is
+    # over too (else a clock step back would stretch every window by the step).
+    expired = or_(ThrottleRow.window_start <= bindparam("cutoff", type_=UTCDateTime()),
+                  ThrottleRow.window_start > bindparam("now", type_=UTCDateTime()))
     return Prepared(stmt.on_conflict_do_update(
         index_elements=[ThrottleRow.key],
         set_={"count": sql_case((expired, stmt.excluded.count),
@@ -38,7 +41,8 @@ def _throttle_windows(keys: int) -> Prepared:
         found = _THROTTLE_WINDOWS[keys] = Prepared(
             select(ThrottleRow.key, ThrottleRow.count).where(
                 or_(*(ThrottleRow.key == bindparam(f"k{i}") for i in range(keys))),
-                ThrottleRow.window_start > bindparam("cutoff", type_=UTCDateTime())))
+                ThrottleRow.window_start > bindparam("cutoff", type_=UTCDateTime()),
+                ThrottleRow.window_start <= bindparam("now", type_=UTCDateTime())))
     return found
 
 
@@ -52,7 +56,7 @@ class ThrottleRepository(Repository):
         if not counts:
             return counts
         params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(counts)}
-        params["cutoff"] = now - timedelta(seconds=window_seconds)
+        params["cutoff"], params["now"] = now - timedelta(seconds=window_seconds), now
         counts.update(await _throttle_windows(len(counts)).rows(self.session, params))
         return counts
 

@@ -4,8 +4,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from sandbox.botapi import FakeTelegram
 from tests.e2e.harness import world
-from tests.support.fake_telegram import FakeTelegram
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from typing import Any
 from bot.app import build_application, serve
 from bot.i18n import text
 from bot.settings import Settings, load_settings
+from sandbox.botapi import FakeTelegram
 from storage.db import migrate
-from tests.support.fake_telegram import FakeTelegram
 
 STAFF_CHAT = -1001987650000
 STAFF = (987650101, 987650102)

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sandbox.botapi import FakeTelegram
 from storage.db import migrate
 from tests.e2e.harness import STAFF_CHAT
-from tests.support.fake_telegram import FakeTelegram
 
 
 def bot_env(fake: FakeTelegram, data_dir: Path, database_url: str | None, **extra: Any) -> dict[str, str]:

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from sandbox.botapi import FakeTelegram
 from tests.e2e.harness import STAFF, STAFF_CHAT, buttons, running_peluit, world
-from tests.support.fake_telegram import FakeTelegram
 
 REPORTER = 987650601
 FOREIGN_GROUP = -1001987659999

@@ -174,9 +174,9 @@ async def test_given_two_replicas_on_postgres_when_updates_of_one_chat_are_split
 ):
     if database_url.startswith("sqlite"):
         pytest.skip("replicas share a PostgreSQL database; SQLite is for a single process")
+    from sandbox.botapi import FakeTelegram
     from tests.conftest import drop_postgres_database, fresh_postgres_database
     from tests.e2e.harness import world
-    from tests.support.fake_telegram import FakeTelegram
 
     states = []
     for replicas in (1, 2):

@@ -397,6 +397,20 @@ async def test_given_an_expired_window_when_hit_then_the_window_restarts_at_that
     assert await _hit(db, "status:chat-a", later + timedelta(seconds=60)) is True
 
 
+async def test_given_the_clock_set_back_when_hit_then_the_window_is_not_stretched_by_the_step(
+    db: Database,
+) -> None:
+    # A window started at NOW; the host's clock is then set back an hour (an NTP step, a wrong
+    # manual setting). The window must not last the hour plus its own length: it is over.
+    for s in (0, 1, 2, 3):
+        await _hit(db, "status:chat-a", NOW + timedelta(seconds=s))
+    earlier = NOW - timedelta(hours=1)
+    async with db.uow() as uow:
+        assert await uow.throttle.used(["status:chat-a"], 60, earlier) == {"status:chat-a": 0}
+    assert await _hit(db, "status:chat-a", earlier) is True
+    assert await _window(db, "status:chat-a") == (earlier, 1)
+
+
 async def test_given_a_limit_of_one_when_hit_twice_then_only_the_first_passes(db: Database) -> None:
     day = 86400
     assert await _hit(db, "reminder:2026-03-02", NOW, limit=1, window=day) is True

@@ -329,13 +329,18 @@ class FakeAudit(_Repo):
 
 class FakeThrottle(_Repo):
     """As storage keeps it: a fixed window per key whose count is every attempt made since the
-    window started, refused ones included; allowed while the count stays within the limit."""
+    window started, refused ones included; allowed while the count stays within the limit. A
+    window that starts after `now` (the clock was set back) is over."""
+
+    def _current(self, key: str, window_seconds: float, now: datetime) -> ThrottleWindow | None:
+        row = self._s.throttle.get(key)
+        if row is None or not row.window_start <= now < row.window_start + timedelta(seconds=window_seconds):
+            return None
+        return row
 
     async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
-        row = self._s.throttle.get(key)
-        if row is None or now - row.window_start >= timedelta(seconds=window_seconds):
-            return False
-        return row.count >= limit
+        row = self._current(key, window_seconds, now)
+        return row is not None and row.count >= limit
 
     async def any_exceeded(
         self, limits: Sequence[tuple[str, int]], window_seconds: float, now: datetime
@@ -343,12 +348,8 @@ class FakeThrottle(_Repo):
         return any([await self.exceeded(key, limit, window_seconds, now) for key, limit in limits])
 
     async def used(self, keys: Sequence[str], window_seconds: float, now: datetime) -> dict[str, int]:
-        counts = dict.fromkeys(keys, 0)
-        for key in counts:
-            row = self._s.throttle.get(key)
-            if row is not None and now - row.window_start < timedelta(seconds=window_seconds):
-                counts[key] = row.count
-        return counts
+        return {key: row.count if (row := self._current(key, window_seconds, now)) else 0
+                for key in keys}
 
     async def count(self, key: str, window_seconds: float, now: datetime) -> int:
         return (await self.used([key], window_seconds, now))[key]
@@ -358,9 +359,9 @@ class FakeThrottle(_Repo):
         return await self.add(key, amount, window_seconds, now) <= limit
 
     async def add(self, key: str, amount: int, window_seconds: float, now: datetime) -> int:
-        row = self._s.throttle.setdefault(key, ThrottleWindow(now, 0))
-        if now - row.window_start >= timedelta(seconds=window_seconds):
-            row.window_start, row.count = now, 0
+        row = self._current(key, window_seconds, now)
+        if row is None:
+            row = self._s.throttle[key] = ThrottleWindow(now, 0)
         row.count += amount
         return row.count
 

@@ -8,8 +8,8 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, InvalidToken, NetworkError, TelegramError
 
-from tests.e2e.test_fake_telegram_strictness import OTHER, STAFF, USER, fast_request
-from tests.support.fake_telegram import FakeTelegram, running_fake_telegram
+from sandbox.botapi import FakeTelegram, running_fake_telegram
+from tests.sandbox.test_botapi_strictness import OTHER, STAFF, USER, fast_request
 
 BASIC, SUPER = -4001, -1004001
 
