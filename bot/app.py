@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import traceback
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -17,41 +16,31 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
-    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
 from bot import logs, reporter, staff
-from bot.context import (
-    PeluitContext,
-    Services,
-    answer,
-    language,
-    mark_processed,
-    one_transaction,
-    say,
-    tell_error,
-    with_retries,
-)
+from bot.calls import with_retries
 from bot.delivery import AnswerRecorder
 from bot.delivery_updates import delivery_handlers
+from bot.dispatch import on_error
+from bot.guard import guard_handlers
 from bot.health import Health
 from bot.healthz import HealthServer
 from bot.housekeeping import checkpoints, housekeeping
-from bot.i18n import language_of
 from bot.polling import poll
+from bot.presses import press
 from bot.render import plain
 from bot.sender import Sender
+from bot.services import PeluitContext, Services
 from bot.settings import Settings
+from bot.topics import topic_name
 from bot.updates import ChatOrderedProcessor
-from flows.errors import StaleButton
-from flows.intents import Say, ToChat
+from flows.bus import MessageBus
 from flows.policy import Policy
 from storage.crypto import load_or_create_keyring
 from storage.db import is_sqlite, migrate
@@ -80,15 +69,17 @@ def policy_from(settings: Settings) -> Policy:
         status_window=timedelta(minutes=settings.status_window_minutes),
         retention_routing=timedelta(days=settings.retention_routing_days),
         retention_content=timedelta(days=settings.retention_content_days),
+        delivery_horizon=timedelta(days=settings.delivery_horizon_days),
+        delivery_backoff_cap=settings.delivery_backoff_cap_seconds,
     )
 
 
 PUBLIC_BOT_API = "https://api.telegram.org"
 PUBLIC_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+"""The most the public Bot API lets a bot download; a self-hosted Bot API server lifts it."""
 
 
 def _download_limit(settings: Settings) -> int:
-    """The public Bot API downloads at most 20 MB; a self-hosted Bot API server lifts that."""
     if settings.telegram_api_url.rstrip("/") == PUBLIC_BOT_API:
         return min(settings.max_file_bytes, PUBLIC_DOWNLOAD_LIMIT)
     return settings.max_file_bytes
@@ -104,79 +95,15 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.database_url_or_default, keyring, background_checkpoints=True)
 
 
-def _private(handler: Handler) -> Handler:
-    async def guarded(update: Update, context: PeluitContext) -> None:
-        if update.effective_chat is not None and update.effective_chat.type == "private":
-            await handler(update, context)
-    return guarded
-
-
-def _staff_only(handler: Handler) -> Handler:
-    async def guarded(update: Update, context: PeluitContext) -> None:
-        chat = update.effective_chat
-        if chat is not None and chat.id == context.services.staff_chat_id:
-            await handler(update, context)
-    return guarded
-
-
-async def stale_button(update: Update, context: PeluitContext) -> None:
-    lang = await language(context, update)
-    await mark_processed()  # before the alert: a redelivery is not answered twice
-    await tell_error(context, update, lang, StaleButton())
-
-
-async def inline_press(update: Update, context: PeluitContext) -> None:
-    """A press on a message sent in inline mode (it has no chat, only an inline_message_id):
-    Peluit offers no inline mode, so the press is answered with a calm word and goes no further."""
-    query = update.callback_query
-    if query is None or query.message is not None or query.inline_message_id is None:
-        return
-    user = update.effective_user
-    await answer(update, plain(language_of(user.language_code if user else None),
-                               "error.inline_button")[:200])
-    raise ApplicationHandlerStop
-
-
-async def unknown_command(update: Update, context: PeluitContext) -> None:
-    lang = await language(context, update)
-    assert update.effective_chat is not None
-    await say(context, [Say(ToChat(update.effective_chat.id), "help.reporter", lang=lang)])
-
-
-async def on_error(update: object, context: PeluitContext) -> None:
-    """An update whose handler failed even when tried again (bot/context.py, one_transaction):
-    its work was rolled back. Log the error's type and where it happened, never the update or its
-    text, and tell the reporter honestly that this one message did not arrive."""
-    error = context.error
-    where = "?"
-    if error is not None and error.__traceback__ is not None:
-        frames = [f for f in traceback.extract_tb(error.__traceback__)
-                  if any(p in f.filename for p in ("/bot/", "/flows/", "/storage/"))]
-        if frames:
-            last = Path(frames[-1].filename)
-            where = f"{last.parent.name}/{last.name}:{frames[-1].lineno}"
-    log.error("handler.error type=%s where=%s", type(error).__name__, where)
-    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
-        with contextlib.suppress(Exception):
-            await answer(update)  # a press: end the client's spinner
-            lang = await language(context, update)
-            await say(context, [Say(ToChat(update.effective_chat.id), "error.generic", lang=lang)])
-
-
 def register(app: Application, staff_chat_id: int) -> None:
     # Edited messages change nothing: Telegram re-sends an edit whole, as if it were new; an
     # edited answer, file caption or command is neither appended, relayed nor run again.
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE & new
     staff_chat = filters.Chat(chat_id=staff_chat_id) & new
-    other_groups = filters.ChatType.GROUPS & ~filters.Chat(chat_id=staff_chat_id)
     media = (filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.VOICE | filters.AUDIO
              | filters.VIDEO_NOTE | filters.ANIMATION)
     handlers = [
-        MessageHandler(other_groups, staff.leave_foreign_group),
-        ChatMemberHandler(staff.leave_foreign_group, ChatMemberHandler.MY_CHAT_MEMBER),
-        ChatMemberHandler(staff.membership_changed, ChatMemberHandler.CHAT_MEMBER,
-                          chat_id=staff_chat_id),
         CommandHandler("start", reporter.start, private),
         CommandHandler(["lapor", "report"], reporter.report, private),
         CommandHandler(["batal", "cancel"], reporter.cancel, private),
@@ -191,20 +118,15 @@ def register(app: Application, staff_chat_id: int) -> None:
         CommandHandler(["start", "lapor", "report", "status", "batal", "cancel"],
                        staff.reporter_command_here, staff_chat),
         MessageHandler(staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.reply),
-        CallbackQueryHandler(_private(reporter.intake_button), pattern=r"^i:"),
-        CallbackQueryHandler(_private(reporter.menu_button), pattern=r"^m:"),
-        CallbackQueryHandler(_staff_only(staff.move_button), pattern=r"^c:"),
-        CallbackQueryHandler(stale_button),
+        CallbackQueryHandler(press),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, reporter.text_message),
         MessageHandler(private & media, reporter.media_message),
-        MessageHandler(private & filters.COMMAND, unknown_command),
+        MessageHandler(private & filters.COMMAND, reporter.unknown_command),
         MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
                        reporter.unsupported_message),
     ]
-    for handler in handlers:  # one transaction per update: reads, use case and dedupe record
-        handler.callback = one_transaction(handler.callback)
     app.add_handlers(delivery_handlers(), group=-2)  # the staff group's reachability, topics
-    app.add_handler(TypeHandler(Update, inline_press), group=-1)  # before every other handler
+    app.add_handlers(guard_handlers(staff_chat_id), group=-1)  # who may act where, once
     app.add_handlers(handlers)
     app.add_error_handler(on_error)  # type: ignore[arg-type]
 
@@ -239,14 +161,17 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
                .context_types(ContextTypes(context=PeluitContext)))
     app = builder.updater(None).build()  # polling: bot.polling; webhook: bot.webhook
     health = Health()
-    sender = Sender(app.bot, db, policy, settings.staff_chat_id, health=health,
+    bus = MessageBus(db.uow, policy=policy, clock=lambda: app.bot_data["services"].clock(),
+                     sealer=db.keyring,
+                     topic_name=lambda number, category: topic_name(policy, number, category),
+                     lease=timedelta(seconds=settings.outbox_lease_seconds))
+    sender = Sender(app.bot, db, bus, policy, settings.staff_chat_id, health=health,
                     global_per_second=settings.send_global_per_second,
                     group_per_minute=settings.send_group_per_minute,
                     lease_seconds=settings.outbox_lease_seconds,
-                    horizon=timedelta(days=settings.delivery_horizon_days),
                     backoff_cap=settings.delivery_backoff_cap_seconds)
     app.bot_data["services"] = Services(db=db, policy=policy, keyring=db.keyring, sender=sender,
-                                        staff_chat_id=settings.staff_chat_id,
+                                        bus=bus, staff_chat_id=settings.staff_chat_id,
                                         member_cache_seconds=settings.member_cache_seconds,
                                         health=health)
     register(app, settings.staff_chat_id)

@@ -31,6 +31,9 @@ from typing import Any, TypeVar
 from telegram.error import ChatMigrated, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from flows.delivery import backoff
+from flows.delivery_model import Gone, NotYet, Refused, Retry, Unexpected, Unreachable, Verdict
+
 log = logging.getLogger("peluit.sender")
 T = TypeVar("T")
 
@@ -160,33 +163,8 @@ async def carefully(call: Callable[[], Awaitable[T]]) -> T | Accepted:
         raise Garbled(f"unreadable answer ({type(exc).__name__})") from exc
 
 
-# ---- verdicts
+# ---- verdicts: what Telegram's answer means (what to do about it is decided in flows/delivery.py)
 
-
-@dataclass(frozen=True)
-class Retry:
-    reason: str
-    delay: float | None = None
-    """Telegram's retry_after; None: back off."""
-
-
-@dataclass(frozen=True)
-class Unreachable:
-    reason: str
-    migrated_to: int | None = None
-
-
-@dataclass(frozen=True)
-class Refused:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Unexpected:
-    reason: str
-
-
-Verdict = Retry | Unreachable | Refused | Unexpected
 
 UNREACHABLE = (
     ("bot was blocked", "blocked"), ("user is deactivated", "deactivated"),
@@ -209,6 +187,15 @@ def _code(description: str, table: tuple[tuple[str, str], ...]) -> str | None:
 
 def judge(exc: BaseException, answer: Answer | None) -> Verdict:
     """What a failed delivery means, by what Telegram said (log-safe reason codes only)."""
+    if isinstance(exc, Later):
+        return NotYet(exc.seconds, exc.reason)
+    if isinstance(exc, Permanent):
+        return Gone(exc.reason)
+    return _judge(exc, answer)
+
+
+def _judge(exc: BaseException, answer: Answer | None) -> Verdict:
+    """What a failed delivery means, by what Telegram said (log-safe reason codes only)."""
     if isinstance(exc, RetryAfter):
         wait = exc.retry_after
         return Retry("429", wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
@@ -226,6 +213,6 @@ def judge(exc: BaseException, answer: Answer | None) -> Verdict:
     return Unexpected(type(exc).__name__)
 
 
-def backoff(attempt: int, cap: float) -> float:
-    """Seconds before try number `attempt` + 1: 0.5, 1, 2, 4 ... up to `cap`."""
-    return min(0.5 * 2 ** min(max(attempt - 1, 0), 30), cap)
+__all__ = ["ANSWER", "Accepted", "AnswerRecorder", "Garbled", "Gone", "Later", "NotYet",
+           "Permanent", "Refused", "Retry", "Unexpected", "Unreachable", "Verdict", "backoff",
+           "carefully", "field", "judge", "watch_answers"]

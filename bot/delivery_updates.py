@@ -15,7 +15,8 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
-from bot.context import PeluitContext
+from bot.services import PeluitContext
+from flows.commands import AdoptTopic
 
 PRESENT = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
 
@@ -44,8 +45,9 @@ async def delivery_update(update: Update, context: PeluitContext) -> None:
     created = message.forum_topic_created
     if (created is not None and message.message_thread_id is not None
             and message.from_user is not None and message.from_user.id == context.bot.id):
-        await services.sender.topics.adopt(services.db.uow(), created.name,
-                                           message.message_thread_id)
+        outcome = await services.bus.handle(AdoptTopic(name=created.name,
+                                                        thread_id=message.message_thread_id))
+        services.sender.take(outcome)
 
 
 def delivery_handlers() -> list[BaseHandler[Update, PeluitContext, None]]:

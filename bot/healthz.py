@@ -12,7 +12,7 @@ import logging
 
 from aiohttp import web
 
-from bot.context import Services
+from bot.services import Services
 
 log = logging.getLogger("peluit.health")
 

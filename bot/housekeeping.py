@@ -6,8 +6,8 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from bot.context import Services
-from flows import casework, reporting
+from bot.services import Services
+from flows.commands import ExpireDrafts, RemindOverdue
 from storage.retention import purge
 from storage.uow import Database
 
@@ -17,11 +17,8 @@ INTERVAL_SECONDS = 60
 
 async def tick(services: Services) -> None:
     now = services.clock()
-    expired = await reporting.expire_drafts(services.db.uow(), services.policy, now)
-    if expired:
-        log.info("drafts.expired count=%d", expired)
-    if await casework.remind_overdue(services.db.uow(), services.policy, now):
-        services.sender.wake()
+    await services.bus.handle(ExpireDrafts())
+    services.sender.take(await services.bus.handle(RemindOverdue()))
     async with services.db.uow() as uow:
         await uow.prune(now - timedelta(days=2))
         await uow.commit()
@@ -43,12 +40,15 @@ async def housekeeping(services: Services) -> None:
 
 async def checkpoints(db: Database, every_seconds: float = 1.0) -> None:
     """SQLite: fold the write-ahead log into the database file in the background, so that no
-    commit (and no reporter waiting for its reply) pays for it."""
+    commit (and no reporter waiting for its reply) pays for it; only after something was
+    written."""
     if db.checkpointer is None:
         return
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            await db.checkpoint()
+            if db.commits != db.checkpointed:
+                db.checkpointed = db.commits
+                await db.checkpoint()
         except Exception as exc:  # a busy moment: the next round catches up
             log.warning("checkpoint.error type=%s", type(exc).__name__)

@@ -8,7 +8,7 @@ import logging
 
 from telegram import Bot, Update
 
-from bot.context import Services
+from bot.services import Services
 
 log = logging.getLogger("peluit.inbound")
 

@@ -30,9 +30,9 @@ from telegram.error import EndPointNotFound, InvalidToken, RetryAfter
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from bot.context import Services
 from bot.health import Health
 from bot.inbound import ALLOWED_UPDATES, read_update, update_id_of
+from bot.services import Services
 
 log = logging.getLogger("peluit.polling")
 STALLED = "polling_stalled"

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, ReplyParameters
@@ -18,9 +17,10 @@ from bot.delivery import ANSWER, Permanent, carefully
 from bot.evidence_copy import file_name, staff_caption
 from bot.render import render_say
 from bot.topics import Topics
-from flows.intents import Say, SendEvidence, ToChat, ToReporter, WipeChat
+from flows.bus import MessageBus
+from flows.delivery_model import Link, Where
+from flows.intents import Say, SendEvidence, WipeChat
 from flows.policy import Policy
-from storage.repositories import STAFF_CHAT
 from storage.uow import Database
 
 
@@ -43,62 +43,20 @@ class Pace:
             self.next_at = max(self.next_at, time.monotonic()) + self.interval
 
 
-@dataclass
-class Where:
-    chat_id: int
-    thread: int | None
-    link_key: str | int
-    """What the sent message is linked under (never a raw id in storage: it is hashed)."""
-    reply_to: int | None = None
-    number: str = ""
-    """The case's number (staff targets of a case)."""
-
-
-@dataclass(frozen=True)
-class Link:
-    """A sent message that belongs to a case (so replies to it are relayed)."""
-
-    case_id: str
-    key: str | int
-    message_id: int
-    card: bool = False
-
-
 class Posting:
-    def __init__(self, bot: Bot, db: Database, policy: Policy, staff_chat_id: int, *,
-                 global_per_second: float, group_per_minute: float, topic_grace: float) -> None:
+    def __init__(self, bot: Bot, db: Database, bus: MessageBus, policy: Policy,
+                 staff_chat_id: int, *, global_per_second: float, group_per_minute: float,
+                 topic_grace: float, queued: Any) -> None:
         self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
         self.global_pace = Pace(global_per_second)
         self.staff_pace = Pace(group_per_minute / 60)
-        self.topics = Topics(bot, db, policy, staff_chat_id, grace=topic_grace,
-                             pace=self._pace_staff)
+        self.topics = Topics(bot, bus, policy, staff_chat_id, grace=topic_grace,
+                             pace=self._pace_staff, queued=queued)
         self._progress: dict[int, int] = {}
         """Parts of a long text already sent, per outbox id (a retry resumes after them)."""
 
     def forget(self, item_id: int) -> None:
         self._progress.pop(item_id, None)
-
-    async def where(self, target: Any) -> Where:
-        """Where a target is now: its chat, topic, and (groups without topics) the card to reply to."""
-        if isinstance(target, ToChat):
-            return Where(int(target.route), None, target.route)
-        if isinstance(target, ToReporter):
-            async with self.db.uow() as uow:
-                route = await uow.cases.route_of(target.case_id)
-            if route is None:
-                raise Permanent("no_route")
-            return Where(int(route), None, route)
-        where = Where(self.staff_chat_id, target.thread_id, STAFF_CHAT)
-        if target.case_id:
-            async with self.db.uow() as uow:
-                case = await uow.cases.get(target.case_id)
-            if case is not None:
-                where.number = case.number
-            if case is not None and case.topic_id:
-                where.thread = case.topic_id
-            elif case is not None and case.card_message_id:
-                where.reply_to = case.card_message_id  # the card is the thread's root
-        return where
 
     async def _pace_staff(self) -> None:
         await self.global_pace.wait()
@@ -120,9 +78,11 @@ class Posting:
             thread = await self.topics.open(case_id, stale=thread)
             return await carefully(lambda: call(thread))
 
-    async def say(self, item_id: int, say: Say) -> list[Link]:
-        where = await self.where(say.to)
-        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
+    def chat_id(self, where: Where) -> int:
+        return self.staff_chat_id if where.route is None else int(where.route)
+
+    async def say(self, item_id: int, say: Say, where: Where) -> list[Link]:
+        chat_id, thread = self.chat_id(where), where.thread_id
         reply = None if say.card or where.reply_to is None else ReplyParameters(
             where.reply_to, allow_sending_without_reply=True)
         rendered = render_say(say)
@@ -143,12 +103,12 @@ class Posting:
             message = await self._paced(chat_id, call, thread, say.case_id if staff else None)
             self._progress[item_id] = index + 1
             if say.case_id and message.message_id is not None:
-                links.append(Link(say.case_id, link_key, message.message_id, say.card and index == 0))
+                links.append(Link(say.case_id, where.route, message.message_id,
+                                  say.card and index == 0))
         return links
 
-    async def evidence(self, intent: SendEvidence) -> list[Link]:
-        where = await self.where(intent.to)
-        chat_id, thread, link_key = where.chat_id, where.thread, where.link_key
+    async def evidence(self, intent: SendEvidence, where: Where) -> list[Link]:
+        chat_id, thread = self.chat_id(where), where.thread_id
         async with self.db.uow() as uow:
             evidence = await uow.evidence.get(intent.evidence_id)
         if evidence is None:
@@ -183,7 +143,7 @@ class Posting:
         message = await self._paced(chat_id, call, thread, intent.case_id if staff else None)
         if not intent.case_id or message.message_id is None:
             return []
-        return [Link(intent.case_id, link_key, message.message_id)]
+        return [Link(intent.case_id, where.route, message.message_id)]
 
     async def wipe(self, intent: WipeChat) -> None:
         chat_id = int(intent.to.route)

@@ -11,9 +11,24 @@ from dataclasses import dataclass
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import label, text
-from flows.intents import Button, Keyboard, Say
+from flows.buttons import encode
+from flows.intents import (
+    Block,
+    Button,
+    CaseRows,
+    CategoryCounts,
+    CategoryName,
+    Fields,
+    Keyboard,
+    MaybeSkipped,
+    OverdueRows,
+    Say,
+    StatusCounts,
+    StatusName,
+    Timeline,
+    YesNo,
+)
 
-LIMIT = 4096
 SAFE_LIMIT = 3900
 """Split well below Telegram's limit so a re-opened tag never pushes a part over it."""
 _TOKENS = re.compile(r"(<[^>]+>)|(&#?\w+;)|([^<&]+)")
@@ -45,7 +60,8 @@ def keyboard(language: str, buttons: Keyboard) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(button_label(language, b), callback_data=b.data) for b in row]
+        [InlineKeyboardButton(button_label(language, b), callback_data=encode(b.data))
+         for b in row]
         for row in buttons
     ])
 
@@ -114,37 +130,35 @@ class Rendered:
 
 
 def derived_params(language: str, say: Say) -> dict[str, object]:
-    """Turn codes into words: statuses, categories, lists, yes/no, optional blocks."""
-    params = dict(say.params)
-    lang = language
-    if "status" in params:
-        params["status"] = plain(lang, f"state.{params['status']}")
-    if "category" in params:
-        code = str(params["category"])
-        params["category"] = label(lang, f"category.{code}", code) if code else ""
-    if "contact" in params and params["contact"] in ("yes", "no"):
-        params["contact"] = plain(lang, f"word.{params['contact']}")
-    if "where" in params and not params["where"]:
-        params["where"] = plain(lang, "word.skipped")
-    if "missing" in params:
-        params["missing"] = ", ".join(plain(lang, f"field.{m.strip()}")
-                                      for m in str(params["missing"]).split(",") if m.strip())
-    if "timeline" in params:
-        params["timeline"] = _Lines(timeline_lines(lang, params["timeline"]))  # type: ignore[arg-type]
-    if "question" in params:
-        q = params.pop("question")
-        params["question_block"] = _Raw(fill(lang, "status.question_block", {"question": q}) if q else "")
-    if "outcome" in params and say.key == "status.show":
-        o = params.pop("outcome")
-        params["outcome_block"] = _Raw(fill(lang, "status.outcome_block", {"outcome": o}) if o else "")
-    if "rows" in params:
-        params["rows"] = _Lines([row_line(lang, row) for row in params["rows"]])  # type: ignore[union-attr]
-    for name in ("by_status", "by_category"):
-        if name in params:
-            prefix = "state" if name == "by_status" else "category"
-            params[name] = _Lines([f"• {label(lang, f'{prefix}.{k}', k)}: {n}"
-                                   for k, n in params[name]])  # type: ignore[union-attr]
-    return params
+    """Values that must become words in the reader's language, by their kind (flows/intents.py)."""
+    return {name: _words(language, value) for name, value in say.params.items()}
+
+
+def _words(lang: str, value: object) -> object:
+    if isinstance(value, StatusName):
+        return plain(lang, f"state.{value}")
+    if isinstance(value, CategoryName):
+        return label(lang, f"category.{value}", str(value)) if value else ""
+    if isinstance(value, YesNo):
+        return plain(lang, f"word.{value}")
+    if isinstance(value, MaybeSkipped):
+        return str(value) if value else plain(lang, "word.skipped")
+    if isinstance(value, Fields):
+        return ", ".join(plain(lang, f"field.{name.strip()}") for name in value.split(",")
+                         if name.strip())
+    if isinstance(value, Timeline):
+        return _Lines(timeline_lines(lang, value))
+    if isinstance(value, CaseRows):
+        return _Lines([case_row(lang, row) for row in value])
+    if isinstance(value, OverdueRows):
+        return _Lines([f"{number} · {plain(lang, f'sla.{kind}')} · {days}"
+                       for number, kind, days in value])
+    if isinstance(value, StatusCounts | CategoryCounts):
+        prefix = "state" if isinstance(value, StatusCounts) else "category"
+        return _Lines([f"• {label(lang, f'{prefix}.{k}', k)}: {n}" for k, n in value])
+    if isinstance(value, Block):
+        return _Raw(fill(lang, value.key, {value.field: str(value)}) if value else "")
+    return value
 
 
 class _Raw(str):
@@ -171,10 +185,7 @@ def timeline_lines(language: str, timeline: list[list[str]]) -> list[str]:
     return lines
 
 
-def row_line(language: str, row: list[object]) -> str:
-    if len(row) == 3:  # overdue reminder rows: number, kind, days
-        number, kind, days = row
-        return f"{number} · {plain(language, f'sla.{kind}')} · {days}"
+def case_row(language: str, row: list[object]) -> str:
     number, category, status, days, overdue = row
     return plain(language, "staff.row", {
         "number": number, "category": label(language, f"category.{category}", str(category)),

@@ -1,18 +1,15 @@
-"""The outbox sender: delivers what use cases wrote to the outbox, within Telegram's limits.
+"""The outbox sender: transport only. Messages are handed to it (leased to this process by the
+command that queued them) or claimed from the outbox; it renders and sends them within Telegram's
+limits and reports back through the message bus, which decides what a sent message links to and
+what a failure means (flows/delivery.py).
 
 Per lane (one chat, or one case's reporter, or one case in the staff group) messages leave in
-order; different lanes go out concurrently. What a failure means is judged by what Telegram said
-(`bot/delivery.py`):
-
-- anything that may pass (network, timeouts, 5xx, 429 with its `retry_after`, 401/404 and pages
-  from a proxy) is tried again with a backoff doubling up to `backoff_cap`, for `horizon`;
-- Telegram's definite answers are final: for a reporter the message is given up (and staff are
-  told when the reporter cannot be reached); for staff it is *parked*, never dropped — when the
-  staff group cannot be reached, everything for staff waits for it (`bot/staff_watch.py`);
-- an unexpected error (not Telegram's) counts: after `MAX_ERRORS` the message is parked, its lane
-  moves on, the log and `/healthz` say so, and it is tried again at the next start;
-- what Telegram accepted is recorded as sent even when its answer cannot be read; a deleted case
-  topic is made again (`bot/topics.py`).
+order; different lanes go out concurrently. What was delivered is recorded in batches (with the
+next claim, or shortly after); a message that belongs to a case is recorded at once, so a reply
+to it finds its case. The sender touches the database only when there is something to do: a
+wake-up (messages queued for claiming), a due time it knows of, or an idle poll for other
+replicas' messages (`IDLE_POLL`). Whether the staff group can be reached is watched by
+`bot/staff_watch.py`; what Telegram's answer means by `bot/delivery.py` (`judge`).
 """
 
 from __future__ import annotations
@@ -21,71 +18,101 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from telegram import Bot
 
-from bot.delivery import (
-    ANSWER,
-    Later,
-    Permanent,
-    Refused,
-    Retry,
-    Unexpected,
-    Unreachable,
-    backoff,
-    judge,
-    watch_answers,
-)
+from bot.delivery import ANSWER, judge, watch_answers
 from bot.health import Health
-from bot.posting import Link, Posting
+from bot.posting import Posting
 from bot.staff_watch import StaffWatch
-from flows.intents import Intent, OpenTopic, Say, SendEvidence, ToReporter, ToStaff, WipeChat
+from flows.bus import MessageBus, Outcome
+from flows.commands import ClaimDeliveries, Delivered, DeliveryFailed, Locate
+from flows.delivery_model import Gone, Handled, Link, NotYet, Queued, Sent, Unreachable, Where
+from flows.intents import OpenTopic, Say, SendEvidence, ToChat, WipeChat
 from flows.policy import Policy
-from storage.outbox import OutboxItem
-from storage.uow import Database, SqlUnitOfWork
+from storage.uow import Database
 
 log = logging.getLogger("peluit.sender")
-MAX_ERRORS = 3
-"""Unexpected errors before a message is parked."""
 PARKED = "delivery_parked"
 """The problem `/healthz` shows once a message was parked for an error or a refusal."""
 PURGE_EVERY = 3600.0
+IDLE_POLL = 2.0
+"""Seconds between claims when nothing woke the sender (messages other replicas queued)."""
+FLUSH_AFTER = 0.25
+"""Seconds a finished delivery waits to be recorded with others (or with the next claim)."""
+DUE_CHECK = 0.5
+"""Seconds between looks at the clock while a message is due later: retry times are set on the
+sender's clock, which need not run at the pace of the loop's timer."""
 
 
 class Sender:
-    def __init__(self, bot: Bot, db: Database, policy: Policy, staff_chat_id: int, *,
-                 global_per_second: float = 25, group_per_minute: float = 19,
-                 lease_seconds: float = 30, max_in_flight: int = 100,
-                 health: Health | None = None, horizon: timedelta = timedelta(days=4),
+    def __init__(self, bot: Bot, db: Database, bus: MessageBus, policy: Policy,
+                 staff_chat_id: int, *, global_per_second: float = 25,
+                 group_per_minute: float = 19, lease_seconds: float = 30,
+                 max_in_flight: int = 100, health: Health | None = None,
                  backoff_cap: float = 300.0,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.health = health or Health()
-        self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
+        self.bot, self.db, self.bus, self.policy = bot, db, bus, policy
+        self.staff_chat_id = staff_chat_id
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        """The schedule clock (backoff, horizon); leases keep the database's (storage/outbox)."""
-        self.horizon, self.backoff_cap = horizon, backoff_cap
-        self.posting = Posting(bot, db, policy, staff_chat_id, global_per_second=global_per_second,
+        self.posting = Posting(bot, db, bus, policy, staff_chat_id,
+                               global_per_second=global_per_second,
                                group_per_minute=group_per_minute,
-                               topic_grace=max(10.0, 2 * lease_seconds))
+                               topic_grace=max(10.0, 2 * lease_seconds), queued=self.taken)
         self.topics = self.posting.topics
         self._wake = asyncio.Event()
         self._stopping = False
         self.delivered = 0
         self.lease = timedelta(seconds=lease_seconds)
         self.max_in_flight = max_in_flight
-        self._in_flight: dict[asyncio.Task[None], int] = {}
+        self._in_flight: dict[asyncio.Task[bool], list[int]] = {}
         """Deliveries under way, with their outbox ids (their leases are renewed)."""
-        self._finished: list[tuple[int, list[Link]]] = []
+        self._lanes: dict[str, asyncio.Task[bool]] = {}
+        self._finished: list[Sent] = []
+        self._finished_at = 0.0
+        """When the oldest unrecorded delivery finished (monotonic)."""
+        self._claim = True
+        """Messages may be waiting to be claimed."""
+        self._claim_after: set[str] = set()
+        """Lanes whose next message is claimed once this sender's delivery in them ends."""
+        self._due: datetime | None = None
+        """When a message this sender knows of is due again (on the sender's clock)."""
         self.watch = StaffWatch(bot, db, staff_chat_id, self.health, clock=lambda: self.clock(),
                                 backoff_cap=backoff_cap, on_release=self._staff_back)
 
     def wake(self) -> None:
+        self._claim = True
         self._wake.set()
 
     def stop(self) -> None:
         self._stopping = True
+        self._wake.set()
+
+    def taken(self, outcome: object) -> None:
+        if isinstance(outcome, Outcome):
+            self.take(outcome)
+
+    def take(self, outcome: Outcome) -> None:
+        """What a command just queued: messages leased to this process go out now, in order
+        per lane; the others are claimed, at once, or (when this sender is still delivering
+        the one ahead of them in their lane) as soon as that one is done."""
+        if outcome.leased:
+            self._start([(item, Where(item.target.route)) for item in outcome.leased
+                         if isinstance(item.target, ToChat)])
+        for lane in outcome.waiting:
+            if lane in self._lanes:
+                self._claim_after.add(lane)
+            else:
+                self.wake()
+
+    def due_in(self, seconds: float) -> None:
+        """A message is due again in `seconds` of the sender's clock: claim then (at the
+        latest)."""
+        at = self.clock() + timedelta(seconds=seconds)
+        self._due = at if self._due is None else min(self._due, at)
         self._wake.set()
 
     def _staff_back(self, forum: bool) -> None:
@@ -93,34 +120,46 @@ class Sender:
         self.wake()
 
     async def run(self) -> None:
-        """Deliver until stopped. Each lane's head is claimed as soon as it is due and sent at
-        once, while other lanes' deliveries are still under way (a message waiting for the
-        staff group's pace holds back nothing else); what was delivered is recorded in the
-        same transaction as the next claim."""
+        """Deliver until stopped."""
         watching = asyncio.create_task(self.watch.run(), name="peluit-staff-watch")
         last_recovery = last_purge = -PURGE_EVERY
+        last_claim = time.monotonic()
         try:
-            await self._start()
+            await self._begin()
             while not self._stopping:
                 self._wake.clear()
                 try:
-                    if time.monotonic() - last_recovery > self.lease.total_seconds() / 3:
-                        purge = time.monotonic() - last_purge > PURGE_EVERY
+                    now = time.monotonic()
+                    if now - last_recovery > self.lease.total_seconds() / 3:
+                        purge = now - last_purge > PURGE_EVERY
                         await self._recover(purge=purge)
                         last_recovery = time.monotonic()
                         last_purge = last_recovery if purge else last_purge
-                    await self._cycle()
+                    due = self._due is not None and self.clock() >= self._due
+                    if self._claim or due or now - last_claim >= IDLE_POLL:
+                        self._claim = False
+                        self._due = None if due else self._due
+                        last_claim = now
+                        await self._cycle()
+                    elif self._finished and now - self._finished_at >= FLUSH_AFTER:
+                        await self._record()
                 except Exception as exc:  # keep delivering whatever one cycle did
                     log.error("sender.loop_error type=%s", type(exc).__name__)
+                timeout = (self._finished_at + FLUSH_AFTER - time.monotonic() if self._finished
+                           else IDLE_POLL)
+                if self._due is not None:
+                    left = (self._due - self.clock()).total_seconds()
+                    timeout = min(timeout, max(left, 0.0), DUE_CHECK)
+                timeout = max(0.0, timeout)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             await self._finish()
         finally:
             watching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watching
 
-    async def _start(self) -> None:
+    async def _begin(self) -> None:
         """At start: messages parked for unexpected errors get another chance (a new version
         may have fixed the cause), and staff-bound messages left waiting look for the group."""
         try:
@@ -140,8 +179,9 @@ class Sender:
             self.watch.lost("parked", probe_now=True)
 
     async def _recover(self, *, purge: bool) -> None:
+        under_way = [i for ids in self._in_flight.values() for i in ids]
+        under_way += [s.item_id for s in self._finished]
         async with self.db.uow() as uow:
-            under_way = [*self._in_flight.values(), *(i for i, _ in self._finished)]
             await uow.outbox.renew(under_way, self.lease)
             await uow.outbox.recover_expired(self.clock())
             if purge:  # parked messages are kept no longer than the case content itself
@@ -153,35 +193,53 @@ class Sender:
         finished, self._finished = self._finished, []
         room = self.max_in_flight - len(self._in_flight) if claim else 0
         try:
-            async with self.db.uow() as uow:
-                await self._record(uow, finished)
-                items = (await uow.outbox.claim(self.clock(), limit=room, lease=self.lease)
-                         if room > 0 else [])
-                await uow.commit()
+            outcome = await self.bus.handle(ClaimDeliveries(
+                delivered=tuple(finished), limit=max(room, 0), lease=self.lease, at=self.clock()))
         except BaseException:
             self._finished[:0] = finished  # not recorded: try again next cycle
             raise
-        for item in items:
-            task = asyncio.create_task(self._deliver(item), name="peluit-delivery")
-            self._in_flight[task] = item.id
+        self._start(outcome.value or [], claimed=True)
+
+    async def _record(self) -> None:
+        finished, self._finished = self._finished, []
+        try:
+            await self.bus.handle(Delivered(reports=tuple(finished)))
+        except BaseException:
+            self._finished[:0] = finished
+            raise
+
+    def _start(self, items: Sequence[tuple[Queued, Where | Gone]], *,
+               claimed: bool = False) -> None:
+        """Deliver each item; a lane's items one after the other, in order. After claimed
+        items, their lanes are claimed again (more may wait behind them)."""
+        for item, where in items:
+            lane = item.lane
+            before = self._lanes.get(lane) if lane else None
+            task = asyncio.create_task(self._deliver(item, where, before), name="peluit-delivery")
+            self._in_flight[task] = [item.id]
+            if lane:
+                self._lanes[lane] = task
+                if claimed:
+                    self._claim_after.add(lane)
             task.add_done_callback(self._delivered)
 
-    @staticmethod
-    async def _record(uow: SqlUnitOfWork, finished: list[tuple[int, list[Link]]]) -> None:
-        for item_id, links in finished:
-            for link in links:
-                await uow.cases.link_message(link.key, link.message_id, link.case_id)  # type: ignore[arg-type]
-                if link.card:
-                    await uow.cases.set_card(link.case_id, link.message_id)
-            await uow.outbox.done(item_id)
-
-    def _delivered(self, task: asyncio.Task[None]) -> None:
+    def _delivered(self, task: asyncio.Task[bool]) -> None:
         self._in_flight.pop(task, None)
+        claim = False
+        for lane, last in list(self._lanes.items()):
+            if last is task:
+                del self._lanes[lane]
+                if lane in self._claim_after:
+                    self._claim_after.discard(lane)
+                    claim = True
         if not task.cancelled() and (error := task.exception()) is not None:
             # Not even the failure could be recorded (the database?): the lease runs out and
             # the message is tried again.
             log.error("sender.delivery_error type=%s", type(error).__name__)
-        self._wake.set()
+        if claim:
+            self.wake()
+        else:
+            self._wake.set()
 
     async def _finish(self, seconds: float = 10.0) -> None:
         """On stop: let deliveries under way end, and record them (else they go again later)."""
@@ -189,139 +247,88 @@ class Sender:
             await asyncio.wait(set(self._in_flight), timeout=seconds)
         if self._finished:
             try:
-                await self._cycle(claim=False)
+                await self._record()
             except Exception as exc:
                 log.warning("sender.unrecorded type=%s", type(exc).__name__)
 
-    # ---- one item: deliver it, or decide what its failure means
+    # ---- one item: deliver it, and report what happened
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver(self, item: Queued, where: Where | Gone,
+                       before: asyncio.Task[bool] | None) -> bool:
+        """Whether the item went out (a lane's next item waits for this answer)."""
+        if before is not None:  # the lane's earlier message first
+            await asyncio.wait({before})
+            if before.cancelled() or before.exception() is not None or not before.result():
+                # It did not go out (it waits for a retry): this one goes back behind it.
+                await self._failed(item, NotYet(0.0, "behind"))
+                return False
+            if item.for_staff and not isinstance(where, Gone):
+                # The messages ahead may have made the case's topic or card: where is it now?
+                where = (await self.bus.handle(Locate(item=item))).value
         watch_answers()  # this task's Bot API answers, for judging a failure
+        if isinstance(where, Gone):
+            await self._failed(item, where)
+            return False
         if item.for_staff and self.watch.down:
-            await self._park(item, "staff", self.watch.reason)
+            await self._failed(item, Unreachable(self.watch.reason), watched=True)
+            return False
+        try:
+            links = await self._send(item, where)
+        except Exception as exc:
+            await self._failed(item, judge(exc, ANSWER.get()))
+            return False
+        finally:
+            self.posting.forget(item.id)
+        self.delivered += 1
+        if item.for_staff:
+            self.watch.delivered()
+        log.info("sender.delivered kind=%s", type(item.intent).__name__)
+        sent = Sent(item.id, tuple(links))
+        if links:  # a message of a case: linked at once, so a reply to it finds its case
+            await self.bus.handle(Delivered(reports=(sent,)))
+        else:  # recorded with others, or with the next claim: fewer transactions
+            if not self._finished:
+                self._finished_at = time.monotonic()
+            self._finished.append(sent)
+        return True
+
+    async def _failed(self, item: Queued, verdict: object, *, watched: bool = False) -> None:
+        outcome = await self.bus.handle(DeliveryFailed(item=item, verdict=verdict,
+                                                       at=self.clock()))
+        self.take(outcome)
+        handled = outcome.value if isinstance(outcome.value, Handled) else Handled()
+        if handled.retry_in is not None:
+            self.due_in(handled.retry_in)
+        if watched:  # parked while the group is known to be down
             if self.watch.down:
                 self.watch.nudge()
             else:  # the group came back while this was being parked
                 await self.watch.release()
             return
-        try:
-            await self._send(item)
-        except Exception as exc:
-            await self._failed(item, exc)
-            return
-        self.delivered += 1
-        if item.for_staff:
-            self.watch.delivered()
-        log.info("sender.delivered kind=%s", type(item.intent).__name__)
-
-    async def _failed(self, item: OutboxItem, exc: Exception) -> None:
-        if isinstance(exc, Later):
-            await self._retry(item, exc.seconds, exc.reason, quiet=True)
-            return
-        if isinstance(exc, Permanent):
-            await self._give_up(item, exc.reason, tell_staff=True)
-            return
-        verdict = judge(exc, ANSWER.get())
-        if isinstance(verdict, Retry):
-            if item.created_at is not None and self.clock() - item.created_at > self.horizon:
-                await self._past_horizon(item, verdict.reason)
-                return
-            if verdict.delay is not None and item.for_staff:
-                self.posting.staff_pace.pause_until(time.monotonic() + verdict.delay)
-            delay = verdict.delay if verdict.delay is not None else backoff(item.attempts,
-                                                                            self.backoff_cap)
-            await self._retry(item, delay, verdict.reason)
-        elif isinstance(verdict, Unreachable):
-            if item.for_staff:
-                await self._park(item, "staff", verdict.reason)
-                self.watch.lost(verdict.reason, migrated_to=verdict.migrated_to)
-            else:
-                await self._give_up(item, verdict.reason, tell_staff=True)
-        elif isinstance(verdict, Refused):
-            if item.for_staff:
-                await self._park(item, "refused", verdict.reason)
-                self._alarm("refused", verdict.reason)
-            else:
-                await self._give_up(item, verdict.reason, tell_staff=False)
-        elif isinstance(verdict, Unexpected):
-            await self._unexpected(item, verdict.reason)
-
-    async def _unexpected(self, item: OutboxItem, reason: str) -> None:
-        errors = item.errors + 1
-        if errors >= MAX_ERRORS:
-            self.posting.forget(item.id)
-            async with self.db.uow() as uow:
-                await uow.outbox.retry(item.id, self.clock(), reason, unexpected=True)
-                await uow.outbox.park(item.id, "error", reason)
-                await uow.commit()
-            self._alarm("error", reason)
+        if handled.pause is not None:
+            self.posting.staff_pace.pause_until(time.monotonic() + handled.pause)
+        if handled.alarm is not None:
+            log.error("sender.parked reason=%s why=%s", getattr(verdict, "reason", "?"),
+                      handled.alarm)
+            self.health.report(PARKED)
+        if handled.lost is not None:
+            self.watch.lost(handled.lost, migrated_to=handled.migrated_to)
+        if handled.retry_in is None:  # parked or given up: its lane moves on
             self.wake()
-            return
-        log.error("sender.delivery_error type=%s errors=%d", reason, errors)
-        await self._retry(item, backoff(errors, self.backoff_cap), reason, unexpected=True)
 
-    def _alarm(self, why: str, reason: str) -> None:
-        log.error("sender.parked reason=%s why=%s", reason, why)
-        self.health.report(PARKED)
-
-    async def _past_horizon(self, item: OutboxItem, reason: str) -> None:
-        if item.for_staff:  # never dropped: kept until the staff group answers again
-            await self._park(item, "staff", "horizon")
-            self.watch.lost("horizon")
-            return
-        log.error("sender.gave_up reason=horizon last=%s", reason)
-        await self._give_up(item, "horizon", tell_staff=True)
-
-    async def _retry(self, item: OutboxItem, delay: float, reason: str, *,
-                     unexpected: bool = False, quiet: bool = False) -> None:
-        (log.info if quiet else log.warning)("sender.retry reason=%s attempt=%d", reason,
-                                             item.attempts)
-        async with self.db.uow() as uow:
-            await uow.outbox.retry(item.id, self.clock() + timedelta(seconds=delay), reason,
-                                   unexpected=unexpected)
-            await uow.commit()
-
-    async def _park(self, item: OutboxItem, why: str, reason: str) -> None:
-        self.posting.forget(item.id)
-        async with self.db.uow() as uow:
-            await uow.outbox.park(item.id, why, reason)
-            await uow.commit()
-        self.wake()
-
-    async def _give_up(self, item: OutboxItem, reason: str, *, tell_staff: bool) -> None:
-        log.warning("sender.failed reason=%s", reason)
-        self.posting.forget(item.id)
-        async with self.db.uow() as uow:
-            await uow.outbox.fail(item.id, reason)
-            target = item.target
-            case = await uow.cases.get(target.case_id) if (
-                tell_staff and isinstance(target, ToReporter)) else None
-            if case is not None:
-                await uow.outbox.put([Say(ToStaff(case.id), "staff.reporter_unreachable",
-                                          {"number": case.number},
-                                          lang=self.policy.staff_language)])
-                await uow.audit.record("system", "relay.undeliverable", case.number)
-            await uow.commit()
-        self.wake()
-
-    async def _send(self, item: OutboxItem) -> None:
+    async def _send(self, item: Queued, where: Where) -> list[Link]:
         intent = item.intent
         if isinstance(intent, OpenTopic):
             await self.topics.open(intent.case_id)
-        elif isinstance(intent, WipeChat):
+            return []
+        if isinstance(intent, WipeChat):
             await self.posting.wipe(intent)
-        links: list[Link] = []
+            return []
         if isinstance(intent, Say):
-            links = await self.posting.say(item.id, intent)
-        elif isinstance(intent, SendEvidence):
-            links = await self.posting.evidence(intent)
-        if links:  # a message of a case: linked at once, so a reply to it finds its case
-            async with self.db.uow() as uow:  # what was sent, and that it was: one transaction
-                await self._record(uow, [(item.id, links)])
-                await uow.commit()
-        else:  # recorded with the next claim (`_cycle`): one transaction fewer per message
-            self._finished.append((item.id, links))
-        self.posting.forget(item.id)
+            return await self.posting.say(item.id, intent, where)
+        if isinstance(intent, SendEvidence):
+            return await self.posting.evidence(intent, where)
+        return []
 
 
-__all__ = ["Intent", "Permanent", "Sender"]
+__all__ = ["Sender"]

@@ -11,9 +11,10 @@ from urllib.parse import urlparse
 from aiohttp import web
 from telegram.ext import Application
 
-from bot.context import Services, with_retries
+from bot.calls import with_retries
 from bot.healthz import healthz
 from bot.inbound import ALLOWED_UPDATES, read_update
+from bot.services import Services
 from bot.settings import Settings
 
 log = logging.getLogger("peluit.webhook")

@@ -2,12 +2,19 @@
 
 Intents are written to the outbox in the same transaction as the state change that causes them,
 and delivered by the sender. They hold catalog keys and parameters, never finished sentences.
+A parameter that must become words in the reader's language carries its kind as its type
+(`StatusName("verifying")`, `CaseRows([...])`): the renderer turns each kind into words, never
+looking at the catalog key or a value's shape. They are `str` and `list` underneath, so a value
+compares equal to what it holds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NewType
+from datetime import datetime
+from typing import ClassVar, NewType
+
+from flows.buttons import ButtonData
 
 ChatRoute = NewType("ChatRoute", int)
 """A Telegram chat id of a reporter: secret, stored only encrypted under the routing key."""
@@ -38,10 +45,75 @@ class ToStaff:
 Target = ToChat | ToReporter | ToStaff
 
 
+# ---- parameter kinds: values that become words in the reader's language
+
+
+class StatusName(str):
+    """A case status (`state.<value>` in the catalog)."""
+
+
+class CategoryName(str):
+    """A category code (its label, or the code itself: categories are configuration)."""
+
+
+class YesNo(str):
+    """"yes" or "no" (`word.<value>`)."""
+
+
+class MaybeSkipped(str):
+    """An answer that may have been skipped (empty: `word.skipped`)."""
+
+
+class Fields(str):
+    """Names of report steps, joined with ", " (each shown as `field.<name>`)."""
+
+
+class Timeline(list[list[str]]):
+    """[day, audit action, detail] rows of a case's history, one line each."""
+
+
+class CaseRows(list[list[object]]):
+    """[number, category, status, age in days, overdue kind] rows of /kasus."""
+
+
+class OverdueRows(list[tuple[str, str, int]]):
+    """[number, overdue kind, age in days] rows of the daily reminder."""
+
+
+class StatusCounts(list[tuple[str, int]]):
+    """(status, count) pairs, one line each."""
+
+
+class CategoryCounts(list[tuple[str, int]]):
+    """(category, count) pairs, one line each."""
+
+
+class Block(str):
+    """An optional block of text: its catalog template (`key`) filled with the value under
+    `field`, or nothing when the value is empty."""
+
+    key: ClassVar[str] = ""
+    field: ClassVar[str] = ""
+
+
+class QuestionBlock(Block):
+    key, field = "status.question_block", "question"
+
+
+class OutcomeBlock(Block):
+    key, field = "status.outcome_block", "outcome"
+
+
+PARAM_KINDS: tuple[type, ...] = (StatusName, CategoryName, YesNo, MaybeSkipped, Fields, Timeline,
+                                 CaseRows, OverdueRows, StatusCounts, CategoryCounts,
+                                 QuestionBlock, OutcomeBlock)
+"""Every kind, for the outbox codec (it stores a value's kind by name)."""
+
+
 @dataclass(frozen=True)
 class Button:
     key: str
-    data: str
+    data: ButtonData
     params: dict[str, str] = field(default_factory=dict)
 
 
@@ -94,3 +166,16 @@ class WipeChat:
 
 
 Intent = Say | SendEvidence | OpenTopic | WipeChat
+
+
+@dataclass(frozen=True)
+class Later:
+    """Intents queued with the command's change but not part of its answer: they wait in the
+    outbox until `not_before` (None: no wait), e.g. the staff group's news of a new case."""
+
+    intents: tuple[Intent, ...]
+    not_before: datetime | None = None
+
+
+def target_of(intent: Intent) -> Target:
+    return ToStaff(intent.case_id) if isinstance(intent, OpenTopic) else intent.to

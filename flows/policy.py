@@ -18,6 +18,7 @@ class Policy:
     max_answer_chars: int = 8000
     max_attachments: int = 10
     max_file_bytes: int = 20 * 1024 * 1024
+    """The largest file taken: the setting, within what the Bot API server lets bots download."""
     max_image_pixels: int = 40_000_000
     case_files_per_day: int = 20
     case_bytes_per_day: int = 100 * 1024 * 1024
@@ -27,3 +28,7 @@ class Policy:
     status_window: timedelta = timedelta(minutes=15)
     retention_routing: timedelta = timedelta(days=180)
     retention_content: timedelta = timedelta(days=1825)
+    delivery_horizon: timedelta = timedelta(days=4)
+    """How long Telegram's passing troubles are tried again before a message is given up."""
+    delivery_backoff_cap: float = 300.0
+    """Longest pause (seconds) between two tries of one message."""

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from flows.delivery_model import CaseDestination, Link, Queued
 from flows.intake import Draft
 from flows.intents import ChatRoute, Intent
 from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
 from flows.tickets import TicketCode
+
+
+class DuplicateUpdate(Exception):
+    """This Telegram update was processed before: its effects are already committed."""
 
 
 class Drafts(Protocol):
@@ -47,6 +53,13 @@ class Cases(Protocol):
 
     async def add_message(self, case_id: str, direction: Direction, body: str, at: datetime) -> None: ...
     async def messages(self, case_id: str) -> list[CaseMessage]: ...
+    async def destination(self, case_id: str) -> CaseDestination | None:
+        """Where the staff group shows a case (number, topic, card): nothing decrypted or locked."""
+        ...
+
+    async def link_messages(self, links: Sequence[Link]) -> None:
+        """Messages sent for cases: replies to them find their case; a card's id is kept."""
+        ...
 
 
 class Evidence(Protocol):
@@ -62,7 +75,24 @@ class Evidence(Protocol):
 
 
 class Outbox(Protocol):
-    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None) -> None: ...
+    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None,
+                  *, lease_for: ChatRoute | None = None, lease: timedelta | None = None,
+                  ) -> list[Queued]:
+        """Queue intents in order. Those for the chat `lease_for` (its lane idle: nothing
+        waiting or under way in it) are leased to this process at once, for `lease`, and
+        returned: the local sender delivers them without claiming them."""
+        ...
+
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Queued]: ...
+    async def done(self, item_ids: Sequence[int]) -> None: ...
+    async def retry(self, item_id: int, at: datetime, error: str, *,
+                    unexpected: bool = False) -> None: ...
+    async def fail(self, item_id: int, error: str) -> None: ...
+    async def park(self, item_id: int, why: str, error: str) -> None: ...
+    async def request_topic(self, case_id: str) -> None: ...
+    async def topic_request_age(self, case_id: str) -> timedelta | None: ...
+    async def settle_topic(self, case_id: str, topic_id: int) -> bool: ...
+    async def forget_topic_request(self, case_id: str) -> None: ...
 
 
 class Audit(Protocol):
@@ -83,16 +113,6 @@ class Throttle(Protocol):
         """The count of each key in its current window (0 when none): one read, counts nothing."""
         ...
 
-    async def exceeded(self, key: str, limit: int, window_seconds: float, now: datetime) -> bool:
-        """True when `limit` attempts were made in the current window (counts nothing)."""
-        ...
-
-    async def any_exceeded(
-        self, limits: Sequence[tuple[str, int]], window_seconds: float, now: datetime
-    ) -> bool:
-        """`exceeded` for several (key, limit) pairs at once: True when any of them is."""
-        ...
-
     async def count(self, key: str, window_seconds: float, now: datetime) -> int:
         """Attempts made in the current window (counts nothing)."""
         ...
@@ -102,13 +122,22 @@ class Throttle(Protocol):
         ...
 
 
+@dataclass
+class ChatState:
+    """What the bus reads about a chat before a reporter's command, in one statement."""
+
+    language: str | None = None
+    ticket_prompt: datetime | None = None
+    """Until when the chat's next message is taken as a ticket code (None: it is not)."""
+    draft: Draft | None = None
+    lane_busy: bool = True
+    """Messages for this chat wait or are under way: new ones queue behind them."""
+
+
 class Chats(Protocol):
+    async def state(self, route: ChatRoute) -> ChatState: ...
     async def language(self, route: ChatRoute) -> str | None: ...
     async def set_language(self, route: ChatRoute, language: str) -> None: ...
-    async def ticket_prompt(self, route: ChatRoute) -> datetime | None:
-        """Until when this chat's next message is taken as a ticket code (None: it is not)."""
-        ...
-
     async def set_ticket_prompt(self, route: ChatRoute, language: str, until: datetime) -> None:
         """Take the chat's next message as a ticket code, until `until` (`language` is used only
         for a chat not known yet)."""
@@ -129,7 +158,14 @@ class UnitOfWork(Protocol):
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...
     async def commit(self) -> None: ...
-    async def lock_chat(self, route: ChatRoute) -> None: ...
+    async def rollback(self) -> None:
+        """Undo what was done so far, chat locks included; the unit of work stays usable."""
+        ...
+
+    async def lock_chat(self, route: ChatRoute) -> None:
+        """Serialize work on one chat until the transaction ends (commit or rollback)."""
+        ...
+
     def actor_token(self, kind: str, user_id: int | str) -> str:
         """A stable pseudonym for an actor or a case (keyed hash), for the audit log and limits."""
         ...

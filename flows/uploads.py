@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flows.intents import Button, ChatRoute, Intent, Say, ToChat
-from flows.model import Case
 from flows.policy import Policy
 from flows.ports import UnitOfWork
 
@@ -28,11 +27,17 @@ class Usage:
 
 
 @dataclass(frozen=True)
-class Offer:
-    """A file as Telegram announces it, before anything is downloaded."""
+class Upload:
+    """A file taken from a reporter, downloaded and cleaned."""
     kind: str
-    size: int
-    reply_to_message_id: int | None = None
+    data: bytes
+    mime_type: str | None
+    file_name: str | None
+    metadata_removed: bool = False
+    may_carry_metadata: bool = False
+    caption: str | None = None
+    recording: bool = False
+    """sound or video: a voice or a face can identify the person who recorded it"""
 
 
 def refusal(policy: Policy, used: Usage, size: int) -> str | None:
@@ -106,28 +111,3 @@ async def notices(uow: UnitOfWork, to: ToChat, language: str, scope: str, *, rem
     if recording and await first_time(uow, "voice", scope, now):
         said.append(Say(to, "intake.voice_notice", lang=language))
     return said
-
-
-async def check_upload(uow: UnitOfWork, policy: Policy, route: ChatRoute, language: str,
-                       offer: Offer, now: datetime) -> list[Intent]:
-    """Before a download: the answer when this file cannot be taken, or [] when it may be (then
-    nothing is written). A draft that is full, or not at its evidence step, a file larger than
-    allowed, a case (or chat) that reached its daily limits: each has its calm answer."""
-    from flows import casework, reporting  # local: both use this module's rules
-
-    async with uow:
-        draft = await uow.drafts.get(route)
-        if draft is not None:
-            draft.max_chars = policy.max_answer_chars
-            intents = reporting.evidence_refusal(policy, route, draft, offer.size)
-        else:
-            found = await casework.case_for_message(uow, route, language, offer.reply_to_message_id)
-            if isinstance(found, Case):
-                reason = refusal(policy, await usage(uow, route, found.id, now), offer.size)
-                intents = [refusal_say(policy, route, reason, language)] if reason else []
-            else:
-                intents = found
-        if intents:
-            await uow.outbox.put(intents)
-            await uow.commit()
-        return intents

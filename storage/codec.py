@@ -8,8 +8,10 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from flows.buttons import decode, encode
 from flows.intake import Draft, Step
 from flows.intents import (
+    PARAM_KINDS,
     Button,
     ChatRoute,
     Intent,
@@ -22,6 +24,9 @@ from flows.intents import (
     ToStaff,
     WipeChat,
 )
+
+_KINDS = {kind.__name__: kind for kind in PARAM_KINDS}
+_KIND = "$kind"
 
 
 def dumps(value: Any) -> bytes:
@@ -69,19 +74,29 @@ def target_from_json(data: dict[str, Any]) -> Target:
     return ToStaff(data.get("case_id"), data.get("thread_id"))
 
 
-def intent_target(intent: Intent) -> Target:
-    if isinstance(intent, OpenTopic):
-        return ToStaff(intent.case_id)
-    return intent.to
+def _param_to_json(value: object) -> object:
+    """A parameter, with its kind when it has one (`StatusName`, `CaseRows`...)."""
+    kind = type(value)
+    if kind.__name__ in _KINDS and _KINDS[kind.__name__] is kind:
+        plain = str(value) if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        return {_KIND: kind.__name__, "v": plain}
+    return value
+
+
+def _param_from_json(value: object) -> object:
+    if isinstance(value, dict) and _KIND in value and value[_KIND] in _KINDS:
+        return _KINDS[value[_KIND]](value["v"])
+    return value
 
 
 def intent_to_json(intent: Intent) -> dict[str, Any]:
     """The intent without its target (the target is stored apart, under the routing key)."""
     if isinstance(intent, Say):
         return {
-            "type": "say", "key": intent.key, "params": intent.params, "lang": intent.lang,
-            "case_id": intent.case_id, "card": intent.card,
-            "buttons": [[[b.key, b.data, b.params] for b in row] for row in intent.buttons],
+            "type": "say", "key": intent.key,
+            "params": {k: _param_to_json(v) for k, v in intent.params.items()},
+            "lang": intent.lang, "case_id": intent.case_id, "card": intent.card,
+            "buttons": [[[b.key, encode(b.data), b.params] for b in row] for row in intent.buttons],
             **({"reply_prompt": intent.reply_prompt} if intent.reply_prompt else {}),
         }
     if isinstance(intent, SendEvidence):
@@ -95,8 +110,10 @@ def intent_to_json(intent: Intent) -> dict[str, Any]:
 def intent_from_json(data: dict[str, Any], target: Target) -> Intent:
     kind = data["type"]
     if kind == "say":
-        buttons = tuple(tuple(Button(k, d, p) for k, d, p in row) for row in data["buttons"])
-        return Say(target, data["key"], data["params"], buttons, data["lang"], data["case_id"],
+        buttons = tuple(tuple(Button(k, decode(d), p) for k, d, p in row)  # type: ignore[arg-type]
+                        for row in data["buttons"])
+        params = {k: _param_from_json(v) for k, v in data["params"].items()}
+        return Say(target, data["key"], params, buttons, data["lang"], data["case_id"],
                    data["card"], data.get("reply_prompt"))
     if kind == "evidence":
         return SendEvidence(target, data["evidence_id"], data["case_id"], data["lang"])

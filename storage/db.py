@@ -51,7 +51,7 @@ def keep_private(database: Path) -> None:
                 os.chmod(path, 0o600)
 
 
-def create_engine(url: str, *, echo: bool = False, checkpoints: bool = True) -> AsyncEngine:
+def create_engine(url: str, *, checkpoints: bool = True) -> AsyncEngine:
     """An engine tuned for its backend. SQLite: WAL, secure delete, one writer at a time.
 
     `checkpoints=False` (SQLite): committing never copies the WAL back into the database file
@@ -59,15 +59,14 @@ def create_engine(url: str, *, echo: bool = False, checkpoints: bool = True) -> 
     stall with an fsync on a big database); the owner runs `checkpoint()` in the background.
     """
     if not is_sqlite(url):
-        return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10,
-                                   pool_pre_ping=True)
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     if (path := sqlite_file(url)) is not None:
         keep_private(path)
     # One connection: SQLite has one writer anyway, and waiting for the pool is an asyncio wait,
     # where a second connection would sleep in SQLite's busy handler while the lock sits free.
     # No reset on return: a unit of work always ends its transaction itself, and each reset
     # would be one more trip to the driver's thread.
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=1,
+    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1,
                                  max_overflow=0, pool_timeout=120, pool_reset_on_return=None)
     pragmas = ["journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON",
                "busy_timeout=30000"]

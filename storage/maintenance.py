@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.crypto import Keyring
+from storage.encrypted import declared, decrypt, encrypt
 from storage.models import ENCRYPTED_COLUMNS, ROW_KEY
 from storage.uow import Database
 
@@ -17,8 +18,9 @@ async def reencrypt_all(db: Database, new_keyring: Keyring, batch: int = 500) ->
     """
     old = db.keyring
     count = 0
-    for model, column, purpose in ENCRYPTED_COLUMNS:
-        table = model.__tablename__
+    for model, name, _purpose in ENCRYPTED_COLUMNS:
+        column = getattr(model, name)
+        purpose = declared(column).purpose
         key_attr = ROW_KEY[model]
         offset = 0
         while True:
@@ -27,13 +29,12 @@ async def reencrypt_all(db: Database, new_keyring: Keyring, batch: int = 500) ->
                     select(model).order_by(getattr(model, key_attr)).offset(offset).limit(batch)
                 )).all()
                 for row in rows:
-                    blob = getattr(row, column)
+                    blob = getattr(row, name)
                     if not blob or not new_keyring.needs_reencrypt(purpose, blob):
                         continue
                     row_id = str(getattr(row, key_attr))
-                    plain = old.decrypt(purpose, blob, table=table, column=column, row_id=row_id)
-                    setattr(row, column, new_keyring.encrypt(purpose, plain, table=table,
-                                                             column=column, row_id=row_id))
+                    plain = decrypt(old, column, row_id, blob)
+                    setattr(row, name, encrypt(new_keyring, column, row_id, plain))
                     count += 1
             if len(rows) < batch:
                 break

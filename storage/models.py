@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.crypto import Purpose
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -227,7 +229,7 @@ class MetaRow(Base):
     day: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
-ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, str], ...] = (
+ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, Purpose], ...] = (
     (DraftRow, "payload_enc", "content"),
     (CaseRow, "report_enc", "content"),
     (CaseRow, "outcome_enc", "content"),
@@ -238,7 +240,8 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, str], ...] = (
     (OutboxRow, "target_enc", "routing"),
     (OutboxRow, "payload_enc", "content"),
 )
-"""Every encrypted column and its key: `peluit keys rotate` walks this list."""
+"""Every encrypted column and its key (purpose), declared once: storage encrypts and decrypts
+through `storage.encrypted`, which reads this list, and `peluit keys rotate` walks it."""
 
 ROW_KEY: dict[type[Base], str] = {
     DraftRow: "id",

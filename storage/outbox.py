@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,11 +43,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from flows.intents import Intent, Target, ToChat, ToReporter
+from flows.delivery_model import Queued
+from flows.intents import ChatRoute, Intent, Target, ToChat, ToReporter, target_of
 from storage.codec import (
     dumps,
     intent_from_json,
-    intent_target,
     intent_to_json,
     loads,
     target_from_json,
@@ -56,18 +55,45 @@ from storage.codec import (
 )
 from storage.models import CaseRow, OutboxRow, UTCDateTime
 from storage.prepared import Prepared
-from storage.repositories import _Repo
+from storage.repositories.base import Repository, chat_lane
 
 LEASE = timedelta(seconds=30)
 """How long a sender owns a claimed message; after that another sender may deliver it."""
 
 
-_PUT = Prepared(insert(OutboxRow).values(
-    uid=bindparam("uid"), lane=bindparam("lane"), status="pending", attempts=0, errors=0,
-    not_before=bindparam("not_before", type_=UTCDateTime()),
-    created_at=bindparam("now", type_=UTCDateTime()),
-    target_enc=bindparam("target_enc"), payload_enc=bindparam("payload_enc")))
-_DONE = Prepared(delete(OutboxRow).where(OutboxRow.id == bindparam("id")))
+_PUTS: dict[tuple[str, int], Prepared] = {}
+_DONES: dict[int, Prepared] = {}
+_BATCH = 32
+"""Most rows one INSERT writes (or one DELETE removes); more go in several."""
+
+
+def _put(dialect: str, rows: int) -> Prepared:
+    """INSERT `rows` messages in one statement (bound as uid0, lane0, ... uid1 ...). A row
+    leased at once (`not_before<i>` bound as None on PostgreSQL) is leased on the lease clock,
+    like a claimed one."""
+    found = _PUTS.get((dialect, rows))
+    if found is None:
+        def not_before(i: int) -> ColumnElement[datetime]:
+            due = bindparam(f"not_before{i}", type_=UTCDateTime())
+            return func.coalesce(due, _lease_until(dialect)) if dialect == "postgresql" else due
+
+        values = [{"not_before": not_before(i),
+                   "created_at": bindparam(f"created_at{i}", type_=UTCDateTime()),
+                   **{name: bindparam(f"{name}{i}") for name in (
+                       "uid", "lane", "status", "attempts", "errors", "target_enc",
+                       "payload_enc")}}
+                  for i in range(rows)]
+        found = _PUTS[(dialect, rows)] = Prepared(insert(OutboxRow).values(values)
+                                                  .returning(OutboxRow.id, OutboxRow.uid))
+    return found
+
+
+def _done(rows: int) -> Prepared:
+    found = _DONES.get(rows)
+    if found is None:
+        found = _DONES[rows] = Prepared(delete(OutboxRow).where(
+            OutboxRow.id.in_([bindparam(f"id{i}") for i in range(rows)])))
+    return found
 
 
 def _lease_now(dialect: str) -> ColumnElement[datetime]:
@@ -92,12 +118,14 @@ def _lease_params(dialect: str, lease: timedelta | None = None) -> dict[str, Any
 
 
 def _claim(dialect: str) -> Prepared:
+    """The first due message of each lane (nothing earlier in its lane waiting or under way)."""
     earlier = aliased(OutboxRow)
+    now = bindparam("now", type_=UTCDateTime())
     blocked = exists().where(earlier.lane == OutboxRow.lane, earlier.id < OutboxRow.id,
                              or_(earlier.status == "pending", earlier.status == "sending"))
     due = (select(OutboxRow.id)
            .where(OutboxRow.status == "pending",
-                  OutboxRow.not_before <= bindparam("now", type_=UTCDateTime()), ~blocked)
+                  OutboxRow.not_before <= now, ~blocked)
            .order_by(OutboxRow.id).limit(bindparam("limit", type_=Integer())))
     if dialect == "postgresql":
         due = due.with_for_update(skip_locked=True)
@@ -114,50 +142,64 @@ _DIALECTS = ("sqlite", "postgresql")
 _CLAIM = {dialect: _claim(dialect) for dialect in _DIALECTS}
 
 
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    lane: str
-    target: Target
-    intent: Intent
-    attempts: int
-    """Claims so far, this one included."""
-    errors: int = 0
-    """Unexpected errors so far."""
-    created_at: datetime | None = None
-
-    @property
-    def for_staff(self) -> bool:
-        return self.lane.startswith("staff")
-
-
-class OutboxRepository(_Repo):
-    def lane(self, target: Target) -> str:
+class OutboxRepository(Repository):
+    def _lane(self, target: Target) -> str:
         if isinstance(target, ToChat):
-            return "chat:" + self.chat_hash(target.route).hex()[:40]
+            return chat_lane(self.chat_hash(target.route))
         if isinstance(target, ToReporter):
             return "case:" + target.case_id
         # One lane per case in the staff group: a delayed new-case announcement (random delay
         # against timing correlation) must not hold back other cases' messages.
         return "staff:" + target.case_id if target.case_id else "staff"
 
-    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None) -> None:
+    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None, *,
+                  lease_for: ChatRoute | None = None, lease: timedelta | None = None,
+                  ) -> list[Queued]:
+        """Queue `intents` in order (one INSERT per batch); every row is returned. Those for
+        the chat `lease_for`, whose lane the caller found idle (under the chat's lock), are
+        leased to the caller at once (`leased`): it delivers them, no claim is needed."""
         now = datetime.now(UTC)
+        leased_lane = self._lane(ToChat(lease_for)) if lease_for is not None else None
+        dialect, lease = self._dialect, lease or LEASE
+        # A row leased at once runs on the lease clock: the host's on SQLite (bound here), the
+        # database's on PostgreSQL (None here: the INSERT adds `lease` to clock_timestamp()).
+        lease_until = now + lease if dialect != "postgresql" else None
+        rows: list[dict[str, Any]] = []
+        mine: set[str] = set()
+        by_uid: dict[str, tuple[Target, Intent, str]] = {}
         for intent in intents:
             uid = str(uuid.uuid4())
-            target = intent_target(intent)
-            await _PUT.rows(self.session, {
-                "uid": uid, "lane": self.lane(target), "not_before": not_before or now, "now": now,
-                "target_enc": self.enc("routing", "outbox", "target_enc", uid,
-                                       dumps(target_to_json(target))),
-                "payload_enc": self.enc("content", "outbox", "payload_enc", uid,
-                                        dumps(intent_to_json(intent)))})
+            target = target_of(intent)
+            lane = self._lane(target)
+            leased = lane == leased_lane
+            by_uid[uid] = (target, intent, lane)
+            if leased:
+                mine.add(uid)
+            rows.append({
+                "uid": uid, "lane": lane, "status": "sending" if leased else "pending",
+                "attempts": 1 if leased else 0, "errors": 0,
+                "not_before": lease_until if leased else (not_before or now), "created_at": now,
+                "target_enc": self.encrypt(OutboxRow.target_enc, uid, dumps(target_to_json(target))),
+                "payload_enc": self.encrypt(OutboxRow.payload_enc, uid,
+                                            dumps(intent_to_json(intent)))})
+        queued: list[Queued] = []
+        for start in range(0, len(rows), _BATCH):
+            batch = rows[start:start + _BATCH]
+            params = {f"{name}{i}": value for i, row in enumerate(batch)
+                      for name, value in row.items()}
+            if dialect == "postgresql":
+                params["lease"] = lease
+            for item_id, uid in await _put(dialect, len(batch)).rows(self.session, params):
+                target, intent, lane = by_uid[uid]
+                queued.append(Queued(item_id, target, intent, 1 if uid in mine else 0, 0, now,
+                                     lane, leased=uid in mine))
+        return sorted(queued, key=lambda q: q.id)
 
     @property
     def _dialect(self) -> str:
         return str(self.session.bind.dialect.name)
 
-    async def claim(self, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[OutboxItem]:
+    async def claim(self, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[Queued]:
         """Claim the first due message (due by `now`) of each lane, in order per lane, leasing
         it for `lease` on the lease clock: one statement (on PostgreSQL, rows another sender
         holds are skipped, not waited for)."""
@@ -166,11 +208,10 @@ class OutboxRepository(_Repo):
             "now": now, "limit": limit, **_lease_params(dialect, lease)})
         items = []
         for item_id, uid, lane, attempts, errors, created_at, target_enc, payload_enc in sorted(rows):
-            target = target_from_json(loads(self.dec("routing", "outbox", "target_enc", uid,
-                                                     target_enc)))
-            intent = intent_from_json(loads(self.dec("content", "outbox", "payload_enc", uid,
-                                                     payload_enc)), target)
-            items.append(OutboxItem(item_id, lane, target, intent, attempts, errors, created_at))
+            target = target_from_json(loads(self.decrypt(OutboxRow.target_enc, uid, target_enc)))
+            intent = intent_from_json(loads(self.decrypt(OutboxRow.payload_enc, uid, payload_enc)),
+                                      target)
+            items.append(Queued(item_id, target, intent, attempts, errors, created_at, lane))
         return items
 
     async def recover_expired(self, now: datetime) -> int:
@@ -193,8 +234,12 @@ class OutboxRepository(_Repo):
                                         OutboxRow.status == "sending")
                 .values(not_before=_lease_until(dialect)), _lease_params(dialect, lease))
 
-    async def done(self, item_id: int) -> None:
-        await _DONE.rows(self.session, {"id": item_id})
+    async def done(self, item_ids: Sequence[int]) -> None:
+        """Delivered: gone from the outbox (one statement per batch)."""
+        ids = list(item_ids)
+        for start in range(0, len(ids), _BATCH):
+            batch = ids[start:start + _BATCH]
+            await _done(len(batch)).rows(self.session, {f"id{i}": v for i, v in enumerate(batch)})
 
     async def retry(self, item_id: int, at: datetime, error: str, *, unexpected: bool = False) -> None:
         """Try again at `at`; an `unexpected` (non-Telegram) error is counted in `errors`."""

@@ -6,7 +6,7 @@ on a busy machine that, not SQL, is what a lookup costs. A `Prepared` statement 
 SQLAlchemy Core statement with named `bindparam`s. On SQLite it is compiled once (per dialect),
 its parameters and results converted by the column types exactly as SQLAlchemy would, and run
 with aiosqlite's `execute_fetchall`: one hop, in the session's own connection and transaction.
-On any other engine (PostgreSQL) it is simply `session.execute`.
+On any other engine (PostgreSQL) it is executed on the session's connection.
 """
 
 from __future__ import annotations
@@ -15,10 +15,30 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import Executable
+
+DRIVER = "peluit_driver"
+"""session.info key: the driver connection of the session's transaction, reached once."""
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_driver(session: Session, _transaction: object) -> None:
+    session.info.pop(DRIVER, None)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The aiosqlite connection under the session's transaction (begun if need be): reached
+    through SQLAlchemy once per transaction, not once per statement."""
+    driver = session.info.get(DRIVER)
+    if driver is None:
+        connection = await (await session.connection()).get_raw_connection()
+        driver = session.info[DRIVER] = connection.driver_connection
+    return driver
 
 
 @dataclass(frozen=True)
@@ -52,15 +72,15 @@ class Prepared:
         """Run the statement in the session's transaction; every result row as a tuple."""
         dialect = session.bind.dialect
         if dialect.name != "sqlite":
-            result = await session.execute(self.statement, params)
+            # Core, on the session's connection, as on SQLite: the ORM would read a multi-row
+            # INSERT's parameters as a bulk insert and drop them.
+            result = await (await session.connection()).execute(self.statement, params)
             return [tuple(row) for row in result.all()] if self.returns_rows else []
         prepared = self._compile(dialect)
         values = prepared.compiled.construct_params(params)
         args = [convert(values[name]) if convert else values[name]
                 for name, convert in prepared.binds]
-        connection = await (await session.connection()).get_raw_connection()
-        raw = await connection.driver_connection.execute_fetchall(  # type: ignore[union-attr]
-            prepared.sql, args)
+        raw = await (await driver_connection(session)).execute_fetchall(prepared.sql, args)
         return [tuple(convert(value) if convert else value
                       for convert, value in zip(prepared.results, row, strict=True))
                 for row in raw]

@@ -1,9 +1,8 @@
 """The unit of work: one transaction, the repositories that work inside it, and the database.
 
-Leaving `async with uow:` without `commit()` rolls everything back. Entering a unit of work that
-is already entered does nothing: the bot opens one per Telegram update and the use cases it calls
-enter it again, so reading the chat's state, the use case and recording the update as processed
-are one transaction.
+Leaving `async with uow:` without `commit()` rolls everything back; `rollback()` undoes what was
+done so far and leaves the unit usable. A unit of work is entered once (the message bus opens one
+per command); with an update id, its commit also records that update as processed.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from sqlalchemy import bindparam, delete, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.intents import ChatRoute
+from flows.ports import DuplicateUpdate
 from storage.audit import AuditRepository
 from storage.crypto import Keyring
 from storage.db import Checkpointer, create_engine, session_factory, sqlite_file
@@ -41,10 +41,6 @@ def _claim_update(insert: Any) -> Prepared:
 _CLAIM_UPDATE = per_dialect(_claim_update)
 
 
-class DuplicateUpdate(Exception):
-    """This Telegram update was processed before: its effects are already committed."""
-
-
 class Database:
     """The engine and the keyring: everything a unit of work needs, built once."""
 
@@ -57,6 +53,9 @@ class Database:
         self.checkpointer = Checkpointer(path) if path is not None else None
         self.engine: AsyncEngine = create_engine(url, checkpoints=self.checkpointer is None)
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.commits = 0
+        """Units of work committed (the background checkpoint runs only after writes)."""
+        self.checkpointed = 0
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file, off the event loop (SQLite; else nothing)."""
@@ -71,11 +70,6 @@ class Database:
         """A unit of work; with `update_id`, committing also marks that update as processed,
         and a second commit for the same update (a redelivery) raises DuplicateUpdate."""
         return SqlUnitOfWork(self, update_id)
-
-    async def was_processed(self, update_id: int) -> bool:
-        async with self.uow() as uow:
-            assert uow.session is not None
-            return await uow.session.get(ProcessedUpdateRow, update_id) is not None
 
     async def close(self) -> None:
         if self.checkpointer is not None:
@@ -96,12 +90,9 @@ class SqlUnitOfWork:
         self.db = db
         self.update_id = update_id
         self.session: AsyncSession | None = None
-        self._depth = 0
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        self._depth += 1
-        if self._depth > 1:  # already open: the outer `async with` owns the transaction
-            return self
+        assert self.session is None, "a unit of work is entered once"
         session = self.db.sessions()
         await session.begin()
         self.session = session
@@ -117,9 +108,6 @@ class SqlUnitOfWork:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        self._depth -= 1
-        if self._depth:
-            return
         assert self.session is not None
         try:
             await self.session.rollback()
@@ -134,10 +122,11 @@ class SqlUnitOfWork:
                 raise DuplicateUpdate
             self.update_id = None  # claimed: later commits of this unit of work just commit
         await self.session.commit()
+        self.db.commits += 1
 
     async def rollback(self) -> None:
-        """Undo what this transaction did so far (the unit of work stays usable), and give the
-        connection back: call it before waiting on the network with nothing to write."""
+        """Undo what this transaction did so far, and let go of its chat locks; the unit of
+        work stays usable (the next statement begins a new transaction)."""
         assert self.session is not None
         await self.session.rollback()
 

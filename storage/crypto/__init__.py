@@ -20,7 +20,6 @@ from storage.crypto.errors import CryptoError, DecryptionError, KeyConfigError, 
 from storage.crypto.keyfiles import (
     KEYS_FILE,
     PRIVATE_KEY_FILE,
-    SETTING_NAMES,
     keyring_from_json,
     keyring_to_json,
     load_or_create_keyring,
@@ -38,7 +37,6 @@ from storage.crypto.sealing import (
 __all__ = [
     "KEYS_FILE",
     "PRIVATE_KEY_FILE",
-    "SETTING_NAMES",
     "CryptoError",
     "DecryptionError",
     "KeyConfigError",

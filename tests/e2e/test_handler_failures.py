@@ -29,11 +29,12 @@ def fail_when_saying(monkeypatch: pytest.MonkeyPatch, key: str, times: int) -> l
     real_put = OutboxRepository.put
     failures: list[int] = []
 
-    async def put(self, intents, not_before=None):  # type: ignore[no-untyped-def]
-        await real_put(self, intents, not_before)
+    async def put(self, intents, not_before=None, **lease):  # type: ignore[no-untyped-def]
+        queued = await real_put(self, intents, not_before, **lease)
         if len(failures) < times and any(isinstance(i, Say) and i.key == key for i in intents):
             failures.append(1)
             raise ConnectionResetError("MARKERBOOM connection to the database lost")
+        return queued
 
     monkeypatch.setattr(OutboxRepository, "put", put)
     return failures

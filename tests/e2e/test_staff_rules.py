@@ -285,8 +285,8 @@ async def test_given_the_sender_recording_a_card_when_staff_move_the_case_meanwh
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite takes the write lock at the first statement (BEGIN IMMEDIATE): "
                     "the interleaving cannot happen there")
-    from flows import casework
-    from flows.casework import CaseRef
+    from flows.buttons import MoveButton
+    from flows.commands import StaffPress
     from flows.intents import ToStaff
 
     async with running_peluit(fake, tmp_path, database_url) as peluit:
@@ -298,9 +298,12 @@ async def test_given_the_sender_recording_a_card_when_staff_move_the_case_meanwh
             await recording.cases.set_card(case_id, 4242)
             # ... while a staff member's /verifikasi runs: it waits for the row, it does not
             # overwrite or get overwritten.
-            move = asyncio.create_task(casework.move_case(
-                s.db.uow(), s.policy, CaseRef(case_id=case_id), "verify", STAFF[0], None,
-                s.clock(), ToStaff(thread_id=topic)))
+            async def verify() -> None:  # the card's [Verifikasi], through the bus
+                s.sender.take(await s.bus.handle(StaffPress(
+                    button=MoveButton("verify", case_id), user_id=STAFF[0],
+                    reply_in=ToStaff(thread_id=topic))))
+
+            move = asyncio.create_task(verify())
             await asyncio.sleep(0.3)
             assert not move.done()
             await recording.commit()

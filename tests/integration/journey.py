@@ -10,10 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flows import casework, reporting, status
-from flows.casework import CaseRef
+from flows.bus import MessageBus
+from flows.buttons import IntakeButton, MoveButton
+from flows.commands import (
+    AskReporter,
+    CaseRef,
+    CheckStatus,
+    Command,
+    MoveByCommand,
+    Press,
+    ReceiveFile,
+    ReporterText,
+    StaffPress,
+    StartReport,
+)
 from flows.intents import ChatRoute, Intent, Say, ToStaff
 from flows.policy import Policy
+from flows.uploads import Upload
 from storage.uow import Database
 
 POLICY = Policy(categories=("korupsi", "penipuan", "lainnya"))
@@ -55,43 +68,54 @@ class Journey:
     evidence_ids: list[str]
 
 
-def _button(intents: list[Intent], key: str) -> tuple[str, str, str]:
+def _button(intents: list[Intent], key: str) -> IntakeButton:
     found = [b for i in intents if isinstance(i, Say) for row in i.buttons for b in row
              if b.key == key]
     assert found, f"no button {key!r} among {[i.key for i in intents if isinstance(i, Say)]}"
-    prefix, action, version, arg = found[-1].data.split(":", 3)
-    assert prefix == reporting.CB
-    return action, version, arg
+    assert isinstance(found[-1].data, IntakeButton)
+    return found[-1].data
 
 
-async def _tap(db: Database, route: ChatRoute, intents: list[Intent], key: str,
-               now: datetime) -> list[Intent]:
-    action, version, arg = _button(intents, key)
-    return await reporting.press(db.uow(), POLICY, route, action, version, arg, now, db.keyring)
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
-async def _say(db: Database, route: ChatRoute, text: str, now: datetime) -> list[Intent]:
-    return await reporting.receive_text(db.uow(), POLICY, route, text, now, db.keyring)
+async def _run(bus: MessageBus, command: Command) -> list[Intent]:
+    outcome = await bus.handle(command)
+    assert outcome.error is None, outcome.error
+    return outcome.intents
 
 
 async def run_journey(db: Database, now: datetime | None = None) -> Journey:
     """Submit a report with evidence and sealed contact, relay a question and an answer (with a
     photo), check the status by ticket, move the case to `forwarded` with an outcome, and leave a
-    second chat's draft in progress. Nothing in the outbox is delivered."""
-    now = now or datetime.now(UTC)
+    second chat's draft in progress: every step a command through the message bus. Nothing in
+    the outbox is delivered."""
+    clock = _Clock(now or datetime.now(UTC))
+    bus = MessageBus(db.uow, policy=POLICY, clock=clock, sealer=db.keyring)
     route, other = ChatRoute(REPORTER_CHAT), ChatRoute(OTHER_CHAT)
 
-    out = await reporting.start_report(db.uow(), POLICY, route, "id", 100, now)
-    out = await _tap(db, route, out, "category.korupsi", now)
+    async def tap(chat: ChatRoute, intents: list[Intent], key: str) -> list[Intent]:
+        return await _run(bus, Press(route=chat, button=_button(intents, key)))
+
+    async def say(chat: ChatRoute, text: str) -> list[Intent]:
+        return await _run(bus, ReporterText(route=chat, text=text))
+
+    out = await _run(bus, StartReport(route=route, message_id=100))
+    out = await tap(route, out, "category.korupsi")
     for step in ("what", "who", "when", "where", "how"):
-        out = await _tap(db, route, await _say(db, route, ANSWERS[step], now), "button.next", now)
-    out = await reporting.receive_evidence(db.uow(), POLICY, route, reporting.Upload(
-        "document", EVIDENCE_BYTES, "application/pdf", EVIDENCE_NAME), now)
-    out = await _tap(db, route, out, "button.done_evidence", now)
-    out = await _tap(db, route, out, "button.leave_contact", now)
-    out = await _say(db, route, CONTACT, now)
-    out = await _tap(db, route, out, "button.next", now)
-    out = await _tap(db, route, out, "button.submit", now)
+        out = await tap(route, await say(route, ANSWERS[step]), "button.next")
+    out = await _run(bus, ReceiveFile(route=route, upload=Upload(
+        "document", EVIDENCE_BYTES, "application/pdf", EVIDENCE_NAME)))
+    out = await tap(route, out, "button.done_evidence")
+    out = await tap(route, out, "button.leave_contact")
+    out = await say(route, CONTACT)
+    out = await tap(route, out, "button.next")
+    out = await tap(route, out, "button.submit")
     (submitted,) = [i for i in out if isinstance(i, Say) and i.key == "intake.submitted"]
     ticket, number = str(submitted.params["ticket"]), str(submitted.params["number"])
 
@@ -102,24 +126,24 @@ async def run_journey(db: Database, now: datetime | None = None) -> Journey:
         await uow.cases.link_message("staff", 777, case.id)
         await uow.commit()
     staff = ToStaff(case.id)
-    now += timedelta(minutes=5)
-    await casework.ask_reporter(db.uow(), POLICY, CaseRef(number=number), STAFF_USER, QUESTION,
-                                now, staff)
-    now += timedelta(minutes=5)
-    await status.check_status(db.uow(), POLICY, route, ticket, "id", now)
-    now += timedelta(minutes=5)
-    await casework.reporter_message(db.uow(), POLICY, route, "id", now, text=ANSWER,
-                                    evidence=reporting.Upload("photo", ANSWER_PHOTO, "image/jpeg", None))
-    now += timedelta(minutes=5)
-    await casework.move_case(db.uow(), POLICY, CaseRef(case_id=case.id), "verify", STAFF_USER,
-                             None, now, staff)
-    now += timedelta(minutes=5)
-    await casework.move_case(db.uow(), POLICY, CaseRef(case_id=case.id), "forward", STAFF_USER,
-                             OUTCOME, now, staff)
+    clock.now += timedelta(minutes=5)
+    await _run(bus, AskReporter(ref=CaseRef(number=number), text=QUESTION, user_id=STAFF_USER,
+                                reply_in=staff))
+    clock.now += timedelta(minutes=5)
+    await _run(bus, CheckStatus(route=route, code=ticket))
+    clock.now += timedelta(minutes=5)
+    await _run(bus, ReceiveFile(route=route, upload=Upload("photo", ANSWER_PHOTO, "image/jpeg",
+                                                           None, caption=ANSWER)))
+    clock.now += timedelta(minutes=5)
+    await _run(bus, StaffPress(button=MoveButton("verify", case.id), user_id=STAFF_USER,
+                               reply_in=staff))
+    clock.now += timedelta(minutes=5)
+    await _run(bus, MoveByCommand(command="teruskan", ref=CaseRef(case_id=case.id), text=OUTCOME,
+                                  user_id=STAFF_USER, reply_in=staff))
 
-    out = await reporting.start_report(db.uow(), POLICY, other, "en", 5, now)
-    out = await _tap(db, other, out, "category.penipuan", now)
-    await _say(db, other, DRAFT_TEXT, now)
+    out = await _run(bus, StartReport(route=other, lang_hint="en", message_id=5))
+    out = await tap(other, out, "category.penipuan")
+    await say(other, DRAFT_TEXT)
 
     async with db.uow() as uow:
         final = await uow.cases.get(case.id)

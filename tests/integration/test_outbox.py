@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
+import pytest
 from sqlalchemy import select
 
+from flows.buttons import IntakeButton
+from flows.delivery_model import Queued
 from flows.intents import (
     Button,
     ChatRoute,
@@ -22,8 +25,9 @@ from flows.intents import (
 )
 from flows.model import Case
 from flows.tickets import TicketCode
+from storage import outbox as outbox_module
 from storage.models import OutboxRow
-from storage.outbox import LEASE, OutboxItem
+from storage.outbox import LEASE
 from storage.uow import Database
 
 CHAT = 987612345678
@@ -41,21 +45,20 @@ async def put(db: Database, intents: Sequence[Intent], not_before: datetime | No
         await uow.commit()
 
 
-async def claim(db: Database, now: datetime, limit: int = 50) -> list[OutboxItem]:
+async def claim(db: Database, now: datetime, limit: int = 50) -> list[Queued]:
     async with db.uow() as uow:
         items = await uow.outbox.claim(now, limit)
         await uow.commit()
     return items
 
 
-async def done(db: Database, *items: OutboxItem) -> None:
+async def done(db: Database, *items: Queued) -> None:
     async with db.uow() as uow:
-        for item in items:
-            await uow.outbox.done(item.id)
+        await uow.outbox.done([item.id for item in items])
         await uow.commit()
 
 
-def keys(items: Sequence[OutboxItem]) -> list[str]:
+def keys(items: Sequence[Queued]) -> list[str]:
     return [item.intent.key if isinstance(item.intent, Say) else type(item.intent).__name__
             for item in items]
 
@@ -73,7 +76,7 @@ async def test_given_several_lanes_when_claimed_then_only_each_lanes_first_messa
     db: Database,
 ) -> None:
     intents: list[Intent] = [
-        Say(ToChat(ROUTE), "chat.1", {"n": 1}, ((Button("button.next", "i:next:3:", {"a": "b"}),),),
+        Say(ToChat(ROUTE), "chat.1", {"n": 1}, ((Button("button.next", IntakeButton("next", 3), {"a": "b"}),),),
             "en", CASE, False),
         say(ToChat(ROUTE), "chat.2"),
         say(ToReporter(CASE), "reporter.1"),
@@ -181,7 +184,7 @@ async def test_given_a_slow_delivery_when_its_lease_is_renewed_then_it_is_not_ta
     await wait_until(lambda: _is(recover(db, now), 1))
     assert [i.id for i in await claim(db, now)] == [other.id]
     async with db.uow() as uow:  # renewing a message already recorded as sent changes nothing
-        await uow.outbox.done(other.id)
+        await uow.outbox.done([other.id])
         await uow.outbox.renew([other.id], LEASE)
         await uow.commit()
     assert await recover(db, now) == 0 and await claim(db, now) == []
@@ -209,6 +212,51 @@ async def test_given_senders_whose_clocks_are_an_hour_off_when_they_claim_and_re
     assert await recover(db, datetime.now(UTC) + hour) == 0  # a fast clock sees both leased
     assert await claim(db, datetime.now(UTC) + hour) == []
     assert {held.id, slow.id} == {r.id for r in await rows(db) if r.status == "sending"}
+
+
+async def test_given_messages_for_an_idle_chat_when_queued_leased_then_they_are_handed_over_and_no_one_claims_them(
+    db: Database,
+) -> None:
+    """A reporter's own answers are leased to the sender of the command that queued them: the
+    chat's messages come back leased, in order; other lanes are left for a claim."""
+    async with db.uow() as uow:
+        queued = await uow.outbox.put(
+            [say(ToChat(ROUTE), "first"), say(ToReporter(CASE), "to the case"),
+             say(ToChat(ROUTE), "second")], lease_for=ROUTE, lease=LEASE)
+        await uow.commit()
+
+    assert [(keys([q])[0], q.leased) for q in queued] == [
+        ("first", True), ("to the case", False), ("second", True)]
+    assert [q.id for q in queued] == sorted(q.id for q in queued)
+    assert {r.id: r.status for r in await rows(db)} == {
+        queued[0].id: "sending", queued[1].id: "pending", queued[2].id: "sending"}
+    assert await recover(db, soon()) == 0  # leased, not abandoned
+    assert keys(await claim(db, soon())) == ["to the case"]
+
+
+async def test_given_a_host_clock_an_hour_slow_when_messages_are_leased_as_queued_then_the_lease_keeps_the_database_clock(
+    db: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: a lease taken at insert runs on the database's clock, like a claimed one: a
+    replica whose clock is an hour slow must not write a lease that already ran out."""
+    if not db.is_postgres:
+        pytest.skip("SQLite leases follow the host's clock (one file on one host)")
+
+    class SlowClock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> SlowClock:  # type: ignore[override]
+            return super().now(tz) - timedelta(hours=1)
+
+    monkeypatch.setattr(outbox_module, "datetime", SlowClock)
+    async with db.uow() as uow:
+        (queued,) = await uow.outbox.put([say(ToChat(ROUTE), "mine")], lease_for=ROUTE,
+                                         lease=LEASE)
+        await uow.commit()
+    monkeypatch.undo()
+
+    assert queued.leased
+    assert await recover(db, soon()) == 0  # still leased on the database's clock
+    assert await claim(db, soon()) == []
 
 
 async def test_given_a_message_that_cannot_be_sent_when_failed_then_its_content_and_target_are_wiped(

@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main as peluit
-from flows import casework, reporting
-from flows.casework import CaseRef
+from flows.bus import MessageBus
+from flows.buttons import IntakeButton
+from flows.commands import AskReporter, CaseRef, MoveByCommand, Press, ReceiveFile, ReporterText, StartReport
 from flows.intents import ChatRoute, ToStaff
 from flows.policy import Policy
+from flows.uploads import Upload
 from storage.audit import verify_chain
 from storage.crypto import load_or_create_keyring
 from storage.db import migrate
@@ -33,42 +35,51 @@ ROUTE = ChatRoute(987612345001)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-async def _submit(db: Database, *, contact: str | None = "0812-MARKER-CONTACT") -> str:
-    """A full report through the use cases; returns the case number."""
-    await reporting.start_report(db.uow(), POLICY, ROUTE, "id", 1, NOW)
+def _bus(db: Database, at: datetime = NOW) -> MessageBus:
+    return MessageBus(db.uow, policy=POLICY, clock=lambda: at, sealer=db.keyring)
 
-    async def press(action: str, arg: str = "") -> list:
+
+async def _submit(db: Database, *, contact: str | None = "0812-MARKER-CONTACT") -> str:
+    """A full report through the message bus; returns the case number."""
+    bus = _bus(db)
+    await bus.handle(StartReport(route=ROUTE, message_id=1))
+
+    async def press(action: str, arg: str = "") -> None:
         async with db.uow() as uow:
             draft = await uow.drafts.get(ROUTE)
-        return await reporting.press(db.uow(), POLICY, ROUTE, action, str(draft.version), arg,
-                                     NOW, db.keyring)
+        assert draft is not None
+        outcome = await bus.handle(Press(route=ROUTE, button=IntakeButton(action, draft.version, arg)))
+        assert outcome.error is None
 
     await press("cat", "1")
     for text in ("Atasan melakukan pelecehan di ruang rapat", "Inisial AD, Kasubag Umum",
                  "Jumat pekan lalu", "Ruang rapat lantai 3", "Menyentuh dan mengirim pesan tidak pantas"):
-        await reporting.receive_text(db.uow(), POLICY, ROUTE, text, NOW, db.keyring)
+        await bus.handle(ReporterText(route=ROUTE, text=text))
         await press("next")
-    await reporting.receive_evidence(db.uow(), POLICY, ROUTE, reporting.Upload(
-        "document", b"%PDF-1.4 MARKER-EVIDENCE", "application/pdf", "bukti.pdf"), NOW)
+    await bus.handle(ReceiveFile(route=ROUTE, upload=Upload(
+        "document", b"%PDF-1.4 MARKER-EVIDENCE", "application/pdf", "bukti.pdf")))
     await press("done")
     if contact:
         await press("contact")
-        await reporting.receive_text(db.uow(), POLICY, ROUTE, contact, NOW, db.keyring)
+        await bus.handle(ReporterText(route=ROUTE, text=contact))
         await press("next")
     else:
         await press("anon")
     await press("submit")
     async with db.uow() as uow:
         (case,) = await uow.cases.for_route(ROUTE)
-    await casework.ask_reporter(db.uow(), POLICY, CaseRef(number=case.number), 42,
-                                "Apakah ada saksi lain?", NOW, ToStaff(case.id))
+    await bus.handle(AskReporter(ref=CaseRef(number=case.number), text="Apakah ada saksi lain?",
+                                 user_id=42, reply_in=ToStaff(case.id)))
     return case.number
 
 
 async def _close(db: Database, number: str, at: datetime) -> None:
-    for trigger, text in (("verify", None), ("clarify", None), ("conclude", "Terbukti; sanksi.")):
-        await casework.move_case(db.uow(), POLICY, CaseRef(number=number), trigger, 42, text, at,
-                                 ToStaff())
+    bus = _bus(db, at)
+    for command, text in (("verifikasi", None), ("klarifikasi", None),
+                          ("selesai", "Terbukti; sanksi.")):
+        outcome = await bus.handle(MoveByCommand(command=command, ref=CaseRef(number=number),
+                                                 text=text, user_id=42, reply_in=ToStaff()))
+        assert outcome.error is None
 
 
 @pytest.fixture

@@ -23,17 +23,17 @@ async def test_given_a_reply_prompt_then_it_is_kept_per_chat_until_cleared(db: D
         await uow.commit()
 
     async with db.uow() as uow:
-        assert await uow.chats.ticket_prompt(ROUTE) == NOW + timedelta(minutes=15)
+        assert (await uow.chats.state(ROUTE)).ticket_prompt == NOW + timedelta(minutes=15)
         assert await uow.chats.language(ROUTE) == "en"  # the language stays as chosen
         assert await uow.chats.language(OTHER) == "id"
-        assert await uow.chats.ticket_prompt(ChatRoute(1)) is None
+        assert (await uow.chats.state(ChatRoute(1))).ticket_prompt is None
         await uow.chats.clear_ticket_prompt(ROUTE)
         await uow.chats.clear_ticket_prompt(ChatRoute(1))  # nothing to clear: nothing happens
         await uow.commit()
 
     async with db.uow() as uow:
-        assert await uow.chats.ticket_prompt(ROUTE) is None
-        assert await uow.chats.ticket_prompt(OTHER) == NOW + timedelta(minutes=5)
+        assert (await uow.chats.state(ROUTE)).ticket_prompt is None
+        assert (await uow.chats.state(OTHER)).ticket_prompt == NOW + timedelta(minutes=5)
         assert await uow.chats.language(ROUTE) == "en"
     async with db.sessions() as session:  # only keyed hashes: no chat id in the table
         rows = (await session.execute(select(ChatRow))).scalars().all()

@@ -16,11 +16,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
+from flows.delivery_model import CaseDestination, Link, Queued
 from flows.intake import Draft
-from flows.intents import ChatRoute, Intent, OpenTopic, Say, SendEvidence, ToStaff
+from flows.intents import (
+    ChatRoute,
+    Intent,
+    OpenTopic,
+    Say,
+    SendEvidence,
+    Target,
+    ToChat,
+    ToReporter,
+    ToStaff,
+    target_of,
+)
 from flows.lifecycle import CLOSED, CaseStatus
 from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
 from flows.policy import Policy
+from flows.ports import ChatState, DuplicateUpdate
 from flows.tickets import TicketCode, format_case_number, new_ticket_code, normalize_ticket
 
 STAFF_CHAT = "staff"
@@ -102,6 +115,8 @@ class _State:
     languages: dict[ChatRoute, str] = field(default_factory=dict)
     ticket_prompts: dict[ChatRoute, datetime] = field(default_factory=dict)
     """chat -> until when its next message is taken as a ticket code"""
+    processed: set[int] = field(default_factory=set)
+    """update ids recorded as processed (at commit)"""
     seq: int = 0
 
     def next_seq(self) -> int:
@@ -229,6 +244,17 @@ class FakeCases(_Repo):
     async def messages(self, case_id: str) -> list[CaseMessage]:
         return sorted((m for m in self._s.messages if m.case_id == case_id), key=lambda m: m.created_at)
 
+    async def destination(self, case_id: str) -> CaseDestination | None:
+        case = self._s.cases.get(case_id)
+        return CaseDestination(case.number, case.topic_id, case.card_message_id) if case else None
+
+    async def link_messages(self, links: Sequence[Link]) -> None:
+        for link in links:
+            await self.link_message(STAFF_CHAT if link.route is None else link.route,
+                                    link.message_id, link.case_id)
+            if link.card:
+                self._s.cases[link.case_id].card_message_id = link.message_id
+
 
 def _announced(case: Case, now: datetime) -> bool:
     return case.post_after is None or case.post_after <= now
@@ -265,8 +291,29 @@ class FakeEvidence(_Repo):
 
 
 class FakeOutbox(_Repo):
-    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None) -> None:
-        self._s.outbox.extend(OutboxEntry(i, not_before) for i in intents)
+    async def put(self, intents: Sequence[Intent], not_before: datetime | None = None, *,
+                  lease_for: ChatRoute | None = None, lease: timedelta | None = None,
+                  ) -> list[Queued]:
+        """Queued in order, every one returned as the real outbox returns it: those for the
+        chat `lease_for` leased to the caller (nothing here delivers them: the lane stays busy)."""
+        assert lease_for is None or lease_for in self._uow.held, "leased without the chat's lock"
+        queued: list[Queued] = []
+        for intent in intents:
+            self._s.outbox.append(OutboxEntry(intent, not_before))
+            target = target_of(intent)
+            leased = lease_for is not None and target == ToChat(lease_for)
+            queued.append(Queued(self._s.next_seq(), target, intent, int(leased), 0,
+                                 self._uow.clock(), _lane(target), leased=leased))
+        return queued
+
+
+def _lane(target: Target) -> str:
+    """Opaque, as storage's: one lane per chat, per case's reporter, per case in the group."""
+    if isinstance(target, ToChat):
+        return f"chat:{target.route}"
+    if isinstance(target, ToReporter):
+        return f"case:{target.case_id}"
+    return f"staff:{target.case_id or ''}"
 
 
 class FakeAudit(_Repo):
@@ -320,6 +367,13 @@ class FakeThrottle(_Repo):
 
 
 class FakeChats(_Repo):
+    async def state(self, route: ChatRoute) -> ChatState:
+        draft = self._s.drafts.get(route)
+        return ChatState(self._s.languages.get(route), self._s.ticket_prompts.get(route),
+                         clean_draft(draft) if draft is not None else None,
+                         lane_busy=any(target_of(e.intent) == ToChat(route)
+                                       for e in self._s.outbox))
+
     async def language(self, route: ChatRoute) -> str | None:
         return self._s.languages.get(route)
 
@@ -338,16 +392,25 @@ class FakeChats(_Repo):
 
 
 class FakeUnitOfWork:
+    """As the real one: entered once at a time, one transaction; leaving without commit (or
+    `rollback()`, after which it stays usable) restores the last committed state; with an
+    update id (`for_update`), commit records the update, and a second commit of the same
+    update raises DuplicateUpdate."""
+
     def __init__(self, clock: object = None) -> None:
         self.state = _State()
         self._committed = copy.deepcopy(self.state)
         self.committed = 0
         self.rolled_back = 0
         self.locked: list[ChatRoute] = []
+        self.held: set[ChatRoute] = set()
+        """Chats locked in the transaction now (as PostgreSQL's transaction-scoped advisory
+        locks: released at commit and at rollback)."""
         self.ticket_lookups = 0
         """How many distinct ticket codes were looked up (`known_tickets`)."""
         self.clock = clock or (lambda: datetime.now(UTC))  # type: ignore[assignment]
         self._inside = False
+        self.update_id: int | None = None
         self.drafts = FakeDrafts(self)
         self.cases = FakeCases(self)
         self.evidence = FakeEvidence(self)
@@ -367,18 +430,40 @@ class FakeUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self._inside = False
+        self.update_id = None
+        self.held.clear()
         if self.state != self._committed:
             self.rolled_back += 1
         self.state = copy.deepcopy(self._committed)
 
+    def for_update(self, update_id: int | None) -> FakeUnitOfWork:
+        """The unit of work factory the bus is given: this one, for `update_id`."""
+        assert not self._inside, "a unit of work is entered once"
+        self.update_id = update_id
+        return self
+
     async def commit(self) -> None:
         assert self._inside, "commit outside the unit of work"
+        if self.update_id is not None:
+            if self.update_id in self.state.processed:
+                raise DuplicateUpdate
+            self.state.processed.add(self.update_id)
+            self.update_id = None
         self.committed += 1
         self._committed = copy.deepcopy(self.state)
+        self.held.clear()
+
+    async def rollback(self) -> None:
+        assert self._inside, "rollback outside the unit of work"
+        if self.state != self._committed:
+            self.rolled_back += 1
+        self.state = copy.deepcopy(self._committed)
+        self.held.clear()
 
     async def lock_chat(self, route: ChatRoute) -> None:
         assert self._inside, "lock outside the unit of work"
         self.locked.append(route)
+        self.held.add(route)
 
     def actor_token(self, kind: str, user_id: int | str) -> str:
         digest = hashlib.sha256(f"fake-actor-key|{kind}|{user_id}".encode()).hexdigest()[:16]

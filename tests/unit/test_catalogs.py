@@ -77,7 +77,7 @@ REQUIRED: dict[str, frozenset[str]] = {
        for s in ("concluded", "forwarded", "not_actionable")},
     # status
     "status.ask_code": frozenset(),
-    "status.show": frozenset({"number", "status", "timeline", "question_block", "outcome_block"}),
+    "status.show": frozenset({"number", "status", "timeline", "question", "outcome"}),
     "status.question_block": frozenset({"question"}),
     "status.outcome_block": frozenset({"outcome"}),
     **_none("status.malformed", "status.unknown", "status.code_placeholder", "status.ask_again",

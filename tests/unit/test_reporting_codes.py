@@ -9,8 +9,7 @@ import pytest
 
 from flows.intake import Step
 from flows.intents import ChatRoute
-from flows.reporting import receive_text, start_report
-from flows.status import ask_for_ticket
+from tests.unit.drive import ask_for_ticket, receive_text, start_report
 from tests.unit.fakes import FakeSealer, FakeUnitOfWork, seed_case
 from tests.unit.test_reporting import (
     ANSWERS,

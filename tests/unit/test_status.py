@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.casework import CaseRef, ask_reporter, move_case
+from flows import status as flows_status
+from flows.commands import CaseRef
 from flows.errors import MalformedTicketInput, TooManyAttempts, UnknownTicket
 from flows.intents import ChatRoute, Say, ToChat, ToStaff
 from flows.lifecycle import CaseStatus
-from flows.status import check_status
+from tests.unit.drive import ask_reporter, move_case, within
 from tests.unit.fakes import FakeUnitOfWork, policy, seed_case
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -31,7 +32,12 @@ async def status(
     uow: FakeUnitOfWork, code: str, route: ChatRoute = NEW_PHONE, now: datetime = NOW,
     language: str = "en",
 ) -> Say:
-    said = await check_status(uow, POLICY, route, code, language, now)
+    """The use case inside an opened unit of work, as the bus runs it: a refusal (malformed, too
+    many) leaves nothing committed; a wrong code commits its count with its answer."""
+    said = await within(uow, lambda ctx: flows_status.check_status(ctx, route, code), policy=POLICY,
+                        now=now, route=route, language=language)
+    if said and isinstance(said[-1], Say) and said[-1].key == UnknownTicket.key:
+        raise UnknownTicket
     say = said[0]
     assert isinstance(say, Say) and say.key == "status.show"
     assert all(isinstance(s, Say) and s.key == "status.moved_away" for s in said[1:])
@@ -104,7 +110,8 @@ async def test_given_an_unknown_code_then_unknown_and_the_attempt_is_counted(uow
     assert uow.committed == committed + 1
     assert sorted(w.count for w in uow.state.throttle.values()) == [1, 1]
     assert await uow.cases.for_route(NEW_PHONE) == []
-    assert uow.sent == []
+    # Only the answer, queued with the count in the same commit (the adapter used to send it).
+    assert uow.sent == [Say(ToChat(NEW_PHONE), UnknownTicket.key, lang="en")]
 
 
 async def test_given_too_many_guesses_from_one_chat_then_even_the_right_code_is_refused_for_a_while(

@@ -11,13 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.intents import ChatRoute, Intent, Say, ToChat
-from flows.status import (
-    PLACEHOLDER,
-    PROMPT_TTL,
+from flows.status import PLACEHOLDER, PROMPT_TTL
+from tests.unit.drive import (
     ask_for_ticket,
     check_status,
-    forget_prompt,
     screen_message,
+    start,
 )
 from tests.unit.fakes import FakeUnitOfWork, policy, seed_case
 
@@ -107,9 +106,9 @@ async def test_given_start_after_the_prompt_then_the_chat_no_longer_waits_for_a_
     uow: FakeUnitOfWork,
 ) -> None:
     await ask_for_ticket(uow, PHONE, "id", NOW)
-    welcome = Say(ToChat(PHONE), "start.welcome")
+    [welcome] = await start(uow, POLICY, PHONE, "id", NOW)  # /start: the menu
 
-    assert await forget_prompt(uow, PHONE, [welcome]) == [welcome]
+    assert (welcome.to, welcome.key, welcome.lang) == (ToChat(PHONE), "start.welcome", "id")  # type: ignore[union-attr]
     assert await uow.chats.ticket_prompt(PHONE) is None
     assert await screened(uow, "Saya lupa kodenya") == []
 

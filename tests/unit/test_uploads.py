@@ -8,12 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.casework import reporter_message
 from flows.intake import Draft, Step
 from flows.intents import ChatRoute, Intent, Say, SendEvidence
 from flows.model import Case
-from flows.reporting import Upload
-from flows.uploads import Offer, Usage, check_upload, refusal
+from flows.uploads import Upload, Usage, refusal
+from tests.unit.drive import check_upload, reporter_message
 from tests.unit.fakes import FakeUnitOfWork, policy, seed_case
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -47,7 +46,7 @@ async def draft_at(uow: FakeUnitOfWork, step: Step, files: int = 0) -> Draft:
 
 async def check(uow: FakeUnitOfWork, size: int, route: ChatRoute = ROUTE,
                 now: datetime = NOW) -> list[Intent]:
-    return await check_upload(uow, POLICY, route, "id", Offer("document", size), now)
+    return await check_upload(uow, POLICY, route, "id", "document", size, now)
 
 
 async def send(uow: FakeUnitOfWork, item: Upload, route: ChatRoute = ROUTE,

@@ -1,0 +1,284 @@
+"""Which use case a command means: one handler per command type, registered in `HANDLERS`.
+
+The deciding happens here, not in the adapter: whether a text belongs to the draft, to an open
+case or is a ticket code; which move `/verifikasi` means; what a button press is; whether an
+offered file may be downloaded at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from flows import casework, delivery, relay, reporting, status
+from flows.buttons import IntakeButton, MenuButton, WipeButton
+from flows.commands import (
+    AdoptTopic,
+    AskReporter,
+    CancelReport,
+    CaseRef,
+    CheckStatus,
+    ClaimDeliveries,
+    Command,
+    Delivered,
+    DeliveryFailed,
+    ExpireDrafts,
+    FileFailed,
+    FindCase,
+    ListCases,
+    Locate,
+    MoveByCommand,
+    OfferFile,
+    Press,
+    PrivateOnly,
+    ReceiveFile,
+    RemindOverdue,
+    ReporterOther,
+    ReporterText,
+    ShowHelp,
+    ShowStatistics,
+    StaffHelp,
+    StaffPress,
+    StaffReply,
+    Start,
+    StartReport,
+    TopicMade,
+    TopicWanted,
+    UnknownCommand,
+    UpdateFailed,
+)
+from flows.context import Answer, Context, Reply, Result
+from flows.errors import InvalidTransition, StaleButton
+from flows.intents import Button, Intent, Say, ToChat
+from flows.lifecycle import MOVES_BY_TRIGGER, CaseStatus, move_for_command
+from flows.uploads import refusal_say
+
+log = logging.getLogger("peluit.flows")
+Handler = Callable[[Context, Any], Awaitable[Result]]
+LANGUAGES = ("id", "en")
+
+
+def menu() -> tuple[tuple[Button, ...], ...]:
+    return (
+        (Button("button.report", MenuButton("lapor")), Button("button.status", MenuButton("status"))),
+        (Button("button.help", MenuButton("help")), Button("button.privacy", MenuButton("privacy"))),
+        (Button("button.lang_id", MenuButton("lang", "id")),
+         Button("button.lang_en", MenuButton("lang", "en"))),
+    )
+
+
+def _say(ctx: Context, command: Any, key: str, /, **params: object) -> list[Intent]:
+    return [Say(ToChat(command.route), key, dict(params), lang=ctx.language)]
+
+
+# ---- reporters
+
+
+async def start(ctx: Context, command: Start) -> Result:
+    payload = command.payload.lower()
+    if payload in ("lapor", "report"):
+        return await reporting.start_report(ctx, command.route, command.message_id)
+    if payload == "status":
+        return await status.ask_for_ticket(ctx, command.route)
+    await ctx.uow.chats.clear_ticket_prompt(command.route)  # the menu: no code awaited
+    log.info("reporter.start")
+    return [Say(ToChat(command.route), "start.welcome", lang=ctx.language, buttons=menu())]
+
+
+async def start_report(ctx: Context, command: StartReport) -> Result:
+    return await reporting.start_report(ctx, command.route, command.message_id)
+
+
+async def cancel_report(ctx: Context, command: CancelReport) -> Result:
+    return await reporting.cancel(ctx, command.route)
+
+
+async def show_help(ctx: Context, command: ShowHelp | UnknownCommand) -> Result:
+    return _say(ctx, command, "help.reporter")
+
+
+async def check_status(ctx: Context, command: CheckStatus) -> Result:
+    if not (command.code or "").strip():
+        return await status.ask_for_ticket(ctx, command.route)
+    return await status.check_status(ctx, command.route, command.code or "")
+
+
+async def reporter_text(ctx: Context, command: ReporterText) -> Result:
+    if ctx.draft is not None:
+        return await reporting.receive_text(ctx, command.route, command.text)
+    return await relay.reporter_message(ctx, command.route, text=command.text,
+                                        reply_to_message_id=command.reply_to)
+
+
+async def offer_file(ctx: Context, command: OfferFile) -> Result:
+    """Before a download: a caption holding a ticket code makes the file a status request (the
+    file is neither kept nor relayed); then the limits, with the size Telegram announces. When
+    the file may be taken, nothing is written and the update is not yet recorded."""
+    if command.caption and (said := await status.status_request(
+            ctx, command.route, command.caption, file=True)) is not None:
+        return said
+    draft = ctx.draft
+    if draft is not None:
+        refused = reporting.evidence_refusal(ctx, command.route, draft, command.size)
+    else:
+        refused = await relay.file_refusal(ctx, command.route, command.size, command.reply_to)
+    return refused if refused else Reply(take_file=True)
+
+
+async def receive_file(ctx: Context, command: ReceiveFile) -> Result:
+    if ctx.draft is not None:
+        return await reporting.receive_evidence(ctx, command.route, command.upload)
+    return await relay.reporter_message(ctx, command.route, evidence=command.upload,
+                                        text=command.upload.caption,
+                                        reply_to_message_id=command.reply_to)
+
+
+async def file_failed(ctx: Context, command: FileFailed) -> Result:
+    if ctx.draft is not None:
+        return reporting.evidence_rejected(ctx, command.route, command.reason)
+    return [refusal_say(ctx.policy, command.route, f"evidence_{command.reason}", ctx.language)]
+
+
+async def reporter_other(ctx: Context, command: ReporterOther) -> Result:
+    if ctx.draft is not None:
+        return await reporting.receive_unsupported(ctx, command.route)
+    return _say(ctx, command, "intake.text_only")
+
+
+async def press(ctx: Context, command: Press) -> Result:
+    """Every button pressed in a private chat; each is answered (a refusal is its own answer)."""
+    button, route = command.button, command.route
+    if isinstance(button, IntakeButton):
+        return Reply(await reporting.press(ctx, route, button), answer=Answer(""))
+    if isinstance(button, WipeButton):
+        last = command.message_id or button.first_message_id
+        return Reply(reporting.wipe_conversation(route, button.first_message_id, last,
+                                                 ctx.language), answer=Answer(""))
+    if isinstance(button, MenuButton):
+        if button.choice == "lang" and button.arg in LANGUAGES:
+            return Reply(await _choose_language(ctx, command, button.arg), answer=Answer(""))
+        if button.choice == "lapor":
+            return Reply(await reporting.start_report(ctx, route, command.message_id),
+                         answer=Answer(""))
+        if button.choice == "status":
+            return Reply(await status.ask_for_ticket(ctx, route), answer=Answer(""))
+        key = "start.privacy" if button.choice == "privacy" else "help.reporter"
+        return Reply(_say(ctx, command, key), answer=Answer(""))
+    raise StaleButton
+
+
+async def _choose_language(ctx: Context, command: Press, language: str) -> list[Intent]:
+    await ctx.uow.chats.set_language(command.route, language)
+    draft = ctx.draft
+    if draft is not None and draft.language != language:
+        # A report in progress continues in the language just chosen.
+        draft.language = language
+        await ctx.uow.drafts.save(command.route, draft)
+    return [Say(ToChat(command.route), "lang.set", lang=language)]
+
+
+async def update_failed(ctx: Context, command: UpdateFailed) -> Result:
+    return _say(ctx, command, "error.generic")
+
+
+# ---- staff
+
+
+def _usage(ctx: Context, command: Any, key: str, /, **params: object) -> list[Intent]:
+    return [Say(command.reply_in, key, dict(params), lang=ctx.policy.staff_language)]
+
+
+async def ask_reporter(ctx: Context, command: AskReporter) -> Result:
+    ref = command.ref
+    if ref is None or (ref.number is None and ref.topic_id is None and ref.case_id is None
+                       and ref.message_id is None) or not command.text:
+        return _usage(ctx, command, "staff.usage_tanya")
+    case = await casework.find_case(ctx, ref)
+    return await casework.ask(ctx, case, command.user_id, command.text, command.reply_in)
+
+
+async def staff_reply(ctx: Context, command: StaffReply) -> Result:
+    """A reply to a message of a case relays to the reporter."""
+    case = await casework.find_case(ctx, CaseRef(message_id=command.replied_message_id))
+    return await casework.ask(ctx, case, command.user_id, command.text, command.reply_in)
+
+
+async def list_cases(ctx: Context, command: ListCases) -> Result:
+    return await casework.list_open(ctx, command.reply_in)
+
+
+async def find_case(ctx: Context, command: FindCase) -> Result:
+    return await casework.show_case(ctx, command.ref, command.reply_in)
+
+
+async def show_statistics(ctx: Context, command: ShowStatistics) -> Result:
+    return await casework.statistics(ctx, command.reply_in)
+
+
+async def staff_help(ctx: Context, command: StaffHelp) -> Result:
+    return _usage(ctx, command, "staff.help")
+
+
+async def private_only(ctx: Context, command: PrivateOnly) -> Result:
+    return _usage(ctx, command, "error.private_only")
+
+
+async def move_by_command(ctx: Context, command: MoveByCommand) -> Result:
+    """Which move `/verifikasi` means (verify or resume) depends on the case's status. Only a
+    move that takes a text (conclusion, authority, reason) sends one to the reporter; words
+    after `/verifikasi WBS-…` are a staff note and stay in the group."""
+    case = await casework.find_case(ctx, command.ref)
+    move = move_for_command(command.command, CaseStatus(case.status))
+    if move is None or CaseStatus(case.status) not in move.source:
+        raise InvalidTransition(command.command)
+    if move.needs_text and not command.text:
+        return _usage(ctx, command, "staff.move_hint", command=move.command, number=case.number)
+    text = command.text if move.needs_text else None
+    return await casework.move(ctx, case, move.trigger, command.user_id, text, command.reply_in)
+
+
+async def staff_press(ctx: Context, command: StaffPress) -> Result:
+    """A move on the case card. A move that needs words cannot be made by a press: the answer
+    says which command makes it."""
+    button = command.button
+    if button is None:
+        raise StaleButton
+    move = MOVES_BY_TRIGGER.get(button.trigger)
+    if move is not None and move.needs_text:
+        found = await ctx.uow.cases.destination(button.case_id)  # its number: nothing decrypted
+        return Reply(answer=Answer("staff.move_hint", {
+            "command": move.command, "number": found.number if found else ""}, alert=True))
+    case = await casework.find_case(ctx, CaseRef(case_id=button.case_id))
+    intents = await casework.move(ctx, case, button.trigger, command.user_id, None,
+                                  command.reply_in)
+    return Reply(intents, answer=Answer(""))
+
+
+# ---- the clock
+
+
+async def expire_drafts(ctx: Context, command: ExpireDrafts) -> Result:
+    count = await reporting.expire_drafts(ctx)
+    if count:
+        log.info("drafts.expired count=%d", count)
+    return Reply(value=count)
+
+
+async def remind_overdue(ctx: Context, command: RemindOverdue) -> Result:
+    return await casework.remind_overdue(ctx)
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    Start: start, StartReport: start_report, CancelReport: cancel_report, ShowHelp: show_help,
+    CheckStatus: check_status, ReporterText: reporter_text, OfferFile: offer_file,
+    ReceiveFile: receive_file, FileFailed: file_failed, ReporterOther: reporter_other,
+    UnknownCommand: show_help, Press: press, UpdateFailed: update_failed,
+    AskReporter: ask_reporter, StaffReply: staff_reply, ListCases: list_cases,
+    FindCase: find_case, ShowStatistics: show_statistics, StaffHelp: staff_help,
+    MoveByCommand: move_by_command, StaffPress: staff_press, PrivateOnly: private_only,
+    ExpireDrafts: expire_drafts, RemindOverdue: remind_overdue,
+    ClaimDeliveries: delivery.claim, Delivered: delivery.delivered,
+    DeliveryFailed: delivery.failed, TopicWanted: delivery.topic_wanted,
+    TopicMade: delivery.topic_made, AdoptTopic: delivery.adopt, Locate: delivery.locate,
+}
