@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import logs, reporter, staff
+from bot import logs, reporter, staff, staff_files
 from bot.calls import with_retries
 from bot.delivery import AnswerRecorder
 from bot.delivery_updates import delivery_handlers
@@ -71,6 +71,7 @@ def policy_from(settings: Settings) -> Policy:
         retention_content=timedelta(days=settings.retention_content_days),
         delivery_horizon=timedelta(days=settings.delivery_horizon_days),
         delivery_backoff_cap=settings.delivery_backoff_cap_seconds,
+        relay_delay=timedelta(seconds=settings.relay_delay_seconds),
     )
 
 
@@ -118,6 +119,8 @@ def register(app: Application, staff_chat_id: int) -> None:
         CommandHandler(["start", "lapor", "report", "status", "batal", "cancel"],
                        staff.reporter_command_here, staff_chat),
         MessageHandler(staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.reply),
+        MessageHandler(staff_chat & (filters.PHOTO | filters.Document.ALL | filters.VOICE),
+                       staff_files.staff_file),
         CallbackQueryHandler(press),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, reporter.text_message),
         MessageHandler(private & media, reporter.media_message),

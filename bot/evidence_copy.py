@@ -48,6 +48,12 @@ def file_name(evidence: EvidenceFile) -> str:
     return f"bukti-{evidence.id[:8]}{suffix}"
 
 
+def staff_file_name(mime_type: str | None) -> str:
+    """A staff file's name for the reporter: `dokumen-petugas<suffix>`, the suffix by type."""
+    suffix = BY_MIME.get((mime_type or "").split(";")[0].strip().lower(), "")
+    return f"dokumen-petugas{suffix}"
+
+
 def staff_caption(language: str, number: str, words: str | None) -> str:
     """The label (whose file, which case) and, if they wrote any, the reporter's words, escaped
     and cut so the whole caption stays within Telegram's limit (counted in UTF-16 units)."""

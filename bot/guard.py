@@ -55,7 +55,7 @@ def _acts(update: Update, context: PeluitContext) -> bool:
     message = update.message
     if message is None or update.edited_message is not None:
         return False
-    if message.text and message.text.startswith("/"):
+    if (message.text or message.caption or "").startswith("/"):  # a file with /tanya too
         return True
     replied = message.reply_to_message
     return bool(replied and replied.forum_topic_created is None and replied.from_user

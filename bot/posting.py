@@ -14,14 +14,17 @@ from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest
 
 from bot.delivery import ANSWER, Permanent, carefully
-from bot.evidence_copy import file_name, staff_caption
-from bot.render import render_say
+from bot.evidence_copy import file_name, staff_caption, staff_file_name
+from bot.render import fill, render_say
 from bot.topics import Topics
 from flows.bus import MessageBus
-from flows.delivery_model import Link, Where
-from flows.intents import Say, SendEvidence, WipeChat
+from flows.delivery_model import Link, LinkKind, Where
+from flows.intents import EditConfirmation, RelayFile, Say, SendEvidence, WipeChat
 from flows.policy import Policy
 from storage.uow import Database
+
+CAPTION_WORDS = 900
+"""The most of an officer's words a file's caption carries (Telegram allows 1024 in all)."""
 
 
 class Pace:
@@ -98,13 +101,16 @@ class Posting:
                 return await self.bot.send_message(
                     chat_id, part, parse_mode="HTML", reply_markup=markup,
                     message_thread_id=thread_id, protect_content=staff,
-                    disable_web_page_preview=True, reply_parameters=reply)
+                    disable_web_page_preview=True, reply_parameters=reply,
+                    disable_notification=say.silent or None)
 
             message = await self._paced(chat_id, call, thread, say.case_id if staff else None)
             self._progress[item_id] = index + 1
             if say.case_id and message.message_id is not None:
+                first = index == 0
+                kind = LinkKind.CARD if say.card else say.link_kind
                 links.append(Link(say.case_id, where.route, message.message_id,
-                                  say.card and index == 0))
+                                  say.card and first, kind, say.relay_id if staff else None))
         return links
 
     async def evidence(self, intent: SendEvidence, where: Where) -> list[Link]:
@@ -143,7 +149,46 @@ class Posting:
         message = await self._paced(chat_id, call, thread, intent.case_id if staff else None)
         if not intent.case_id or message.message_id is None:
             return []
+        return [Link(intent.case_id, where.route, message.message_id, kind=LinkKind.EVIDENCE)]
+
+    async def relay_file(self, intent: RelayFile, where: Where) -> list[Link]:
+        """A staff file for the reporter (cleaned when it was taken), labelled "Petugas WBS"
+        with the officer's words; a neutral file name. A reply to it finds the case."""
+        chat_id = self.chat_id(where)
+        key = "reporter.staff_file_text" if intent.text else "reporter.staff_file"
+        words = intent.text if len(intent.text) <= CAPTION_WORDS else intent.text[:CAPTION_WORDS] + "…"
+        kw: dict[str, Any] = {"caption": fill(intent.lang, key, {
+            "number": intent.number, "text": words}), "parse_mode": "HTML"}
+
+        async def call(_thread: int | None) -> Any:
+            if intent.kind == "photo":
+                return await self.bot.send_photo(chat_id, intent.data, **kw)
+            if intent.kind == "voice":
+                return await self.bot.send_voice(chat_id, intent.data, **kw)
+            return await self.bot.send_document(chat_id, intent.data,
+                                                filename=staff_file_name(intent.mime_type), **kw)
+
+        message = await self._paced(chat_id, call, None, None)
+        if message.message_id is None:
+            return []
         return [Link(intent.case_id, where.route, message.message_id)]
+
+    async def edit_confirmation(self, intent: EditConfirmation) -> None:
+        """Rewrite a relay's confirmation (without its button). Not sent yet, or gone: nothing
+        to edit; unchanged: not an error."""
+        async with self.db.uow() as uow:
+            message_id = await uow.cases.relay_confirmation(intent.relay_id)
+        if message_id is None:
+            return
+        rendered = render_say(Say(intent.to, intent.key, intent.params, lang=intent.lang))
+        await self._pace_staff()
+        try:
+            await carefully(lambda: self.bot.edit_message_text(
+                rendered.texts[0], chat_id=self.staff_chat_id, message_id=message_id,
+                parse_mode="HTML", reply_markup=None))
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                raise
 
     async def wipe(self, intent: WipeChat) -> None:
         chat_id = int(intent.to.route)

@@ -8,7 +8,7 @@ from telegram import Message, Update
 from bot import dispatch
 from bot.services import PeluitContext
 from bot.staff import staff
-from flows.buttons import MoveButton, decode
+from flows.buttons import MoveButton, RelayButton, decode
 from flows.commands import Press, StaffPress
 
 
@@ -19,7 +19,7 @@ async def press(update: Update, context: PeluitContext) -> None:
     button = decode(query.data)
     if chat.id == context.services.staff_chat_id:
         await dispatch.handle(update, context, StaffPress(
-            button=button if isinstance(button, MoveButton) else None, **staff(update)))
+            button=button if isinstance(button, MoveButton | RelayButton) else None, **staff(update)))
     elif chat.type == "private":
         message_id = query.message.message_id if isinstance(query.message, Message) else 0
         await dispatch.handle(update, context, Press(

@@ -30,7 +30,7 @@ from bot.staff_watch import StaffWatch
 from flows.bus import MessageBus, Outcome
 from flows.commands import ClaimDeliveries, Delivered, DeliveryFailed, Locate
 from flows.delivery_model import Gone, Handled, Link, NotYet, Queued, Sent, Unreachable, Where
-from flows.intents import OpenTopic, Say, SendEvidence, ToChat, WipeChat
+from flows.intents import EditConfirmation, OpenTopic, RelayFile, Say, SendEvidence, ToChat, WipeChat
 from flows.policy import Policy
 from storage.uow import Database
 
@@ -199,11 +199,12 @@ class Sender:
             self._finished[:0] = finished  # not recorded: try again next cycle
             raise
         self._start(outcome.value or [], claimed=True)
+        self.take(outcome)  # what recording said (a relay's confirmation, edited)
 
     async def _record(self) -> None:
         finished, self._finished = self._finished, []
         try:
-            await self.bus.handle(Delivered(reports=tuple(finished)))
+            self.take(await self.bus.handle(Delivered(reports=tuple(finished))))
         except BaseException:
             self._finished[:0] = finished
             raise
@@ -285,7 +286,7 @@ class Sender:
         log.info("sender.delivered kind=%s", type(item.intent).__name__)
         sent = Sent(item.id, tuple(links))
         if links:  # a message of a case: linked at once, so a reply to it finds its case
-            await self.bus.handle(Delivered(reports=(sent,)))
+            self.take(await self.bus.handle(Delivered(reports=(sent,))))
         else:  # recorded with others, or with the next claim: fewer transactions
             if not self._finished:
                 self._finished_at = time.monotonic()
@@ -328,6 +329,10 @@ class Sender:
             return await self.posting.say(item.id, intent, where)
         if isinstance(intent, SendEvidence):
             return await self.posting.evidence(intent, where)
+        if isinstance(intent, RelayFile):
+            return await self.posting.relay_file(intent, where)
+        if isinstance(intent, EditConfirmation):
+            await self.posting.edit_confirmation(intent)
         return []
 
 

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     new_case_delay_max_minutes: float = Field(0, alias="PELUIT_NEW_CASE_DELAY_MAX_MINUTES")
 
     max_answer_chars: int = Field(8000, alias="PELUIT_MAX_ANSWER_CHARS")
+    relay_delay_seconds: float = Field(20, ge=0, le=3600, alias="PELUIT_RELAY_DELAY_SECONDS")
     max_attachments: int = Field(10, alias="PELUIT_MAX_ATTACHMENTS")
     max_file_bytes: int = Field(20 * 1024 * 1024, alias="PELUIT_MAX_FILE_BYTES")
     max_image_megapixels: float = Field(40, alias="PELUIT_MAX_IMAGE_MEGAPIXELS")

@@ -53,8 +53,9 @@ def _split_ref(message: Message | None, args: list[str]) -> tuple[CaseRef | None
 
 
 def _text_after_command(message: Message, skip_words: int) -> str:
-    """The command's text as typed (newlines kept), without the command and `skip_words` words."""
-    body = (message.text or "").split(maxsplit=1)
+    """The command's text (or a file's caption) as typed (newlines kept), without the command
+    and `skip_words` words."""
+    body = (message.text or message.caption or "").split(maxsplit=1)
     rest = body[1] if len(body) > 1 else ""
     for _ in range(skip_words):
         parts = rest.split(maxsplit=1)

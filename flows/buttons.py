@@ -9,6 +9,7 @@ carry, so buttons sent before an upgrade keep working.
     i:wipe:<first message id>:   delete the report's messages (after submission)
     m:<choice>[:<arg>]           the /start menu
     c:<trigger>:<case id>        a staff move on the case card
+    r:<relay id>                 [Batalkan] on a relay's confirmation: take the relay back
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 MAX_BYTES = 64
 """Telegram's limit on callback data."""
-INTAKE, MENU, MOVE = "i", "m", "c"
+INTAKE, MENU, MOVE, RELAY = "i", "m", "c", "r"
 WIPE = "wipe"
 
 
@@ -45,7 +46,12 @@ class MoveButton:
     case_id: str
 
 
-ButtonData = IntakeButton | WipeButton | MenuButton | MoveButton
+@dataclass(frozen=True)
+class RelayButton:
+    relay_id: str
+
+
+ButtonData = IntakeButton | WipeButton | MenuButton | MoveButton | RelayButton
 
 
 def encode(button: ButtonData) -> str:
@@ -55,6 +61,8 @@ def encode(button: ButtonData) -> str:
         data = f"{INTAKE}:{WIPE}:{button.first_message_id}:"
     elif isinstance(button, MenuButton):
         data = f"{MENU}:{button.choice}" + (f":{button.arg}" if button.arg else "")
+    elif isinstance(button, RelayButton):
+        data = f"{RELAY}:{button.relay_id}"
     else:
         data = f"{MOVE}:{button.trigger}:{button.case_id}"
     assert len(data.encode()) <= MAX_BYTES, "callback data over Telegram's 64 bytes"
@@ -85,4 +93,6 @@ def decode(data: str | None) -> ButtonData | None:
     if prefix == MOVE:
         trigger, _, case_id = rest.partition(":")
         return MoveButton(trigger, case_id) if trigger and case_id else None
+    if prefix == RELAY:
+        return RelayButton(rest) if rest and ":" not in rest else None
     return None

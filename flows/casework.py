@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flows import staff_relay
 from flows.announcement import case_card, move_buttons
 from flows.commands import CaseRef
 from flows.context import Context
@@ -17,6 +18,7 @@ from flows.intents import (
     CaseRows,
     CategoryCounts,
     Intent,
+    Later,
     OverdueRows,
     Say,
     StatusCounts,
@@ -25,9 +27,10 @@ from flows.intents import (
     ToStaff,
 )
 from flows.lifecycle import CLOSED, CaseStatus, Role, apply_move
-from flows.model import Case, Direction
+from flows.model import Case
 from flows.policy import Policy
 from flows.tickets import parse_case_number
+from flows.uploads import Upload
 
 __all__ = ["CaseRef", "ask", "case_card", "find_case", "list_open", "move", "remind_overdue",
            "show_case", "statistics"]
@@ -61,28 +64,10 @@ async def show_case(ctx: Context, ref: CaseRef, reply_in: ToStaff) -> list[Inten
 # ---- staff → reporter
 
 
-async def ask(ctx: Context, case: Case, staff_user_id: int, text: str,
-              reply_in: ToStaff) -> list[Intent]:
-    """Relay a staff question to the reporter as "Petugas WBS", never with a staff name."""
-    uow, policy, now = ctx.uow, ctx.policy, ctx.now
-    text = text.strip()[: policy.max_answer_chars]
-    if not text:
-        return [Say(reply_in, "staff.empty_question", lang=policy.staff_language)]
-    if case.closed:
-        return [Say(reply_in, "staff.case_closed", {"number": case.number},
-                    lang=policy.staff_language)]
-    await uow.cases.add_message(case.id, Direction.TO_REPORTER, text, now)
-    case.awaiting_answer = True
-    case.updated_at = now
-    if case.acknowledged_at is None:
-        case.acknowledged_at = now
-    await uow.cases.save(case)
-    await uow.audit.record(uow.actor_token("staff", staff_user_id), "relay.to_reporter", case.number)
-    return [
-        Say(ToReporter(case.id), "reporter.question", {"number": case.number, "text": text},
-            lang=case.language, case_id=case.id),
-        Say(reply_in, "staff.relayed", {"number": case.number}, lang=policy.staff_language),
-    ]
+async def ask(ctx: Context, case: Case, staff_user_id: int, text: str, reply_in: ToStaff,
+              upload: Upload | None = None) -> list[Intent | Later]:
+    """Relay a staff question to the reporter as "Petugas WBS" (see flows/staff_relay.py)."""
+    return await staff_relay.ask(ctx, case, staff_user_id, text, reply_in, upload)
 
 
 # ---- status moves

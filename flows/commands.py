@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.buttons import ButtonData, MoveButton
+from flows.buttons import ButtonData, MoveButton, RelayButton
 from flows.intents import ChatRoute, ToStaff
 from flows.uploads import Upload
 
@@ -144,18 +144,29 @@ class StaffCommand(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class AskReporter(StaffCommand):
-    """/tanya [case number] <question> (`ref` None: no case named and not in a case's topic)."""
+    """/tanya [case number] <question> (`ref` None: no case named and not in a case's topic);
+    `upload`: a file with /tanya as its caption, downloaded and cleaned."""
 
     ref: CaseRef | None
     text: str
+    upload: Upload | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class StaffReply(StaffCommand):
-    """A reply to one of the bot's messages in the staff group."""
+    """A reply to one of the bot's messages in the staff group (text, or a file: `upload`,
+    downloaded and cleaned, with its caption as `text`)."""
 
     replied_message_id: int
     text: str
+    upload: Upload | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffFileRefused(StaffCommand):
+    """A staff file for the reporter could not be taken: too_big, unreadable, too_many_pixels."""
+
+    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,9 +202,10 @@ class MoveByCommand(StaffCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class StaffPress(StaffCommand):
-    """A button on a case card (None: data that is not Peluit's)."""
+    """A button on a case card, or [Batalkan] on a relay's confirmation (None: data that is not
+    Peluit's)."""
 
-    button: MoveButton | None
+    button: MoveButton | RelayButton | None
 
 
 @dataclass(frozen=True, kw_only=True)

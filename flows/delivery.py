@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from flows import staff_relay
 from flows.announcement import case_card
 from flows.commands import (
     AdoptTopic,
@@ -68,27 +69,33 @@ async def where(ctx: Context, item: Queued) -> Where | Gone:
 
 async def claim(ctx: Context, command: ClaimDeliveries) -> Reply:
     """Record finished deliveries, then lease what is due, each with where it goes now."""
-    await record(ctx, command.delivered)
+    intents = await record(ctx, command.delivered)
     items = (await ctx.uow.outbox.claim(ctx.now, command.limit, command.lease)
              if command.limit > 0 else [])
-    return Reply(value=[(item, await where(ctx, item)) for item in items])
+    return Reply(list(intents), value=[(item, await where(ctx, item)) for item in items])
 
 
 async def locate(ctx: Context, command: Locate) -> Reply:
     return Reply(value=await where(ctx, command.item))
 
 
-async def record(ctx: Context, sent: Sequence[object]) -> None:
+async def record(ctx: Context, sent: Sequence[object]) -> list[Intent]:
+    """Link what was sent, record the staff relays that left after their window (what that
+    says in the group is returned), and drop them from the outbox."""
     links = [link for s in sent for link in s.links]  # type: ignore[attr-defined]
     if links:
         await ctx.uow.cases.link_messages(links)
+    intents: list[Intent] = []
     if sent:
-        await ctx.uow.outbox.done([s.item_id for s in sent])  # type: ignore[attr-defined]
+        ids = [s.item_id for s in sent]  # type: ignore[attr-defined]
+        for relay in await ctx.uow.outbox.relays(ids):
+            intents += await staff_relay.sent(ctx, relay)
+        await ctx.uow.outbox.done(ids)
+    return intents
 
 
 async def delivered(ctx: Context, command: Delivered) -> Reply:
-    await record(ctx, command.reports)
-    return Reply()
+    return Reply(list(await record(ctx, command.reports)))
 
 
 async def failed(ctx: Context, command: DeliveryFailed) -> Reply:

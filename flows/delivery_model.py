@@ -51,6 +51,18 @@ class Where:
     """The case's number (staff-bound messages of a case)."""
 
 
+class LinkKind:
+    """What a message linked to a case is. In the staff group only a reply to the `CARD` or to
+    a `REPORTER` message (the reporter's words) relays; a reply to anything else stays internal."""
+
+    CARD = "card"
+    REPORTER = "reporter"
+    EVIDENCE = "evidence"
+    CONFIRMATION = "confirmation"
+    NOTE = "note"
+    RELAYING = frozenset({CARD, REPORTER})
+
+
 @dataclass(frozen=True)
 class Link:
     """A message sent for a case: a reply to it finds the case. `route` None: the staff group."""
@@ -59,6 +71,18 @@ class Link:
     route: ChatRoute | None
     message_id: int
     card: bool = False
+    kind: str = LinkKind.NOTE
+    relay_id: str | None = None
+    """A relay's confirmation: the relay it confirms."""
+
+
+@dataclass(frozen=True)
+class StaffLink:
+    """A staff-group message of a case, as a reply to it finds it (`kind` None: linked before
+    kinds were kept)."""
+
+    case_id: str
+    kind: str | None
 
 
 @dataclass(frozen=True)

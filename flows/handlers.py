@@ -11,8 +11,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from flows import casework, delivery, relay, reporting, status
-from flows.buttons import IntakeButton, MenuButton, WipeButton
+from flows import casework, delivery, relay, reporting, staff_relay, status
+from flows.buttons import IntakeButton, MenuButton, RelayButton, WipeButton
 from flows.commands import (
     AdoptTopic,
     AskReporter,
@@ -38,6 +38,7 @@ from flows.commands import (
     ReporterText,
     ShowHelp,
     ShowStatistics,
+    StaffFileRefused,
     StaffHelp,
     StaffPress,
     StaffReply,
@@ -192,16 +193,30 @@ def _usage(ctx: Context, command: Any, key: str, /, **params: object) -> list[In
 async def ask_reporter(ctx: Context, command: AskReporter) -> Result:
     ref = command.ref
     if ref is None or (ref.number is None and ref.topic_id is None and ref.case_id is None
-                       and ref.message_id is None) or not command.text:
+                       and ref.message_id is None) or not (command.text or command.upload):
         return _usage(ctx, command, "staff.usage_tanya")
     case = await casework.find_case(ctx, ref)
-    return await casework.ask(ctx, case, command.user_id, command.text, command.reply_in)
+    return await casework.ask(ctx, case, command.user_id, command.text, command.reply_in,
+                              command.upload)
 
 
 async def staff_reply(ctx: Context, command: StaffReply) -> Result:
-    """A reply to a message of a case relays to the reporter."""
-    case = await casework.find_case(ctx, CaseRef(message_id=command.replied_message_id))
-    return await casework.ask(ctx, case, command.user_id, command.text, command.reply_in)
+    """A reply to the case card or to a reporter's message relays to the reporter; a reply to
+    any other message stays internal (with a quiet hint, once); to no case's message: nothing."""
+    link = await ctx.uow.cases.staff_link(command.replied_message_id)
+    if link is None:
+        return []
+    case = await casework.find_case(ctx, CaseRef(case_id=link.case_id))
+    if not staff_relay.relays(case, link, command.replied_message_id):
+        return await staff_relay.hint(ctx, case, command.user_id)
+    return await casework.ask(ctx, case, command.user_id, command.text, command.reply_in,
+                              command.upload)
+
+
+async def staff_file_refused(ctx: Context, command: StaffFileRefused) -> Result:
+    mb = ctx.policy.max_file_bytes // (1024 * 1024)
+    return _usage(ctx, command, f"staff.file_{command.reason}", max_mb=mb,
+                  max_mp=ctx.policy.max_image_pixels // 1_000_000)
 
 
 async def list_cases(ctx: Context, command: ListCases) -> Result:
@@ -242,6 +257,8 @@ async def staff_press(ctx: Context, command: StaffPress) -> Result:
     """A move on the case card. A move that needs words cannot be made by a press: the answer
     says which command makes it."""
     button = command.button
+    if isinstance(button, RelayButton):
+        return await staff_relay.cancel(ctx, button.relay_id, command.user_id)
     if button is None:
         raise StaleButton
     move = MOVES_BY_TRIGGER.get(button.trigger)
@@ -275,6 +292,7 @@ HANDLERS: dict[type[Command], Handler] = {
     ReceiveFile: receive_file, FileFailed: file_failed, ReporterOther: reporter_other,
     UnknownCommand: show_help, Press: press, UpdateFailed: update_failed,
     AskReporter: ask_reporter, StaffReply: staff_reply, ListCases: list_cases,
+    StaffFileRefused: staff_file_refused,
     FindCase: find_case, ShowStatistics: show_statistics, StaffHelp: staff_help,
     MoveByCommand: move_by_command, StaffPress: staff_press, PrivateOnly: private_only,
     ExpireDrafts: expire_drafts, RemindOverdue: remind_overdue,

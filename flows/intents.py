@@ -137,6 +137,14 @@ class Say:
     """When set, the message asks for an answer with a reply prompt (the chat's input field
     opens as a reply to it) instead of buttons; the value is the catalog key of the placeholder
     shown in the input field."""
+    link_kind: str = "note"
+    """What the sent message is, for its link (`flows.delivery_model.LinkKind`): only a reply
+    to a card or to a reporter's message relays to the reporter."""
+    relay_id: str | None = None
+    """A staff relay: to the reporter, the relay itself (waiting in the outbox, [Batalkan] takes
+    it back); in the staff group, its confirmation (edited when it leaves or is cancelled)."""
+    silent: bool = False
+    """Sent without a notification (a hint for one officer, not news for the group)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,34 @@ class SendEvidence:
     to: Target
     evidence_id: str
     case_id: str | None = None
+    lang: str = "id"
+
+
+@dataclass(frozen=True)
+class RelayFile:
+    """A staff file (downloaded and cleaned) for the reporter, labelled "Petugas WBS", with the
+    officer's words as its caption; `relay_id` as for `Say`."""
+
+    to: ToReporter
+    case_id: str
+    number: str
+    kind: str
+    """photo, document or voice"""
+    data: bytes
+    mime_type: str | None
+    text: str = ""
+    lang: str = "id"
+    relay_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EditConfirmation:
+    """Rewrite a relay's confirmation in the staff group (its [Batalkan] button removed)."""
+
+    to: ToStaff
+    relay_id: str
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
     lang: str = "id"
 
 
@@ -165,7 +201,7 @@ class WipeChat:
     last_message_id: int
 
 
-Intent = Say | SendEvidence | OpenTopic | WipeChat
+Intent = Say | SendEvidence | OpenTopic | WipeChat | RelayFile | EditConfirmation
 
 
 @dataclass(frozen=True)

@@ -30,5 +30,7 @@ class Policy:
     retention_content: timedelta = timedelta(days=1825)
     delivery_horizon: timedelta = timedelta(days=4)
     """How long Telegram's passing troubles are tried again before a message is given up."""
+    relay_delay: timedelta = timedelta(0)
+    """How long a staff relay waits (its [Batalkan] window) before it leaves; 0: at once."""
     delivery_backoff_cap: float = 300.0
     """Longest pause (seconds) between two tries of one message."""

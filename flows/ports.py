@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from flows.delivery_model import CaseDestination, Link, Queued
+from flows.delivery_model import CaseDestination, Link, Queued, StaffLink
 from flows.intake import Draft
 from flows.intents import ChatRoute, Intent
 from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
@@ -61,6 +61,14 @@ class Cases(Protocol):
         """Messages sent for cases: replies to them find their case; a card's id is kept."""
         ...
 
+    async def staff_link(self, message_id: int) -> StaffLink | None:
+        """The case (and kind) of a staff-group message; None: no case's message."""
+        ...
+
+    async def relay_confirmation(self, relay_id: str) -> int | None:
+        """The staff-group message confirming a relay, once it was sent."""
+        ...
+
 
 class Evidence(Protocol):
     async def add(
@@ -68,7 +76,8 @@ class Evidence(Protocol):
         caption: str | None = None,
     ) -> str: ...
     async def add_to_case(
-        self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None
+        self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
+        caption: str | None = None,
     ) -> str: ...
     async def attach(self, evidence_ids: Sequence[str], case_id: str) -> None: ...
     async def get(self, evidence_id: str) -> EvidenceFile | None: ...
@@ -93,6 +102,14 @@ class Outbox(Protocol):
     async def topic_request_age(self, case_id: str) -> timedelta | None: ...
     async def settle_topic(self, case_id: str, topic_id: int) -> bool: ...
     async def forget_topic_request(self, case_id: str) -> None: ...
+    async def cancel_relay(self, relay_id: str) -> Intent | None:
+        """Delete a relay still waiting (not yet claimed); the intent it held, or None when it
+        left (or is leaving) already."""
+        ...
+
+    async def relays(self, item_ids: Sequence[int]) -> list[Intent]:
+        """The relays among these queued messages (before `done` removes them)."""
+        ...
 
 
 class Audit(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flows import uploads
 from flows.context import Context
+from flows.delivery_model import LinkKind
 from flows.intents import ChatRoute, Intent, Say, SendEvidence, ToChat, ToStaff
 from flows.model import Case, Direction
 from flows.status import status_request
@@ -55,15 +56,15 @@ async def reporter_message(
     if text is not None:
         text = text[: policy.max_answer_chars]
         await uow.cases.add_message(case.id, Direction.FROM_REPORTER, text, now)
-        intents.append(Say(ToStaff(case.id), "staff.reporter_answer",
-                           {"number": case.number, "text": text}, lang=staff_lang,
-                           case_id=case.id))
-    if evidence is not None:
+        if evidence is None:
+            intents.append(Say(ToStaff(case.id), "staff.reporter_answer",
+                               {"number": case.number, "text": text}, lang=staff_lang,
+                               case_id=case.id, link_kind=LinkKind.REPORTER))
+    if evidence is not None:  # one message: the copy carries its caption, labelled
         evidence_id = await uow.evidence.add_to_case(
-            case.id, evidence.kind, evidence.data, evidence.mime_type, evidence.file_name)
+            case.id, evidence.kind, evidence.data, evidence.mime_type, evidence.file_name,
+            caption=text)
         case.evidence_ids.append(evidence_id)
-        intents.append(Say(ToStaff(case.id), "staff.reporter_file", {"number": case.number},
-                           lang=staff_lang, case_id=case.id))
         intents.append(SendEvidence(ToStaff(case.id), evidence_id, case.id, staff_lang))
         intents += await uploads.notices(
             uow, ToChat(route), language, uow.actor_token("case", case.id),

@@ -53,6 +53,8 @@ def sandbox_settings(api_url: str, token: str, data_dir: Path) -> Settings:
         "PELUIT_DATABASE_URL": f"sqlite+aiosqlite:///{data_dir / 'peluit.db'}",
         "PELUIT_POLL_TIMEOUT_SECONDS": 10, "PELUIT_MEMBER_CACHE_SECONDS": 0,
         "PELUIT_SEND_GROUP_PER_MINUTE": 1000, "PELUIT_HEALTH_PORT": 0,
+        # A short relay window: [Batalkan] can be tried, and a question still arrives quickly.
+        "PELUIT_RELAY_DELAY_SECONDS": 5,
     })
 
 

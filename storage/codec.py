@@ -14,8 +14,10 @@ from flows.intents import (
     PARAM_KINDS,
     Button,
     ChatRoute,
+    EditConfirmation,
     Intent,
     OpenTopic,
+    RelayFile,
     Say,
     SendEvidence,
     Target,
@@ -98,7 +100,19 @@ def intent_to_json(intent: Intent) -> dict[str, Any]:
             "lang": intent.lang, "case_id": intent.case_id, "card": intent.card,
             "buttons": [[[b.key, encode(b.data), b.params] for b in row] for row in intent.buttons],
             **({"reply_prompt": intent.reply_prompt} if intent.reply_prompt else {}),
+            **({"link": intent.link_kind} if intent.link_kind != "note" else {}),
+            **({"relay_id": intent.relay_id} if intent.relay_id else {}),
+            **({"silent": True} if intent.silent else {}),
         }
+    if isinstance(intent, RelayFile):
+        return {"type": "relay_file", "case_id": intent.case_id, "number": intent.number,
+                "kind": intent.kind, "data": base64.b64encode(intent.data).decode(),
+                "mime_type": intent.mime_type, "text": intent.text, "lang": intent.lang,
+                "relay_id": intent.relay_id}
+    if isinstance(intent, EditConfirmation):
+        return {"type": "edit_confirmation", "relay_id": intent.relay_id, "key": intent.key,
+                "params": {k: _param_to_json(v) for k, v in intent.params.items()},
+                "lang": intent.lang}
     if isinstance(intent, SendEvidence):
         return {"type": "evidence", "evidence_id": intent.evidence_id, "case_id": intent.case_id,
                 "lang": intent.lang}
@@ -114,7 +128,18 @@ def intent_from_json(data: dict[str, Any], target: Target) -> Intent:
                         for row in data["buttons"])
         params = {k: _param_from_json(v) for k, v in data["params"].items()}
         return Say(target, data["key"], params, buttons, data["lang"], data["case_id"],
-                   data["card"], data.get("reply_prompt"))
+                   data["card"], data.get("reply_prompt"), data.get("link", "note"),
+                   data.get("relay_id"), data.get("silent", False))
+    if kind == "relay_file":
+        assert isinstance(target, ToReporter)
+        return RelayFile(target, data["case_id"], data["number"], data["kind"],
+                         base64.b64decode(data["data"]), data["mime_type"], data["text"],
+                         data["lang"], data["relay_id"])
+    if kind == "edit_confirmation":
+        assert isinstance(target, ToStaff)
+        return EditConfirmation(target, data["relay_id"], data["key"],
+                                {k: _param_from_json(v) for k, v in data["params"].items()},
+                                data["lang"])
     if kind == "evidence":
         return SendEvidence(target, data["evidence_id"], data["case_id"], data["lang"])
     if kind == "topic":

@@ -154,6 +154,11 @@ class MessageLinkRow(Base):
     case_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """What the message is (flows.delivery_model.LinkKind): only a reply to a card or to a
+    reporter's message relays. None: linked before kinds were kept (see migration 0003_a)."""
+    relay_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    """A relay's confirmation in the staff group: which relay it confirms (edited later)."""
 
 
 class EvidenceRow(Base):
@@ -207,6 +212,8 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    relay_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    """A staff relay to a reporter, waiting out its window: [Batalkan] deletes it by this id."""
 
 
 class ProcessedUpdateRow(Base):

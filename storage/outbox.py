@@ -81,7 +81,7 @@ def _put(dialect: str, rows: int) -> Prepared:
                    "created_at": bindparam(f"created_at{i}", type_=UTCDateTime()),
                    **{name: bindparam(f"{name}{i}") for name in (
                        "uid", "lane", "status", "attempts", "errors", "target_enc",
-                       "payload_enc")}}
+                       "payload_enc", "relay_id")}}
                   for i in range(rows)]
         found = _PUTS[(dialect, rows)] = Prepared(insert(OutboxRow).values(values)
                                                   .returning(OutboxRow.id, OutboxRow.uid))
@@ -179,6 +179,8 @@ class OutboxRepository(Repository):
                 "uid": uid, "lane": lane, "status": "sending" if leased else "pending",
                 "attempts": 1 if leased else 0, "errors": 0,
                 "not_before": lease_until if leased else (not_before or now), "created_at": now,
+                "relay_id": getattr(intent, "relay_id", None) if isinstance(target, ToReporter)
+                else None,
                 "target_enc": self.encrypt(OutboxRow.target_enc, uid, dumps(target_to_json(target))),
                 "payload_enc": self.encrypt(OutboxRow.payload_enc, uid,
                                             dumps(intent_to_json(intent)))})
@@ -281,6 +283,30 @@ class OutboxRepository(Repository):
     async def pending_count(self) -> int:
         return await self.session.scalar(select(func.count()).select_from(OutboxRow).where(
             OutboxRow.status.in_(("pending", "sending")))) or 0
+
+    # ---- staff relays waiting out their window ([Batalkan])
+
+    def _intent(self, uid: str, target_enc: bytes, payload_enc: bytes) -> Intent:
+        target = target_from_json(loads(self.decrypt(OutboxRow.target_enc, uid, target_enc)))
+        return intent_from_json(loads(self.decrypt(OutboxRow.payload_enc, uid, payload_enc)),
+                                target)
+
+    async def cancel_relay(self, relay_id: str) -> Intent | None:
+        """Delete the relay if no sender claimed it yet (one statement: a claim racing with it
+        either took the row first, then nothing is deleted, or finds it gone)."""
+        row = (await self.session.execute(
+            delete(OutboxRow).where(OutboxRow.relay_id == relay_id, OutboxRow.status == "pending")
+            .returning(OutboxRow.uid, OutboxRow.target_enc, OutboxRow.payload_enc))).first()
+        return self._intent(*row) if row else None
+
+    async def relays(self, item_ids: Sequence[int]) -> list[Intent]:
+        if not item_ids:
+            return []
+        rows = (await self.session.execute(
+            select(OutboxRow.uid, OutboxRow.target_enc, OutboxRow.payload_enc)
+            .where(OutboxRow.id.in_(list(item_ids)), OutboxRow.relay_id.is_not(None))
+            .order_by(OutboxRow.id))).all()
+        return [self._intent(*row) for row in rows]
 
     # ---- the case topic a sender asked Telegram for (see CaseRow.topic_requested_at)
 

@@ -131,21 +131,22 @@ class PeopleActions(BotApiState):
         return await self._user_message(user_id, chat_id, content, reply_to, thread_id)
 
     async def send_photo(self, user_id: int, data: bytes, *, chat_id: int | None = None,
-                         caption: str | None = None, reply_to: int | None = None) -> dict:
+                         caption: str | None = None, reply_to: int | None = None,
+                         thread_id: int | None = None) -> dict:
         rec = self._store_file("photo", data, strict_image=False)
         content: dict[str, Any] = {"photo": copy.deepcopy(rec.sizes)}
         if caption:
             content["caption"] = caption
-        return await self._user_message(user_id, chat_id, content, reply_to)
+        return await self._user_message(user_id, chat_id, content, reply_to, thread_id)
 
     async def send_document(self, user_id: int, data: bytes, file_name: str, mime_type: str, *,
                             chat_id: int | None = None, caption: str | None = None,
-                            reply_to: int | None = None) -> dict:
+                            reply_to: int | None = None, thread_id: int | None = None) -> dict:
         rec = self._store_file("document", data, file_name=file_name, mime_type=mime_type)
         content: dict[str, Any] = {"document": self._file_json(rec)}
         if caption:
             content["caption"] = caption
-        return await self._user_message(user_id, chat_id, content, reply_to)
+        return await self._user_message(user_id, chat_id, content, reply_to, thread_id)
 
     async def send_media(self, user_id: int, kind: str, data: bytes, *,
                          mime_type: str | None = None, duration: int = 1,

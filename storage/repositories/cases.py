@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
 
-from flows.delivery_model import CaseDestination, Link
+from flows.delivery_model import CaseDestination, Link, StaffLink
 from flows.intents import ChatRoute
 from flows.lifecycle import CLOSED, CaseStatus
 from flows.model import Case, CaseMessage, Direction
@@ -202,10 +202,23 @@ class CaseRepository(Repository):
     async def by_reporter_message(self, route: ChatRoute, message_id: int) -> Case | None:
         return await self._by_link(route, message_id)
 
-    async def link_message(self, chat: ChatRoute | str, message_id: int, case_id: str) -> None:
+    async def link_message(self, chat: ChatRoute | str, message_id: int, case_id: str,
+                           kind: str | None = None, relay_id: str | None = None) -> None:
         stmt = insert_for(self.session)(MessageLinkRow).values(
-            chat_hash=self.chat_hash(chat), message_id=message_id, case_id=case_id)
+            chat_hash=self.chat_hash(chat), message_id=message_id, case_id=case_id, kind=kind,
+            relay_id=relay_id)
         await self.session.execute(stmt.on_conflict_do_nothing())
+
+    async def staff_link(self, message_id: int) -> StaffLink | None:
+        row = (await self.session.execute(select(MessageLinkRow.case_id, MessageLinkRow.kind).where(
+            MessageLinkRow.chat_hash == self.chat_hash(STAFF_CHAT),
+            MessageLinkRow.message_id == message_id))).first()
+        return StaffLink(row[0], row[1]) if row else None
+
+    async def relay_confirmation(self, relay_id: str) -> int | None:
+        return await self.session.scalar(select(MessageLinkRow.message_id).where(  # type: ignore[no-any-return]
+            MessageLinkRow.chat_hash == self.chat_hash(STAFF_CHAT),
+            MessageLinkRow.relay_id == relay_id))
 
     async def destination(self, case_id: str) -> CaseDestination | None:
         """Number, topic and card of a case: one narrow read, nothing decrypted or locked."""
@@ -215,7 +228,7 @@ class CaseRepository(Repository):
     async def link_messages(self, links: Sequence[Link]) -> None:
         for link in links:
             await self.link_message(STAFF_CHAT if link.route is None else link.route,
-                                    link.message_id, link.case_id)
+                                    link.message_id, link.case_id, link.kind, link.relay_id)
             if link.card:
                 await self.set_card(link.case_id, link.message_id)
 

@@ -32,8 +32,8 @@ class EvidenceRepository(Repository):
         return await self._add(draft_id, None, kind, data, mime_type, file_name, caption)
 
     async def add_to_case(self, case_id: str, kind: str, data: bytes, mime_type: str | None,
-                          file_name: str | None) -> str:
-        return await self._add(None, case_id, kind, data, mime_type, file_name)
+                          file_name: str | None, caption: str | None = None) -> str:
+        return await self._add(None, case_id, kind, data, mime_type, file_name, caption)
 
     async def attach(self, evidence_ids: Sequence[str], case_id: str) -> None:
         if evidence_ids:

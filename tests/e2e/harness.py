@@ -28,6 +28,7 @@ def settings_for(fake: FakeTelegram, data_dir: Path, **overrides: Any) -> Settin
         "PELUIT_POLL_TIMEOUT_SECONDS": 1, "PELUIT_SEND_GLOBAL_PER_SECOND": 1000,
         "PELUIT_SEND_GROUP_PER_MINUTE": 100000, "PELUIT_MEMBER_CACHE_SECONDS": 0,
         "PELUIT_HEALTH_PORT": 0,  # tests run side by side: no fixed port (a test may choose one)
+        "PELUIT_RELAY_DELAY_SECONDS": 0,  # relays at once; the window's own tests set one
     }
     values.update(overrides)
     return load_settings(**values)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
-from flows.delivery_model import CaseDestination, Link, Queued
+from flows.delivery_model import CaseDestination, Link, Queued, StaffLink
 from flows.intake import Draft
 from flows.intents import (
     ChatRoute,
@@ -88,6 +88,9 @@ class EvidenceRecord:
 class OutboxEntry:
     intent: Intent
     not_before: datetime | None
+    item_id: int = 0
+    claimed: bool = False
+    """Taken by a sender (a relay can no longer be cancelled)."""
 
 
 @dataclass
@@ -108,6 +111,9 @@ class _State:
     counters: dict[int, int] = field(default_factory=dict)
     messages: list[CaseMessage] = field(default_factory=list)
     links: dict[tuple[ChatRoute | str, int], str] = field(default_factory=dict)
+    link_kinds: dict[tuple[ChatRoute | str, int], tuple[str | None, str | None]] = field(
+        default_factory=dict)
+    """(kind, relay id) of each link, as storage keeps them."""
     evidence: dict[str, EvidenceRecord] = field(default_factory=dict)
     outbox: list[OutboxEntry] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
@@ -212,8 +218,21 @@ class FakeCases(_Repo):
     async def by_reporter_message(self, route: ChatRoute, message_id: int) -> Case | None:
         return self._out(self._s.links.get((route, message_id)))
 
-    async def link_message(self, chat: ChatRoute | str, message_id: int, case_id: str) -> None:
-        self._s.links.setdefault((chat, message_id), case_id)
+    async def link_message(self, chat: ChatRoute | str, message_id: int, case_id: str,
+                           kind: str | None = None, relay_id: str | None = None) -> None:
+        if (chat, message_id) not in self._s.links:
+            self._s.links[(chat, message_id)] = case_id
+            self._s.link_kinds[(chat, message_id)] = (kind, relay_id)
+
+    async def staff_link(self, message_id: int) -> StaffLink | None:
+        case_id = self._s.links.get((STAFF_CHAT, message_id))
+        if case_id is None:
+            return None
+        return StaffLink(case_id, self._s.link_kinds.get((STAFF_CHAT, message_id), (None, None))[0])
+
+    async def relay_confirmation(self, relay_id: str) -> int | None:
+        return next((mid for (chat, mid), (_, rid) in self._s.link_kinds.items()
+                     if chat == STAFF_CHAT and rid == relay_id), None)
 
     async def for_route(self, route: ChatRoute) -> list[Case]:
         cases = [self._out(cid) for cid, r in self._s.routes.items() if r == route]
@@ -251,7 +270,7 @@ class FakeCases(_Repo):
     async def link_messages(self, links: Sequence[Link]) -> None:
         for link in links:
             await self.link_message(STAFF_CHAT if link.route is None else link.route,
-                                    link.message_id, link.case_id)
+                                    link.message_id, link.case_id, link.kind, link.relay_id)
             if link.card:
                 self._s.cases[link.case_id].card_message_id = link.message_id
 
@@ -276,7 +295,8 @@ class FakeEvidence(_Repo):
         return await self._add(draft_id, None, kind, data, mime_type, file_name)
 
     async def add_to_case(
-        self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None
+        self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
+        caption: str | None = None,
     ) -> str:
         return await self._add(None, case_id, kind, data, mime_type, file_name)
 
@@ -302,9 +322,28 @@ class FakeOutbox(_Repo):
             self._s.outbox.append(OutboxEntry(intent, not_before))
             target = target_of(intent)
             leased = lease_for is not None and target == ToChat(lease_for)
-            queued.append(Queued(self._s.next_seq(), target, intent, int(leased), 0,
-                                 self._uow.clock(), _lane(target), leased=leased))
+            item = Queued(self._s.next_seq(), target, intent, int(leased), 0,
+                          self._uow.clock(), _lane(target), leased=leased)
+            self._s.outbox[-1].item_id = item.id
+            queued.append(item)
         return queued
+
+    def _relay_id(self, entry: OutboxEntry) -> str | None:
+        """As storage: only a reporter-bound intent waits under its relay id."""
+        if not isinstance(target_of(entry.intent), ToReporter):
+            return None
+        return getattr(entry.intent, "relay_id", None)
+
+    async def cancel_relay(self, relay_id: str) -> Intent | None:
+        for entry in self._s.outbox:
+            if self._relay_id(entry) == relay_id and not entry.claimed:
+                self._s.outbox.remove(entry)
+                return entry.intent
+        return None
+
+    async def relays(self, item_ids: Sequence[int]) -> list[Intent]:
+        return [e.intent for e in self._s.outbox
+                if e.item_id in item_ids and self._relay_id(e) is not None]
 
 
 def _lane(target: Target) -> str:

@@ -204,8 +204,7 @@ async def test_given_a_case_when_a_file_peluit_cannot_clean_arrives_then_it_is_h
     taken = await with_caption()
 
     assert keys(held) == ["intake.metadata_held"]  # the caption waits with its file
-    assert keys(taken) == ["staff.reporter_answer", "staff.reporter_file", "intake.metadata_kept",
-                           "reporter.answer_sent"]
+    assert keys(taken) == ["intake.metadata_kept", "reporter.answer_sent"]  # caption on the copy
     stored = await uow.cases.get(case.id)
     assert stored is not None and len(stored.evidence_ids) == 1
     assert len(await uow.cases.messages(case.id)) == 1
