@@ -71,6 +71,7 @@ class Call:
 class _Topic:
     name: str
     icon_color: int
+    icon_custom_emoji_id: str | None = None
     closed: bool = False
     deleted: bool = False
 
