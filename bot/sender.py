@@ -30,7 +30,7 @@ from bot.staff_watch import StaffWatch
 from flows.bus import MessageBus, Outcome
 from flows.commands import ClaimDeliveries, Delivered, DeliveryFailed, Locate
 from flows.delivery_model import Gone, Handled, Link, NotYet, Queued, Sent, Unreachable, Where
-from flows.intents import OpenTopic, Say, SendEvidence, ToChat, WipeChat
+from flows.intents import EditCard, OpenTopic, Say, SendEvidence, ShowTopicStatus, ToChat, WipeChat
 from flows.policy import Policy
 from storage.uow import Database
 
@@ -328,6 +328,10 @@ class Sender:
             return await self.posting.say(item.id, intent, where)
         if isinstance(intent, SendEvidence):
             return await self.posting.evidence(intent, where)
+        if isinstance(intent, EditCard):
+            await self.posting.edit_card(intent, where)
+        elif isinstance(intent, ShowTopicStatus):
+            await self.topics.show_status(intent, where.thread_id)
         return []
 
 

@@ -194,6 +194,8 @@ class StaffPress(StaffCommand):
     """A button on a case card (None: data that is not Peluit's)."""
 
     button: MoveButton | None
+    name: str = ""
+    """The officer's first name, to address a reply prompt to them (never stored or logged)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.intents import ChatRoute, Intent, OpenTopic, Target, ToStaff
+from flows.intents import ChatRoute, Intent, MovePrompt, OpenTopic, Target, ToStaff
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Where:
     reply_to: int | None = None
     number: str = ""
     """The case's number (staff-bound messages of a case)."""
+    edit: int | None = None
+    """The message to edit instead of sending one (the case's card)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Link:
     route: ChatRoute | None
     message_id: int
     card: bool = False
+    prompt: MovePrompt | None = None
+    """A staff reply prompt: a reply to this message completes its move."""
 
 
 @dataclass(frozen=True)

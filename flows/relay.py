@@ -4,6 +4,7 @@ belongs to (or a status request, when it holds a ticket code)."""
 from __future__ import annotations
 
 from flows import uploads
+from flows.announcement import card_update
 from flows.context import Context
 from flows.intents import ChatRoute, Intent, Say, SendEvidence, ToChat, ToStaff
 from flows.model import Case, Direction
@@ -75,6 +76,7 @@ async def reporter_message(
     await uow.audit.record("reporter", "relay.to_staff", case.number)
     intents.append(Say(ToChat(route), "reporter.answer_sent", {"number": case.number},
                        lang=language))
+    intents.append(card_update(policy, case, now))  # the card's last activity
     return intents
 
 

@@ -58,16 +58,13 @@ class Desk:
     async def press(self, user: int, trigger: str) -> None:
         await self.fake.press(user, self.card(), f"c:{trigger}:{self.case_id()}")
 
-    async def prompt(self, after: int, user: int) -> dict:
+    async def prompt(self, after: int, user: int, trigger: str) -> dict:
         """The bot's reply prompt for `user`: force reply, selective, mentioning them."""
-        def found() -> dict | None:
-            for m in self.fake.bot_messages(STAFF_CHAT, thread_id=self.topic):
-                markup = m.get("reply_markup") or {}
-                if m["message_id"] > after and markup.get("force_reply"):
-                    return m
-            return None
-        prompt = await self.fake.wait_for(found)
-        assert prompt["reply_markup"].get("selective") is True
+        words = text("id", f"staff.prompt.{trigger}").split("<b>")[1].split("</b>")[0]
+        prompt = await self.fake.wait_bot_message(STAFF_CHAT, contains=words, after=after,
+                                                  thread_id=self.topic)
+        asked = self.fake.reply_keyboard(STAFF_CHAT)
+        assert asked["force_reply"] is True and asked["selective"] is True
         mentioned = [e for e in prompt.get("entities", []) if e["type"] == "text_mention"]
         assert [e["user"]["id"] for e in mentioned] == [user]
         return prompt
@@ -104,7 +101,7 @@ async def test_given_a_case_when_staff_move_it_to_its_end_and_back_then_card_and
         # When: [Selesai] is pressed: the bot asks the officer for the conclusion.
         mark = last_id(fake)
         await desk.press(STAFF[0], "conclude")
-        prompt = await desk.prompt(mark, STAFF[0])
+        prompt = await desk.prompt(mark, STAFF[0], "conclude")
         # Another officer's reply does not conclude the case.
         await fake.send_text(STAFF[1], "Saya kira cukup.", chat_id=STAFF_CHAT,
                              reply_to=prompt["message_id"])
@@ -137,7 +134,7 @@ async def test_given_a_verified_case_when_staff_ask_forward_and_reject_by_button
         # [Minta info]: the question first, then question and move reach the reporter together.
         mark = last_id(fake)
         await desk.press(STAFF[1], "request_info")
-        prompt = await desk.prompt(mark, STAFF[1])
+        prompt = await desk.prompt(mark, STAFF[1], "request_info")
         await desk.shows("verifying", {"request_info", "clarify", "forward", "reject"})
         await fake.send_text(STAFF[1], QUESTION, chat_id=STAFF_CHAT, reply_to=prompt["message_id"])
         asked = await reporter.expect(QUESTION)
@@ -149,7 +146,7 @@ async def test_given_a_verified_case_when_staff_ask_forward_and_reject_by_button
                                        ("reject", REASON, "not_actionable")):
             mark = last_id(fake)
             await desk.press(STAFF[0], trigger)
-            prompt = await desk.prompt(mark, STAFF[0])
+            prompt = await desk.prompt(mark, STAFF[0], trigger)
             await fake.send_text(STAFF[0], words, chat_id=STAFF_CHAT,
                                  reply_to=prompt["message_id"])
             told = await reporter.expect(words)

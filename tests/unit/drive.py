@@ -215,11 +215,17 @@ async def ask_reporter(uow: FakeUnitOfWork, policy: Policy, ref: CaseRef, user_i
 async def move_case(uow: FakeUnitOfWork, policy: Policy, ref: CaseRef, trigger: str,
                     user_id: int, text: str | None, now: datetime,
                     reply_in: ToStaff) -> list[Intent]:
-    """A move as staff make it: a press on the card (no text), or its command with the text."""
-    if text is None and ref.case_id is not None:
+    """A move as staff make it: a press on the card (no text, and a move whose button makes it
+    at once), or its command with the text."""
+    asks = trigger in MOVES_BY_TRIGGER and MOVES_BY_TRIGGER[trigger].asks
+    if text is None and ref.case_id is not None and not asks:
         return await run(uow, StaffPress(button=MoveButton(trigger, ref.case_id), user_id=user_id,
                                          reply_in=reply_in), policy, now)
     command = MOVES_BY_TRIGGER[trigger].command if trigger in MOVES_BY_TRIGGER else trigger
+    if ref.case_id is not None and not ref.number:  # a command names the case by its number
+        async with uow:
+            case = await uow.cases.get(ref.case_id)
+        ref = CaseRef(number=case.number) if case is not None else ref
     return await run(uow, MoveByCommand(command=command, ref=ref, text=text, user_id=user_id,
                                         reply_in=reply_in), policy, now)
 
