@@ -75,6 +75,14 @@ def card_update(policy: Policy, case: Case, now: datetime, *, handler: str = "")
     return EditCard(case_card(policy, case, now=now, handler=handler))
 
 
+def card_changes(policy: Policy, case: Case, shown: Say, now: datetime) -> list[EditCard]:
+    """The card's edit when the case now reads differently from `shown` (the card before the
+    change): a relay in the same minute changes nothing on it, and Telegram refuses an edit
+    that changes nothing."""
+    card = case_card(policy, case, now=now)
+    return [EditCard(card)] if card != shown else []
+
+
 def topic_status(case: Case, before: CaseStatus | None = None) -> ShowTopicStatus:
     """The case's topic named by its status; closed when the case closes, reopened with it."""
     was_closed = before in CLOSED if before is not None else case.closed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows.announcement import card_update, case_card, overdue_kind, topic_status
+from flows.announcement import card_changes, card_update, case_card, overdue_kind, topic_status
 from flows.commands import CaseRef
 from flows.context import Context
 from flows.errors import UnknownCase
@@ -71,6 +71,7 @@ async def ask(ctx: Context, case: Case, staff_user_id: int, text: str,
     if case.closed:
         return [Say(reply_in, "staff.case_closed", {"number": case.number},
                     lang=policy.staff_language)]
+    shown = case_card(policy, case, now=now)
     await uow.cases.add_message(case.id, Direction.TO_REPORTER, text, now)
     case.awaiting_answer = True
     case.updated_at = now
@@ -82,7 +83,7 @@ async def ask(ctx: Context, case: Case, staff_user_id: int, text: str,
         Say(ToReporter(case.id), "reporter.question", {"number": case.number, "text": text},
             lang=case.language, case_id=case.id),
         Say(reply_in, "staff.relayed", {"number": case.number}, lang=policy.staff_language),
-        card_update(policy, case, now),
+        *card_changes(policy, case, shown, now),
     ]
 
 

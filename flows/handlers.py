@@ -238,9 +238,7 @@ async def move_by_command(ctx: Context, command: MoveByCommand) -> Result:
     if move.needs_text and not command.text:
         return _usage(ctx, command, "staff.move_hint", command=move.command, number=case.number)
     text = command.text if move.needs_text else None
-    question = command.text if move.asks == "question" else None  # /perluinfo <question>
-    return await casework.move(ctx, case, move.trigger, command.user_id, text, command.reply_in,
-                               question=question)
+    return await casework.move(ctx, case, move.trigger, command.user_id, text, command.reply_in)
 
 
 async def staff_press(ctx: Context, command: StaffPress) -> Result:

@@ -4,7 +4,7 @@ belongs to (or a status request, when it holds a ticket code)."""
 from __future__ import annotations
 
 from flows import uploads
-from flows.announcement import card_update
+from flows.announcement import card_changes, case_card
 from flows.context import Context
 from flows.intents import ChatRoute, Intent, Say, SendEvidence, ToChat, ToStaff
 from flows.model import Case, Direction
@@ -48,6 +48,7 @@ async def reporter_message(
     if not isinstance(case, Case):
         return case
     intents: list[Intent] = []
+    shown = case_card(policy, case, now=now)  # the card before this answer
     staff_lang = policy.staff_language
     if evidence is not None:
         said = await _take_evidence(ctx, route, case, evidence)
@@ -76,7 +77,7 @@ async def reporter_message(
     await uow.audit.record("reporter", "relay.to_staff", case.number)
     intents.append(Say(ToChat(route), "reporter.answer_sent", {"number": case.number},
                        lang=language))
-    intents.append(card_update(policy, case, now))  # the card's last activity
+    intents += card_changes(policy, case, shown, now)  # the card's last activity
     return intents
 
 

@@ -32,8 +32,8 @@ def state(key: str) -> str:
 class Desk:
     """The staff group's view of one case: its topic, its card as shown now."""
 
-    def __init__(self, fake, topic: int, card_id: int) -> None:
-        self.fake, self.topic, self.card_id = fake, topic, card_id
+    def __init__(self, fake, peluit, topic: int, card_id: int) -> None:
+        self.fake, self.peluit, self.topic, self.card_id = fake, peluit, topic, card_id
 
     def card(self) -> dict:
         return next(m for m in self.fake.messages(STAFF_CHAT) if m["message_id"] == self.card_id)
@@ -50,7 +50,11 @@ class Desk:
             topic = self.topic_state()
             return (f"Status: {state(status)}" in body(self.card()) and self.moves() == moves
                     and state(status) in topic["name"] and topic["closed"] == closed)
-        await self.fake.wait_for(now_shown)
+        try:
+            await self.fake.wait_for(now_shown)
+        except TimeoutError as exc:
+            raise AssertionError(f"shown: {self.topic_state()} {sorted(self.moves())} "
+                                 f"{body(self.card())[:80]!r}") from exc
 
     def case_id(self) -> str:
         return next(d for d in buttons(self.card()) if d.startswith("c:")).split(":", 2)[2]
@@ -67,14 +71,16 @@ class Desk:
         assert asked["force_reply"] is True and asked["selective"] is True
         mentioned = [e for e in prompt.get("entities", []) if e["type"] == "text_mention"]
         assert [e["user"]["id"] for e in mentioned] == [user]
+        # Its link is recorded a moment after Telegram shows it (an officer types for longer).
+        await self.peluit.settle()
         return prompt
 
 
-async def _open_case(fake, tmp_path, reporter: Reporter) -> tuple[Desk, str]:
+async def _open_case(fake, peluit, reporter: Reporter) -> tuple[Desk, str]:
     await file_report(reporter)
     (topic, name), = (await fake.wait_for(lambda: fake.topics(STAFF_CHAT))).items()
     card = await fake.wait_bot_message(STAFF_CHAT, contains="Status:", thread_id=topic)
-    return Desk(fake, topic, card["message_id"]), CASE_NUMBER.search(name).group(0)
+    return Desk(fake, peluit, topic, card["message_id"]), CASE_NUMBER.search(name).group(0)
 
 
 def last_id(fake) -> int:
@@ -86,7 +92,7 @@ async def test_given_a_case_when_staff_move_it_to_its_end_and_back_then_card_and
 ):
     async with running_peluit(fake, tmp_path, database_url) as peluit:
         reporter = Reporter(fake, REPORTER)
-        desk, number = await _open_case(fake, tmp_path, reporter)
+        desk, number = await _open_case(fake, peluit, reporter)
         await peluit.settle()
         # Given: a new case; its card and its topic say "received".
         await desk.shows("received", {"verify"})
@@ -127,7 +133,7 @@ async def test_given_a_verified_case_when_staff_ask_forward_and_reject_by_button
 ):
     async with running_peluit(fake, tmp_path, database_url) as peluit:
         reporter = Reporter(fake, REPORTER)
-        desk, number = await _open_case(fake, tmp_path, reporter)
+        desk, number = await _open_case(fake, peluit, reporter)
         await desk.press(STAFF[0], "verify")
         await desk.shows("verifying", {"request_info", "clarify", "forward", "reject"})
 

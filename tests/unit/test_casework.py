@@ -56,9 +56,11 @@ def says(intents: list[Intent]) -> list[Say]:
 
 
 def without_card_edit(intents: list[Intent], case: Case) -> list[Intent]:
-    """The intents but the card's edit, which must be there (the card shows the last activity)."""
+    """The intents but the card's edit, which must be there (a case seeded days ago: the
+    card's last activity changes)."""
     edits = [i for i in intents if isinstance(i, EditCard)]
     assert [e.card.case_id for e in edits] == [case.id]
+    assert edits[0].card.params["activity"] == NOW.strftime("%Y-%m-%d %H:%M UTC")
     return [i for i in intents if not isinstance(i, EditCard)]
 
 
