@@ -136,7 +136,7 @@ def register(app: Application, staff_chat_id: int) -> None:
 
 REPORTER_COMMANDS = ("start", "lapor", "status", "batal", "bantuan")
 STAFF_COMMANDS = ("tanya", "kasus", "cari", "statistik", "verifikasi", "perluinfo", "klarifikasi",
-                  "selesai", "teruskan", "tolak", "bantuan")
+                  "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
 
 
 async def register_commands(app: Application, staff_chat_id: int, staff_language: str) -> None:
@@ -166,7 +166,8 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
     health = Health()
     bus = MessageBus(db.uow, policy=policy, clock=lambda: app.bot_data["services"].clock(),
                      sealer=db.keyring,
-                     topic_name=lambda number, category: topic_name(policy, number, category),
+                     topic_name=lambda number, category, status: topic_name(policy, number, category,
+                                                                      status),
                      lease=timedelta(seconds=settings.outbox_lease_seconds))
     sender = Sender(app.bot, db, bus, policy, settings.staff_chat_id, health=health,
                     global_per_second=settings.send_global_per_second,

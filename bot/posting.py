@@ -19,7 +19,7 @@ from bot.render import fill, render_say
 from bot.topics import Topics
 from flows.bus import MessageBus
 from flows.delivery_model import Link, LinkKind, Where
-from flows.intents import EditConfirmation, RelayFile, Say, SendEvidence, WipeChat
+from flows.intents import EditCard, EditConfirmation, RelayFile, Say, SendEvidence, WipeChat
 from flows.policy import Policy
 from storage.uow import Database
 
@@ -110,8 +110,30 @@ class Posting:
                 first = index == 0
                 kind = LinkKind.CARD if say.card else say.link_kind
                 links.append(Link(say.case_id, where.route, message.message_id,
-                                  say.card and first, kind, say.relay_id if staff else None))
+                                  say.card and first, kind, say.relay_id if staff else None,
+                                  say.awaits))
         return links
+
+    async def edit_card(self, intent: EditCard, where: Where) -> None:
+        """The card message shows the card as it is now. An edit that changes nothing, or a
+        card message that is gone, leaves nothing to do. A card long enough to take several
+        messages has its first one edited (its buttons stay on the last)."""
+        if where.edit is None:
+            return
+        rendered = render_say(intent.card)
+        markup = rendered.markup if len(rendered.texts) == 1 else None
+
+        async def call(thread_id: int | None) -> Any:
+            return await self.bot.edit_message_text(
+                rendered.texts[0], chat_id=self.staff_chat_id, message_id=where.edit,
+                parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True)
+
+        try:
+            await self._paced(self.staff_chat_id, call, None, None)
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "not modified" not in said and "message to edit not found" not in said:
+                raise
 
     async def evidence(self, intent: SendEvidence, where: Where) -> list[Link]:
         chat_id, thread = self.chat_id(where), where.thread_id

@@ -21,6 +21,8 @@ from flows.intents import (
     Fields,
     Keyboard,
     MaybeSkipped,
+    Mention,
+    OverdueMark,
     OverdueRows,
     Say,
     StatusCounts,
@@ -156,6 +158,10 @@ def _words(lang: str, value: object) -> object:
     if isinstance(value, StatusCounts | CategoryCounts):
         prefix = "state" if isinstance(value, StatusCounts) else "category"
         return _Lines([f"• {label(lang, f'{prefix}.{k}', k)}: {n}" for k, n in value])
+    if isinstance(value, OverdueMark):
+        return plain(lang, f"sla.{value}") if value else ""
+    if isinstance(value, Mention):  # a text mention: Telegram addresses the reply prompt to them
+        return _Raw(f'<a href="tg://user?id={int(value.user_id)}">{escape(value)}</a>')
     if isinstance(value, Block):
         return _Raw(fill(lang, value.key, {value.field: str(value)}) if value else "")
     return value

@@ -30,7 +30,17 @@ from bot.staff_watch import StaffWatch
 from flows.bus import MessageBus, Outcome
 from flows.commands import ClaimDeliveries, Delivered, DeliveryFailed, Locate
 from flows.delivery_model import Gone, Handled, Link, NotYet, Queued, Sent, Unreachable, Where
-from flows.intents import EditConfirmation, OpenTopic, RelayFile, Say, SendEvidence, ToChat, WipeChat
+from flows.intents import (
+    EditCard,
+    EditConfirmation,
+    OpenTopic,
+    RelayFile,
+    Say,
+    SendEvidence,
+    ShowTopicStatus,
+    ToChat,
+    WipeChat,
+)
 from flows.policy import Policy
 from storage.uow import Database
 
@@ -333,6 +343,10 @@ class Sender:
             return await self.posting.relay_file(intent, where)
         if isinstance(intent, EditConfirmation):
             await self.posting.edit_confirmation(intent)
+        elif isinstance(intent, EditCard):
+            await self.posting.edit_card(intent, where)
+        elif isinstance(intent, ShowTopicStatus):
+            await self.topics.show_status(intent, where.thread_id)
         return []
 
 

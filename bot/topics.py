@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.delivery import ANSWER, Later, Permanent, carefully, field
 from bot.i18n import label
@@ -22,14 +22,38 @@ from bot.render import plain
 from flows.bus import MessageBus
 from flows.commands import TopicMade, TopicWanted
 from flows.delivery_model import Gone, NotYet
+from flows.intents import ShowTopicStatus
 from flows.policy import Policy
 
+MAX_NAME = 128
+"""Telegram's limit on a topic's name."""
+STATUS_ICONS = {"received": "📝", "verifying": "🔎", "needs_info": "❓", "clarification": "🗣",
+                "concluded": "✅", "forwarded": "➡️", "not_actionable": "⛔️"}
+"""The emoji that marks each status in a topic's name, and its icon when Telegram offers it
+among the topic icons (`getForumTopicIconStickers`)."""
 
-def topic_name(policy: Policy, number: str, category: str) -> str:
-    """A case's topic: its number and category, in the staff language (no content)."""
+
+def _bare(emoji: str) -> str:
+    return emoji.replace("\ufe0f", "")
+
+
+def topic_name(policy: Policy, number: str, category: str, status: str = "received") -> str:
+    """A case's topic: its number, category and status, in the staff language (no content), at
+    most 128 characters (a long category gives way; the status stays readable)."""
     lang = policy.staff_language
-    return plain(lang, "staff.topic_name", {
-        "number": number, "category": label(lang, f"category.{category}", category)})[:128]
+    state = f"{STATUS_ICONS.get(status, '')} {plain(lang, f'state.{status}')}".strip()
+    category_label = label(lang, f"category.{category}", category)
+    name = plain(lang, "staff.topic_name", {
+        "number": number, "category": category_label, "status": state})
+    if len(name) > MAX_NAME:
+        cut = max(1, len(category_label) - (len(name) - MAX_NAME) - 1)
+        name = plain(lang, "staff.topic_name", {
+            "number": number, "category": category_label[:cut] + "…", "status": state})
+    return name[:MAX_NAME]
+
+
+def _unchanged(exc: BadRequest) -> bool:
+    return "topic_not_modified" in exc.message.lower()
 
 
 class Topics:
@@ -39,9 +63,45 @@ class Topics:
         self.bot, self.bus, self.policy, self.staff_chat_id = bot, bus, policy, staff_chat_id
         self.grace, self.pace, self.queued = grace, pace, queued
         self.is_forum: bool | None = None
+        self._icons: dict[str, str] | None = None
+        """Topic icons by their emoji (asked once; empty when Telegram offers none)."""
 
-    def name(self, number: str, category: str) -> str:
-        return topic_name(self.policy, number, category)
+    def name(self, number: str, category: str, status: str = "received") -> str:
+        return topic_name(self.policy, number, category, status)
+
+    async def icon(self, status: str) -> str | None:
+        """The custom emoji id of the status's icon, when Telegram has one for topics."""
+        if self._icons is None:
+            try:
+                stickers = await carefully(self.bot.get_forum_topic_icon_stickers)
+            except TelegramError:
+                return None  # no icon this time; the name still shows the status
+            found = stickers if isinstance(stickers, tuple | list) else ()
+            self._icons = {_bare(s.emoji or ""): s.custom_emoji_id for s in found
+                           if s.custom_emoji_id}
+        return self._icons.get(_bare(STATUS_ICONS.get(status, "")))
+
+    async def show_status(self, intent: ShowTopicStatus, thread_id: int | None) -> None:
+        """Name the topic by the case's status (and icon), then close or reopen it as asked;
+        a change Telegram finds already made (`TOPIC_NOT_MODIFIED`) is done."""
+        if thread_id is None or not await self.forum():
+            return
+        changes: dict[str, str] = {"name": self.name(intent.number, intent.category,
+                                                     intent.status)}
+        if (icon := await self.icon(intent.status)) is not None:
+            changes["icon_custom_emoji_id"] = icon
+        calls = [lambda: self.bot.edit_forum_topic(self.staff_chat_id, thread_id, **changes)]
+        if intent.close is True:
+            calls.append(lambda: self.bot.close_forum_topic(self.staff_chat_id, thread_id))
+        elif intent.close is False:
+            calls.append(lambda: self.bot.reopen_forum_topic(self.staff_chat_id, thread_id))
+        for call in calls:
+            await self.pace()  # each change posts a service message in the group
+            try:
+                await carefully(call)
+            except BadRequest as exc:
+                if not _unchanged(exc):
+                    raise
 
     async def forum(self) -> bool:
         if self.is_forum is None:

@@ -1,25 +1,42 @@
-"""The staff group's view of a case: its card (with the moves allowed now), and the news of a
-new case (its topic, its card, its evidence)."""
+"""The staff group's view of a case: its live card (status, who handles it, last activity, a
+missed deadline, the moves allowed now), its topic's name and state, and the news of a new case
+(its topic, its card, its evidence)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flows.buttons import MoveButton
 from flows.intents import (
     Button,
     CategoryName,
+    EditCard,
+    HandlerBlock,
     Intent,
     Keyboard,
     MaybeSkipped,
     OpenTopic,
+    OverdueMark,
     Say,
     SendEvidence,
+    ShowTopicStatus,
     StatusName,
     ToStaff,
     YesNo,
 )
-from flows.lifecycle import Role, allowed_moves
+from flows.lifecycle import CLOSED, CaseStatus, Role, allowed_moves
 from flows.model import Case
 from flows.policy import Policy
+
+
+def overdue_kind(policy: Policy, case: Case, now: datetime) -> str:
+    """The deadline a case has missed: "ack" (first response), "feedback", or ""."""
+    unacknowledged = case.acknowledged_at is None and case.status is CaseStatus.RECEIVED
+    if unacknowledged and now - case.created_at > policy.ack_deadline:
+        return "ack"
+    if not case.closed and now - case.created_at > policy.feedback_deadline:
+        return "feedback"
+    return ""
 
 
 def move_buttons(case: Case) -> Keyboard:
@@ -36,15 +53,41 @@ def report_params(report: dict[str, str]) -> dict[str, object]:
     return params
 
 
-def case_card(policy: Policy, case: Case, *, to: ToStaff | None = None) -> Say:
+def case_card(policy: Policy, case: Case, *, to: ToStaff | None = None,
+              now: datetime | None = None, handler: str = "") -> Say:
+    """The card as the case is now. `handler`: the name of who handles it (shown when set);
+    `now`: for the overdue mark (None: none shown)."""
     params: dict[str, object] = {
         "number": case.number, "category": CategoryName(case.category),
         "status": StatusName(case.status.value), "evidence_count": len(case.evidence_ids),
         "contact": YesNo("yes" if case.has_contact else "no"),
-        "created": case.created_at.date().isoformat(), **report_params(case.report),
+        "created": case.created_at.date().isoformat(),
+        "activity": (case.updated_at or case.created_at).strftime("%Y-%m-%d %H:%M UTC"),
+        "overdue": OverdueMark(overdue_kind(policy, case, now) if now else ""),
+        "handler": HandlerBlock(handler), **report_params(case.report),
     }
     return Say(to or ToStaff(case.id), "staff.card", params, buttons=move_buttons(case),
                lang=policy.staff_language, case_id=case.id, card=True)
+
+
+def card_update(policy: Policy, case: Case, now: datetime, *, handler: str = "") -> EditCard:
+    """The case's card message shows the case as it is now (an edit, no new message)."""
+    return EditCard(case_card(policy, case, now=now, handler=handler))
+
+
+def card_changes(policy: Policy, case: Case, shown: Say, now: datetime) -> list[EditCard]:
+    """The card's edit when the case now reads differently from `shown` (the card before the
+    change): a relay in the same minute changes nothing on it, and Telegram refuses an edit
+    that changes nothing."""
+    card = case_card(policy, case, now=now)
+    return [EditCard(card)] if card != shown else []
+
+
+def topic_status(case: Case, before: CaseStatus | None = None) -> ShowTopicStatus:
+    """The case's topic named by its status; closed when the case closes, reopened with it."""
+    was_closed = before in CLOSED if before is not None else case.closed
+    close = None if was_closed == case.closed else case.closed
+    return ShowTopicStatus(case.id, case.number, case.category, case.status.value, close)
 
 
 def staff_announcement(policy: Policy, case: Case) -> list[Intent]:

@@ -53,7 +53,7 @@ class Outcome:
 class MessageBus:
     def __init__(self, uow_factory: Callable[[int | None], UnitOfWork], *, policy: Policy,
                  clock: Callable[[], datetime], sealer: Sealer,
-                 topic_name: Callable[[str, str], str] | None = None,
+                 topic_name: Callable[[str, str, str], str] | None = None,
                  lease: timedelta = timedelta(seconds=30)) -> None:
         self.uow_factory, self.policy, self.clock, self.sealer = uow_factory, policy, clock, sealer
         self.topic_name = topic_name

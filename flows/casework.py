@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flows import staff_relay
-from flows.announcement import case_card, move_buttons
+from flows.announcement import card_update, case_card, overdue_kind, topic_status
 from flows.commands import CaseRef
 from flows.context import Context
 from flows.errors import UnknownCase
@@ -27,7 +27,7 @@ from flows.intents import (
     ToStaff,
 )
 from flows.lifecycle import CLOSED, CaseStatus, Role, apply_move
-from flows.model import Case
+from flows.model import Case, Direction
 from flows.policy import Policy
 from flows.tickets import parse_case_number
 from flows.uploads import Upload
@@ -74,8 +74,11 @@ async def ask(ctx: Context, case: Case, staff_user_id: int, text: str, reply_in:
 
 
 async def move(ctx: Context, case: Case, trigger: str, staff_user_id: int, text: str | None,
-               reply_in: ToStaff) -> list[Intent]:
-    """Move a case through the procedure; the reporter is told, the audit log records it."""
+               reply_in: ToStaff, *, question: str | None = None,
+               confirm: bool = True) -> list[Intent]:
+    """Move a case through the procedure; the reporter is told (with `question`, when the move
+    asks one), the audit log records it, the card and the topic show the new status. `confirm`:
+    say so in the group too (a press is answered on the officer's screen instead)."""
     uow, policy, now = ctx.uow, ctx.policy, ctx.now
     before = case.status
     case.status = apply_move(before, trigger, Role.STAFF, text)
@@ -87,6 +90,8 @@ async def move(ctx: Context, case: Case, trigger: str, staff_user_id: int, text:
     if case.status in CLOSED:
         case.closed_at = now
         case.awaiting_answer = False
+    elif before in CLOSED:  # reopened
+        case.closed_at = None
     if case.status is CaseStatus.NEEDS_INFO:
         case.awaiting_answer = True
     await uow.cases.save(case)
@@ -95,11 +100,17 @@ async def move(ctx: Context, case: Case, trigger: str, staff_user_id: int, text:
     status = StatusName(case.status.value)
     reporter_params = {"number": case.number, "status": status, "outcome": case.outcome or ""}
     key = f"reporter.status.{case.status.value}"
-    return [
-        Say(ToReporter(case.id), key, reporter_params, lang=case.language, case_id=case.id),
-        Say(reply_in, "staff.moved", {"number": case.number, "status": status},
-            buttons=move_buttons(case), lang=policy.staff_language, case_id=case.id),
-    ]
+    if question:
+        question = question.strip()[: policy.max_answer_chars]
+        await uow.cases.add_message(case.id, Direction.TO_REPORTER, question, now)
+        await uow.audit.record(actor, "relay.to_reporter", case.number)
+        key, reporter_params["text"] = "reporter.status.needs_info_question", question
+    intents: list[Intent] = [
+        Say(ToReporter(case.id), key, reporter_params, lang=case.language, case_id=case.id)]
+    if confirm:
+        intents.append(Say(reply_in, "staff.moved", {"number": case.number, "status": status},
+                           lang=policy.staff_language, case_id=case.id))
+    return [*intents, card_update(policy, case, now), topic_status(case, before)]
 
 
 # ---- lists and statistics
@@ -110,12 +121,7 @@ def _age_days(case: Case, now: datetime) -> int:
 
 
 def _overdue(policy: Policy, case: Case, now: datetime) -> str:
-    unacknowledged = case.acknowledged_at is None and case.status is CaseStatus.RECEIVED
-    if unacknowledged and now - case.created_at > policy.ack_deadline:
-        return "ack"
-    if not case.closed and now - case.created_at > policy.feedback_deadline:
-        return "feedback"
-    return ""
+    return overdue_kind(policy, case, now)
 
 
 async def list_open(ctx: Context, reply_in: ToStaff) -> list[Intent]:

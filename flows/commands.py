@@ -206,6 +206,8 @@ class StaffPress(StaffCommand):
     Peluit's)."""
 
     button: MoveButton | RelayButton | None
+    name: str = ""
+    """The officer's first name, to address a reply prompt to them (never stored or logged)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,8 +30,9 @@ class Context:
     """The chat's chosen language (else the person's guessed one); staff: the staff language."""
     chat: ChatState = field(default_factory=ChatState)
     """Reporter commands: the chat's language, code prompt and draft, read when the bus began."""
-    topic_name: Callable[[str, str], str] = lambda number, category: f"{number} {category}"
-    """A case topic's name from its number and category (rendered by the adapter)."""
+    topic_name: Callable[[str, str, str], str] = (
+        lambda number, category, status: f"{number} {category} {status}")
+    """A case topic's name from its number, category and status (rendered by the adapter)."""
 
     @property
     def draft(self) -> Draft | None:

@@ -36,7 +36,8 @@ from flows.delivery_model import (
     Unreachable,
     Where,
 )
-from flows.intents import Intent, Say, ToChat, ToReporter, ToStaff
+from flows.intents import EditCard, Intent, Say, ShowTopicStatus, ToChat, ToReporter, ToStaff
+from flows.lifecycle import CaseStatus
 
 log = logging.getLogger("peluit.sender")
 MAX_ERRORS = 3
@@ -60,6 +61,12 @@ async def where(ctx: Context, item: Queued) -> Where | Gone:
     if target.case_id is None:
         return Where(None, target.thread_id)
     found = await ctx.uow.cases.destination(target.case_id)
+    if isinstance(item.intent, EditCard):  # the card message itself, wherever it is
+        if found is None or found.card_message_id is None:
+            return Gone("no_card")
+        return Where(None, found.topic_id, number=found.number, edit=found.card_message_id)
+    if isinstance(item.intent, ShowTopicStatus):  # nothing to show in a group without topics
+        return Where(None, found.topic_id if found else None)
     if found is None:
         return Where(None, target.thread_id)
     if found.topic_id:
@@ -86,6 +93,9 @@ async def record(ctx: Context, sent: Sequence[object]) -> list[Intent]:
     if links:
         await ctx.uow.cases.link_messages(links)
     intents: list[Intent] = []
+    for link in links:
+        if link.prompt is not None:  # a reply to it completes its move
+            await ctx.uow.prompts.add(link.message_id, link.prompt)
     if sent:
         ids = [s.item_id for s in sent]  # type: ignore[attr-defined]
         for relay in await ctx.uow.outbox.relays(ids):
@@ -183,7 +193,7 @@ async def topic_wanted(ctx: Context, command: TopicWanted) -> Reply:
     if asked is not None and asked.total_seconds() < command.grace:
         return Reply(value=NotYet(command.grace - asked.total_seconds(), "topic_requested"))
     await ctx.uow.outbox.request_topic(case.id)
-    return Reply(value=ctx.topic_name(case.number, case.category))
+    return Reply(value=ctx.topic_name(case.number, case.category, case.status.value))
 
 
 async def topic_made(ctx: Context, command: TopicMade) -> Reply:
@@ -198,7 +208,8 @@ async def adopt(ctx: Context, command: AdoptTopic) -> Reply:
     that case's request was settled already."""
     number = command.name.split(" ", 1)[0]
     case = await ctx.uow.cases.by_number(number)
-    if case is None or ctx.topic_name(case.number, case.category) != command.name:
+    if case is None or command.name not in {ctx.topic_name(case.number, case.category, s.value)
+                                            for s in CaseStatus}:  # named when it was asked for
         return Reply(value=False)
     settled = await _settle(ctx, case.id, command.thread_id, "adopted")
     return Reply(intents=settled.intents, value=settled.value == command.thread_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.intents import ChatRoute, Intent, OpenTopic, Target, ToStaff
+from flows.intents import ChatRoute, Intent, MovePrompt, OpenTopic, Target, ToStaff
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Where:
     reply_to: int | None = None
     number: str = ""
     """The case's number (staff-bound messages of a case)."""
+    edit: int | None = None
+    """The message to edit instead of sending one (the case's card)."""
 
 
 class LinkKind:
@@ -74,6 +76,8 @@ class Link:
     kind: str = LinkKind.NOTE
     relay_id: str | None = None
     """A relay's confirmation: the relay it confirms."""
+    prompt: MovePrompt | None = None
+    """A staff reply prompt: a reply to this message completes its move."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from flows import casework, delivery, relay, reporting, staff_relay, status
+from flows import casework, delivery, move_prompts, relay, reporting, staff_relay, status
 from flows.buttons import IntakeButton, MenuButton, RelayButton, WipeButton
 from flows.commands import (
     AdoptTopic,
@@ -201,8 +201,12 @@ async def ask_reporter(ctx: Context, command: AskReporter) -> Result:
 
 
 async def staff_reply(ctx: Context, command: StaffReply) -> Result:
-    """A reply to the case card or to a reporter's message relays to the reporter; a reply to
-    any other message stays internal (with a quiet hint, once); to no case's message: nothing."""
+    """A reply to a move's prompt completes the move; a reply to the case card or to a
+    reporter's message relays to the reporter; a reply to any other message stays internal (with
+    a quiet hint, once); to no case's message: nothing."""
+    if (prompted := await move_prompts.answer(ctx, command.replied_message_id, command.user_id,
+                                              command.text, command.reply_in)) is not None:
+        return prompted  # a reply to a move's prompt: its words
     link = await ctx.uow.cases.staff_link(command.replied_message_id)
     if link is None:
         return []
@@ -254,21 +258,21 @@ async def move_by_command(ctx: Context, command: MoveByCommand) -> Result:
 
 
 async def staff_press(ctx: Context, command: StaffPress) -> Result:
-    """A move on the case card. A move that needs words cannot be made by a press: the answer
-    says which command makes it."""
+    """A move on the case card. A move that needs words asks the officer for them with a reply
+    prompt (flows/move_prompts.py); the card and the topic show any move made (no message)."""
     button = command.button
     if isinstance(button, RelayButton):
         return await staff_relay.cancel(ctx, button.relay_id, command.user_id)
     if button is None:
         raise StaleButton
     move = MOVES_BY_TRIGGER.get(button.trigger)
-    if move is not None and move.needs_text:
-        found = await ctx.uow.cases.destination(button.case_id)  # its number: nothing decrypted
-        return Reply(answer=Answer("staff.move_hint", {
-            "command": move.command, "number": found.number if found else ""}, alert=True))
     case = await casework.find_case(ctx, CaseRef(case_id=button.case_id))
+    if move is not None and move.asks:
+        if CaseStatus(case.status) not in move.source:
+            raise InvalidTransition(move.trigger)
+        return await move_prompts.ask_for_words(ctx, case, move, command.user_id, command.name)
     intents = await casework.move(ctx, case, button.trigger, command.user_id, None,
-                                  command.reply_in)
+                                  command.reply_in, confirm=False)
     return Reply(intents, answer=Answer(""))
 
 

@@ -104,9 +104,31 @@ class OutcomeBlock(Block):
     key, field = "status.outcome_block", "outcome"
 
 
+class HandlerBlock(Block):
+    """Who handles a case, on its card (empty until someone takes it)."""
+
+    key, field = "staff.card_handler", "handler"
+
+
+class OverdueMark(str):
+    """A deadline a case has missed (`sla.<value>`), or nothing ("")."""
+
+
+class Mention(str):
+    """A staff member named so Telegram addresses them (a reply prompt opens for them): the
+    value is their first name; `user_id` goes into the link, never into a log."""
+
+    user_id: int
+
+    def __new__(cls, name: str, user_id: int = 0) -> Mention:
+        value = super().__new__(cls, name)
+        value.user_id = user_id
+        return value
+
+
 PARAM_KINDS: tuple[type, ...] = (StatusName, CategoryName, YesNo, MaybeSkipped, Fields, Timeline,
                                  CaseRows, OverdueRows, StatusCounts, CategoryCounts,
-                                 QuestionBlock, OutcomeBlock)
+                                 QuestionBlock, OutcomeBlock, HandlerBlock, OverdueMark)
 """Every kind, for the outbox codec (it stores a value's kind by name)."""
 
 
@@ -145,6 +167,50 @@ class Say:
     it back); in the staff group, its confirmation (edited when it leaves or is cancelled)."""
     silent: bool = False
     """Sent without a notification (a hint for one officer, not news for the group)."""
+    awaits: MovePrompt | None = None
+    """A staff reply prompt: the reply to the sent message completes this move."""
+
+
+@dataclass(frozen=True)
+class MovePrompt:
+    """What a reply to a staff prompt completes: `trigger`'s move (or, for `request_info`, its
+    question), for the officer `actor` (a pseudonym) only, until `expires`. `step` names the
+    words asked for ("text"; issue 15 may add a recommendation step after a conclusion)."""
+
+    case_id: str
+    trigger: str
+    actor: str
+    expires: datetime
+    step: str = "text"
+
+
+@dataclass(frozen=True)
+class EditCard:
+    """Show the case card as it is now in place of the case's card message (an edit: no new
+    message); an edit that changes nothing is no failure."""
+
+    card: Say
+
+    @property
+    def to(self) -> Target:
+        return self.card.to
+
+
+@dataclass(frozen=True)
+class ShowTopicStatus:
+    """Name the case's topic by its status (with the status's icon where Telegram has one), and
+    close it (`close` True), reopen it (False) or leave it (None). Nothing in a group without
+    topics."""
+
+    case_id: str
+    number: str
+    category: str
+    status: str
+    close: bool | None = None
+
+    @property
+    def to(self) -> Target:
+        return ToStaff(self.case_id)
 
 
 @dataclass(frozen=True)
@@ -201,7 +267,8 @@ class WipeChat:
     last_message_id: int
 
 
-Intent = Say | SendEvidence | OpenTopic | WipeChat | RelayFile | EditConfirmation
+Intent = (Say | SendEvidence | OpenTopic | WipeChat | RelayFile | EditConfirmation | EditCard
+          | ShowTopicStatus)
 
 
 @dataclass(frozen=True)

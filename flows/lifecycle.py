@@ -1,8 +1,9 @@
 """The case lifecycle, from the institution's procedure: a declared table, nothing else decides.
 
 received ─► verifying ─► clarification ─► concluded, with needs_info, forwarded and
-not_actionable branches. Each move says who may make it, whether it needs a text (a conclusion,
-the authority forwarded to, the reason it cannot be pursued) and what the reporter is told.
+not_actionable branches; a closed case may be reopened (back to verifying). Each move says who
+may make it, whether it needs a text (a conclusion, the authority forwarded to, the reason it
+cannot be pursued), what its button asks for, and what the reporter is told.
 `docs/case.mmd` is generated from this table (`python -m flows.diagrams`).
 """
 
@@ -42,7 +43,10 @@ class Move:
     roles: frozenset[Role]
     needs_text: bool
     command: str
-    """The staff command that makes this move (buttons make moves that need no text)."""
+    """The staff command that makes this move."""
+    asks: str = ""
+    """What a press on its button asks the officer for with a reply prompt: "text" (the move's
+    text), "question" (a question sent to the reporter with the move), or "" (nothing)."""
 
 
 _C = CaseStatus
@@ -51,12 +55,13 @@ _STAFF = frozenset({Role.STAFF})
 MOVES: tuple[Move, ...] = (
     #     trigger         from                                   to                  roles   text   command
     Move("verify", (_C.RECEIVED,), _C.VERIFYING, _STAFF, False, "verifikasi"),
-    Move("request_info", (_C.VERIFYING,), _C.NEEDS_INFO, _STAFF, False, "perluinfo"),
+    Move("request_info", (_C.VERIFYING,), _C.NEEDS_INFO, _STAFF, False, "perluinfo", "question"),
     Move("resume", (_C.NEEDS_INFO,), _C.VERIFYING, _STAFF, False, "verifikasi"),
     Move("clarify", (_C.VERIFYING,), _C.CLARIFICATION, _STAFF, False, "klarifikasi"),
-    Move("conclude", (_C.CLARIFICATION,), _C.CONCLUDED, _STAFF, True, "selesai"),
-    Move("forward", (_C.VERIFYING, _C.NEEDS_INFO), _C.FORWARDED, _STAFF, True, "teruskan"),
-    Move("reject", (_C.VERIFYING, _C.NEEDS_INFO), _C.NOT_ACTIONABLE, _STAFF, True, "tolak"),
+    Move("conclude", (_C.CLARIFICATION,), _C.CONCLUDED, _STAFF, True, "selesai", "text"),
+    Move("forward", (_C.VERIFYING, _C.NEEDS_INFO), _C.FORWARDED, _STAFF, True, "teruskan", "text"),
+    Move("reject", (_C.VERIFYING, _C.NEEDS_INFO), _C.NOT_ACTIONABLE, _STAFF, True, "tolak", "text"),
+    Move("reopen", tuple(sorted(CLOSED)), _C.VERIFYING, _STAFF, False, "bukakembali"),
 )
 MOVES_BY_TRIGGER = {m.trigger: m for m in MOVES}
 MOVES_BY_COMMAND: dict[str, list[Move]] = {}

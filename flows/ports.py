@@ -9,7 +9,7 @@ from typing import Protocol
 
 from flows.delivery_model import CaseDestination, Link, Queued, StaffLink
 from flows.intake import Draft
-from flows.intents import ChatRoute, Intent
+from flows.intents import ChatRoute, Intent, MovePrompt
 from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
 from flows.tickets import TicketCode
 
@@ -163,6 +163,14 @@ class Chats(Protocol):
     async def clear_ticket_prompt(self, route: ChatRoute) -> None: ...
 
 
+class Prompts(Protocol):
+    """Staff reply prompts waiting for their words, by the prompt's message id."""
+
+    async def add(self, message_id: int, prompt: MovePrompt) -> None: ...
+    async def get(self, message_id: int) -> MovePrompt | None: ...
+    async def remove(self, message_id: int) -> None: ...
+
+
 class UnitOfWork(Protocol):
     drafts: Drafts
     cases: Cases
@@ -171,6 +179,7 @@ class UnitOfWork(Protocol):
     audit: Audit
     throttle: Throttle
     chats: Chats
+    prompts: Prompts
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

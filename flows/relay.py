@@ -4,6 +4,7 @@ belongs to (or a status request, when it holds a ticket code)."""
 from __future__ import annotations
 
 from flows import uploads
+from flows.announcement import card_changes, case_card
 from flows.context import Context
 from flows.delivery_model import LinkKind
 from flows.intents import ChatRoute, Intent, Say, SendEvidence, ToChat, ToStaff
@@ -48,6 +49,7 @@ async def reporter_message(
     if not isinstance(case, Case):
         return case
     intents: list[Intent] = []
+    shown = case_card(policy, case, now=now)  # the card before this answer
     staff_lang = policy.staff_language
     if evidence is not None:
         said = await _take_evidence(ctx, route, case, evidence)
@@ -76,6 +78,7 @@ async def reporter_message(
     await uow.audit.record("reporter", "relay.to_staff", case.number)
     intents.append(Say(ToChat(route), "reporter.answer_sent", {"number": case.number},
                        lang=language))
+    intents += card_changes(policy, case, shown, now)  # the card's last activity
     return intents
 
 

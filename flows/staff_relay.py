@@ -18,6 +18,7 @@ import uuid
 from datetime import timedelta
 
 from flows import uploads
+from flows.announcement import card_changes, case_card
 from flows.buttons import RelayButton
 from flows.context import Answer, Context, Reply
 from flows.delivery_model import LinkKind, StaffLink
@@ -77,9 +78,11 @@ async def ask(ctx: Context, case: Case, staff_user_id: int, text: str, reply_in:
         notes = _file_notes(reply_in, upload, lang)
     delay = policy.relay_delay
     if delay <= timedelta(0):
+        shown = case_card(policy, case, now=now)
         await _record(ctx, case, actor, text, upload)
         return [_to_reporter(case, text, upload, None),
-                Say(reply_in, "staff.relayed", {"number": case.number}, lang=lang), *notes]
+                Say(reply_in, "staff.relayed", {"number": case.number}, lang=lang), *notes,
+                *card_changes(policy, case, shown, now)]
     relay_id = str(uuid.uuid4())
     await uow.audit.record(actor, "relay.queued", case.number)
     confirmation = Say(reply_in, "staff.relay_waiting", {
@@ -132,9 +135,11 @@ async def sent(ctx: Context, relay: Intent) -> list[Intent]:
     if case is None:
         return []
     text = str(relay.params.get("text", "")) if isinstance(relay, Say) else relay.text
+    shown = case_card(ctx.policy, case, now=ctx.now)
     await _record(ctx, case, "system", text, relay if isinstance(relay, RelayFile) else None)
     return [EditConfirmation(ToStaff(case.id), relay.relay_id, "staff.relay_sent",
-                             {"number": case.number}, ctx.policy.staff_language)]
+                             {"number": case.number}, ctx.policy.staff_language),
+            *card_changes(ctx.policy, case, shown, ctx.now)]
 
 
 async def cancel(ctx: Context, relay_id: str, staff_user_id: int) -> Reply:

@@ -14,12 +14,16 @@ from flows.intents import (
     PARAM_KINDS,
     Button,
     ChatRoute,
+    EditCard,
     EditConfirmation,
     Intent,
+    Mention,
+    MovePrompt,
     OpenTopic,
     RelayFile,
     Say,
     SendEvidence,
+    ShowTopicStatus,
     Target,
     ToChat,
     ToReporter,
@@ -79,6 +83,8 @@ def target_from_json(data: dict[str, Any]) -> Target:
 def _param_to_json(value: object) -> object:
     """A parameter, with its kind when it has one (`StatusName`, `CaseRows`...)."""
     kind = type(value)
+    if isinstance(value, Mention):
+        return {_KIND: "Mention", "v": str(value), "id": value.user_id}
     if kind.__name__ in _KINDS and _KINDS[kind.__name__] is kind:
         plain = str(value) if isinstance(value, str) else list(value)  # type: ignore[call-overload]
         return {_KIND: kind.__name__, "v": plain}
@@ -86,9 +92,21 @@ def _param_to_json(value: object) -> object:
 
 
 def _param_from_json(value: object) -> object:
+    if isinstance(value, dict) and value.get(_KIND) == "Mention":
+        return Mention(value["v"], int(value["id"]))
     if isinstance(value, dict) and _KIND in value and value[_KIND] in _KINDS:
         return _KINDS[value[_KIND]](value["v"])
     return value
+
+
+def _prompt_to_json(prompt: MovePrompt) -> dict[str, Any]:
+    return {"case_id": prompt.case_id, "trigger": prompt.trigger, "actor": prompt.actor,
+            "expires": prompt.expires.isoformat(), "step": prompt.step}
+
+
+def _prompt_from_json(data: dict[str, Any]) -> MovePrompt:
+    return MovePrompt(data["case_id"], data["trigger"], data["actor"],
+                      datetime.fromisoformat(data["expires"]), data.get("step", "text"))
 
 
 def intent_to_json(intent: Intent) -> dict[str, Any]:
@@ -103,6 +121,7 @@ def intent_to_json(intent: Intent) -> dict[str, Any]:
             **({"link": intent.link_kind} if intent.link_kind != "note" else {}),
             **({"relay_id": intent.relay_id} if intent.relay_id else {}),
             **({"silent": True} if intent.silent else {}),
+            **({"awaits": _prompt_to_json(intent.awaits)} if intent.awaits else {}),
         }
     if isinstance(intent, RelayFile):
         return {"type": "relay_file", "case_id": intent.case_id, "number": intent.number,
@@ -113,6 +132,11 @@ def intent_to_json(intent: Intent) -> dict[str, Any]:
         return {"type": "edit_confirmation", "relay_id": intent.relay_id, "key": intent.key,
                 "params": {k: _param_to_json(v) for k, v in intent.params.items()},
                 "lang": intent.lang}
+    if isinstance(intent, EditCard):
+        return {"type": "edit_card", "card": intent_to_json(intent.card)}
+    if isinstance(intent, ShowTopicStatus):
+        return {"type": "topic_status", "case_id": intent.case_id, "number": intent.number,
+                "category": intent.category, "status": intent.status, "close": intent.close}
     if isinstance(intent, SendEvidence):
         return {"type": "evidence", "evidence_id": intent.evidence_id, "case_id": intent.case_id,
                 "lang": intent.lang}
@@ -127,9 +151,11 @@ def intent_from_json(data: dict[str, Any], target: Target) -> Intent:
         buttons = tuple(tuple(Button(k, decode(d), p) for k, d, p in row)  # type: ignore[arg-type]
                         for row in data["buttons"])
         params = {k: _param_from_json(v) for k, v in data["params"].items()}
+        awaits = data.get("awaits")
         return Say(target, data["key"], params, buttons, data["lang"], data["case_id"],
                    data["card"], data.get("reply_prompt"), data.get("link", "note"),
-                   data.get("relay_id"), data.get("silent", False))
+                   data.get("relay_id"), data.get("silent", False),
+                   _prompt_from_json(awaits) if awaits else None)
     if kind == "relay_file":
         assert isinstance(target, ToReporter)
         return RelayFile(target, data["case_id"], data["number"], data["kind"],
@@ -140,6 +166,11 @@ def intent_from_json(data: dict[str, Any], target: Target) -> Intent:
         return EditConfirmation(target, data["relay_id"], data["key"],
                                 {k: _param_from_json(v) for k, v in data["params"].items()},
                                 data["lang"])
+    if kind == "edit_card":
+        return EditCard(intent_from_json(data["card"], target))  # type: ignore[arg-type]
+    if kind == "topic_status":
+        return ShowTopicStatus(data["case_id"], data["number"], data["category"], data["status"],
+                               data["close"])
     if kind == "evidence":
         return SendEvidence(target, data["evidence_id"], data["case_id"], data["lang"])
     if kind == "topic":

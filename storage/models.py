@@ -161,6 +161,21 @@ class MessageLinkRow(Base):
     """A relay's confirmation in the staff group: which relay it confirms (edited later)."""
 
 
+class MovePromptRow(Base):
+    """A staff reply prompt waiting for its words: the reply to `message_id` (in the staff
+    group) by the officer `actor` (a keyed pseudonym) completes `trigger` on the case."""
+
+    __tablename__ = "move_prompts"
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    case_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    trigger: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class EvidenceRow(Base):
     __tablename__ = "evidence"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

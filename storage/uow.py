@@ -27,6 +27,7 @@ from storage.repositories import (
     ChatRepository,
     DraftRepository,
     EvidenceRepository,
+    PromptRepository,
     ThrottleRepository,
 )
 
@@ -85,6 +86,7 @@ class SqlUnitOfWork:
     audit: AuditRepository
     throttle: ThrottleRepository
     chats: ChatRepository
+    prompts: PromptRepository
 
     def __init__(self, db: Database, update_id: int | None = None) -> None:
         self.db = db
@@ -104,6 +106,7 @@ class SqlUnitOfWork:
         self.audit = AuditRepository(session, keyring)
         self.throttle = ThrottleRepository(session, keyring)
         self.chats = ChatRepository(session, keyring)
+        self.prompts = PromptRepository(session, keyring)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -16,7 +16,7 @@ from typing import Any
 from sandbox.botapi.entities import detect_entities
 from sandbox.botapi.limits import _DEFAULT_MIME, TOPIC_COLORS
 from sandbox.botapi.params import _Params
-from sandbox.botapi.state import BotApiState, ImpossibleAction, User, _Chat
+from sandbox.botapi.state import ADMIN_RIGHTS, BotApiState, ImpossibleAction, User, _Chat
 
 _PRESENT = ("member", "administrator", "creator")  # may write and press in a group
 
@@ -46,6 +46,15 @@ class PeopleActions(BotApiState):
         chat.members = {uid: "member" for uid in members}
         chat.members[self.bot_id] = "administrator" if bot_is_admin else "member"
         self._chats[chat_id] = chat
+
+    def set_bot_rights(self, chat_id: int, **rights: bool) -> None:
+        """A group admin grants or withdraws the bot's administrator rights
+        (``can_manage_topics=False``...)."""
+        chat = self._group(chat_id)
+        for right, held in rights.items():
+            if right not in ADMIN_RIGHTS:
+                raise ValueError(f"no such administrator right: {right!r}")
+            (chat.bot_rights.add if held else chat.bot_rights.discard)(right)
 
     def set_member(self, chat_id: int, user_id: int, status: str) -> None:
         """Change a membership; an administrator bot is told of anyone else's change with a
@@ -229,6 +238,9 @@ class PeopleActions(BotApiState):
                 raise ImpossibleAction(f"no message {reply_to} to reply to")
             reply = {k: v for k, v in target.data.items() if k != "reply_to_message"}
             thread = thread or target.data.get("message_thread_id")
+        topic = chat.topics.get(thread) if thread is not None else None
+        if topic is not None and topic.closed and chat.members.get(user_id) == "member":
+            raise ImpossibleAction(f"topic {thread} is closed: only administrators may write")
         msg = self._store(chat, user_id, content, thread=thread, reply=reply)
         if self._bot_sees(chat, msg, reply_to):
             await self._emit("message", msg)

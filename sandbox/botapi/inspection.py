@@ -40,6 +40,12 @@ class Inspection(BotApiState):
     def topics(self, chat_id: int) -> dict[int, str]:
         return {tid: t.name for tid, t in self._group(chat_id).topics.items() if not t.deleted}
 
+    def topic_state(self, chat_id: int, thread_id: int) -> dict:
+        """A topic as members see it: name, icon, whether it is closed."""
+        topic = self._group(chat_id).topics[thread_id]
+        return {"name": topic.name, "closed": topic.closed, "deleted": topic.deleted,
+                "icon_custom_emoji_id": topic.icon_custom_emoji_id}
+
     def reply_keyboard(self, chat_id: int) -> dict | None:
         """The reply keyboard / force_reply last sent to the chat (None after removal)."""
         return self._chats[chat_id].reply_keyboard

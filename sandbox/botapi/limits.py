@@ -9,6 +9,16 @@ CALLBACK_TTL = 15.0
 DELETE_WINDOW = 48 * 3600
 MAX_DOWNLOAD, MAX_UPLOAD, MAX_PHOTO = 20 * 2**20, 50 * 2**20, 10 * 2**20
 TOPIC_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
+TOPIC_ICONS = (("📰", "5434144690511290129"), ("💡", "5312536423851630001"),
+               ("⚡️", "5312016608254762256"), ("📝", "5373251851074415873"),
+               ("📆", "5433614043006903194"), ("📁", "5357315181649076022"),
+               ("🔎", "5309965701241379366"), ("📣", "5309984423003823246"),
+               ("🔥", "5312241539987020022"), ("❓", "5377316857231450742"),
+               ("✅", "5237699328843200968"), ("❗️", "5379748062124056162"),
+               ("⭐️", "5235579393115438657"), ("🗣", "5417915203100613993"),
+               ("⛔️", "5420216386448270341"), ("➡️", "5418085807791545980"))
+"""The custom emoji a forum topic may take as its icon (a subset of Telegram's set), as
+getForumTopicIconStickers lists them: (emoji, custom_emoji_id)."""
 CHAT_ACTIONS = frozenset(
     "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
     "choose_sticker find_location record_video_note upload_video_note".split()

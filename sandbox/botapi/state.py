@@ -18,6 +18,10 @@ from typing import Any
 
 from sandbox.botapi.limits import DEFAULT_UPDATES
 
+ADMIN_RIGHTS = ("can_manage_chat can_delete_messages can_manage_video_chats can_restrict_members "
+                "can_change_info can_invite_users can_post_stories can_edit_stories "
+                "can_delete_stories can_pin_messages can_manage_topics").split()
+
 
 class ImpossibleAction(Exception):
     """What a person was asked to do cannot happen in Telegram: they are not in that chat, the
@@ -71,8 +75,10 @@ class Call:
 class _Topic:
     name: str
     icon_color: int
+    icon_custom_emoji_id: str | None = None
     closed: bool = False
     deleted: bool = False
+    creator: int = 0
 
 
 @dataclass
@@ -96,6 +102,8 @@ class _Chat:
     topics: dict[int, _Topic] = field(default_factory=dict)
     last_id: int = 0
     reply_keyboard: dict | None = None
+    bot_rights: set[str] = field(default_factory=lambda: set(ADMIN_RIGHTS))
+    """The administrator rights the bot holds here (while it is an administrator)."""
 
     def json(self) -> dict:
         if self.user is not None:
@@ -181,6 +189,11 @@ class BotApiState:
     def _bot_admin(self, chat: _Chat) -> bool:
         return chat.type == "private" or chat.members.get(self.bot_id) in ("administrator",
                                                                            "creator")
+
+    def _bot_may(self, chat: _Chat, right: str) -> bool:
+        """The bot is an administrator here holding `right` (the creator holds every right)."""
+        status = chat.members.get(self.bot_id)
+        return status == "creator" or (status == "administrator" and right in chat.bot_rights)
 
     def _bot_json(self) -> dict:
         return {"id": self.bot_id, "is_bot": True, "first_name": "Peluit Test",

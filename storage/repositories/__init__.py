@@ -5,6 +5,7 @@ from storage.repositories.cases import CaseRepository
 from storage.repositories.chats import ChatRepository
 from storage.repositories.drafts import DraftRepository
 from storage.repositories.evidence import EvidenceRepository
+from storage.repositories.prompts import PromptRepository
 from storage.repositories.throttle import ThrottleRepository
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     "ChatRepository",
     "DraftRepository",
     "EvidenceRepository",
+    "PromptRepository",
     "ThrottleRepository",
 ]

@@ -320,6 +320,64 @@ async def test_forum_topic_create_and_post(tg, bot):
     assert await bot.close_forum_topic(STAFF, topic.message_thread_id)
 
 
+async def test_topic_icons_names_and_closing_as_strict_as_telegram(tg, bot):
+    # The icons a topic may take: custom emoji stickers, complete for python-telegram-bot.
+    icons = await bot.get_forum_topic_icon_stickers()
+    assert icons and all(s.type == "custom_emoji" and s.custom_emoji_id and s.emoji for s in icons)
+    topic = await bot.create_forum_topic(STAFF, "WBS-1 · Diterima")
+    tid = topic.message_thread_id
+    # Rename with an icon; an empty name keeps the name; the same again is not a change.
+    assert await bot.edit_forum_topic(STAFF, tid, name="WBS-1 · Verifikasi",
+                                      icon_custom_emoji_id=icons[0].custom_emoji_id)
+    assert tg.topic_state(STAFF, tid)["icon_custom_emoji_id"] == icons[0].custom_emoji_id
+    assert await bot.edit_forum_topic(STAFF, tid, name="", icon_custom_emoji_id="")
+    assert tg.topic_state(STAFF, tid) == {"name": "WBS-1 · Verifikasi", "closed": False,
+                                          "deleted": False, "icon_custom_emoji_id": None}
+    with pytest.raises(BadRequest, match="Topic_not_modified"):
+        await bot.edit_forum_topic(STAFF, tid, name="WBS-1 · Verifikasi")
+    with pytest.raises(BadRequest, match="Topic_title_too_long"):
+        await bot.edit_forum_topic(STAFF, tid, name="x" * 129)
+    with pytest.raises(BadRequest, match="Topic_icon_invalid"):
+        await bot.edit_forum_topic(STAFF, tid, icon_custom_emoji_id="12345")
+    # Each change posts its service message in the topic.
+    service = [m for m in tg.messages(STAFF, thread_id=tid) if "forum_topic_edited" in m]
+    assert service[0]["forum_topic_edited"]["name"] == "WBS-1 · Verifikasi"
+    # Closed: members may no longer write there, the bot (an admin) still may; closing twice,
+    # reopening an open topic: not modified.
+    assert await bot.close_forum_topic(STAFF, tid)
+    assert tg.topic_state(STAFF, tid)["closed"] is True
+    assert "forum_topic_closed" in tg.messages(STAFF, thread_id=tid)[-1]
+    with pytest.raises(ImpossibleAction, match="closed"):
+        await tg.send_text(OTHER, "boleh?", chat_id=STAFF, thread_id=tid)
+    await bot.send_message(STAFF, "kartu", message_thread_id=tid)
+    with pytest.raises(BadRequest, match="Topic_not_modified"):
+        await bot.close_forum_topic(STAFF, tid)
+    assert await bot.reopen_forum_topic(STAFF, tid)
+    with pytest.raises(BadRequest, match="Topic_not_modified"):
+        await bot.reopen_forum_topic(STAFF, tid)
+    await tg.send_text(OTHER, "boleh", chat_id=STAFF, thread_id=tid)
+
+
+async def test_topic_rights_follow_can_manage_topics(tg, bot):
+    mine = (await bot.create_forum_topic(STAFF, "Laporan #9")).message_thread_id
+    theirs = tg.add_topic(STAFF, "Obrolan")
+    tg.set_bot_rights(STAFF, can_manage_topics=False)
+    member = await bot.get_chat_member(STAFF, tg.bot_id)
+    assert member.can_manage_topics is False
+    with pytest.raises(BadRequest, match="Not enough rights to create a topic"):
+        await bot.create_forum_topic(STAFF, "Laporan #10")
+    # The topic's creator may still edit and close it; someone else's topic it may not.
+    assert await bot.edit_forum_topic(STAFF, mine, name="Laporan #9 · selesai")
+    assert await bot.close_forum_topic(STAFF, mine)
+    with pytest.raises(BadRequest, match="Not enough rights to close a topic"):
+        await bot.close_forum_topic(STAFF, theirs)
+    # A closed topic refuses the bot too once it may not manage topics.
+    with pytest.raises(BadRequest, match="Topic_closed"):
+        await bot.send_message(STAFF, "x", message_thread_id=mine)
+    with pytest.raises(BadRequest, match="The chat is not a forum"):
+        await bot.edit_forum_topic(PLAIN, 1, name="x")
+
+
 async def test_deleted_topic_is_thread_not_found(tg, bot):
     topic = await bot.create_forum_topic(STAFF, "Laporan #8")
     tg.delete_topic(STAFF, topic.message_thread_id)

@@ -215,11 +215,17 @@ async def ask_reporter(uow: FakeUnitOfWork, policy: Policy, ref: CaseRef, user_i
 async def move_case(uow: FakeUnitOfWork, policy: Policy, ref: CaseRef, trigger: str,
                     user_id: int, text: str | None, now: datetime,
                     reply_in: ToStaff) -> list[Intent]:
-    """A move as staff make it: a press on the card (no text), or its command with the text."""
-    if text is None and ref.case_id is not None:
+    """A move as staff make it: a press on the card (no text, and a move whose button makes it
+    at once), or its command with the text."""
+    asks = trigger in MOVES_BY_TRIGGER and MOVES_BY_TRIGGER[trigger].asks
+    if text is None and ref.case_id is not None and not asks:
         return await run(uow, StaffPress(button=MoveButton(trigger, ref.case_id), user_id=user_id,
                                          reply_in=reply_in), policy, now)
     command = MOVES_BY_TRIGGER[trigger].command if trigger in MOVES_BY_TRIGGER else trigger
+    if ref.case_id is not None and not ref.number:  # a command names the case by its number
+        async with uow:
+            case = await uow.cases.get(ref.case_id)
+        ref = CaseRef(number=case.number) if case is not None else ref
     return await run(uow, MoveByCommand(command=command, ref=ref, text=text, user_id=user_id,
                                         reply_in=reply_in), policy, now)
 
@@ -241,3 +247,13 @@ async def show_case(uow: FakeUnitOfWork, policy: Policy, ref: CaseRef, reply_in:
 
 async def remind_overdue(uow: FakeUnitOfWork, policy: Policy, now: datetime) -> list[Intent]:
     return await run(uow, RemindOverdue(), policy, now)
+
+
+def without_card_edit(intents: list[Any], case_id: str) -> list[Any]:
+    """The intents but the live card's edit, which must be there exactly once for `case_id`
+    (a relay or a move changes what the card shows)."""
+    from flows.intents import EditCard
+
+    edits = [i for i in intents if isinstance(i, EditCard)]
+    assert [e.card.case_id for e in edits] == [case_id]
+    return [i for i in intents if not isinstance(i, EditCard)]

@@ -20,10 +20,13 @@ from flows.delivery_model import CaseDestination, Link, Queued, StaffLink
 from flows.intake import Draft
 from flows.intents import (
     ChatRoute,
+    EditCard,
     Intent,
+    MovePrompt,
     OpenTopic,
     Say,
     SendEvidence,
+    ShowTopicStatus,
     Target,
     ToChat,
     ToReporter,
@@ -123,6 +126,8 @@ class _State:
     """chat -> until when its next message is taken as a ticket code"""
     processed: set[int] = field(default_factory=set)
     """update ids recorded as processed (at commit)"""
+    prompts: dict[int, MovePrompt] = field(default_factory=dict)
+    """staff prompt message id -> the move its reply completes"""
     seq: int = 0
 
     def next_seq(self) -> int:
@@ -405,6 +410,17 @@ class FakeThrottle(_Repo):
         return row.count
 
 
+class FakePrompts(_Repo):
+    async def add(self, message_id: int, prompt: MovePrompt) -> None:
+        self._s.prompts[message_id] = prompt
+
+    async def get(self, message_id: int) -> MovePrompt | None:
+        return self._s.prompts.get(message_id)
+
+    async def remove(self, message_id: int) -> None:
+        self._s.prompts.pop(message_id, None)
+
+
 class FakeChats(_Repo):
     async def state(self, route: ChatRoute) -> ChatState:
         draft = self._s.drafts.get(route)
@@ -457,6 +473,7 @@ class FakeUnitOfWork:
         self.audit = FakeAudit(self)
         self.throttle = FakeThrottle(self)
         self.chats = FakeChats(self)
+        self.prompts = FakePrompts(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         assert not self._inside, "unit of work entered twice"
@@ -515,9 +532,10 @@ class FakeUnitOfWork:
         return [entry.intent for entry in self.state.outbox]
 
     def staff_bound(self) -> list[Intent]:
-        """Intents that end up in the staff group (topics, cards, relays, evidence)."""
+        """Intents that end up in the staff group (topics, cards and their edits, relays,
+        evidence)."""
         return [i for i in self.sent
-                if isinstance(i, OpenTopic)
+                if isinstance(i, OpenTopic | EditCard | ShowTopicStatus)
                 or (isinstance(i, Say | SendEvidence) and isinstance(i.to, ToStaff))]
 
     def actions(self) -> list[str]:

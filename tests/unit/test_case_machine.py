@@ -58,8 +58,14 @@ def test_given_the_procedure_then_the_table_is_the_one_in_the_product_descriptio
         (C.NEEDS_INFO, "forward", C.FORWARDED),
         (C.VERIFYING, "reject", C.NOT_ACTIONABLE),
         (C.NEEDS_INFO, "reject", C.NOT_ACTIONABLE),
+        (C.FORWARDED, "reopen", C.VERIFYING),
+        (C.CONCLUDED, "reopen", C.VERIFYING),
+        (C.NOT_ACTIONABLE, "reopen", C.VERIFYING),
     }
     assert {m.trigger for m in MOVES if m.needs_text} == {"conclude", "forward", "reject"}
+    # A press asks for the words of these (a question, for request_info) with a reply prompt.
+    assert {m.trigger: m.asks for m in MOVES if m.asks} == {
+        "request_info": "question", "conclude": "text", "forward": "text", "reject": "text"}
 
 
 # --------------------------------------------------------------------------- disallowed moves
@@ -94,8 +100,8 @@ def test_given_an_unknown_trigger_then_invalid_transition(status: CaseStatus, tr
 
 
 @pytest.mark.parametrize("status", sorted(CLOSED))
-@pytest.mark.parametrize("trigger", TRIGGERS)
-def test_given_a_closed_case_when_any_move_is_made_then_invalid_transition(
+@pytest.mark.parametrize("trigger", [t for t in TRIGGERS if t != "reopen"])
+def test_given_a_closed_case_when_any_move_but_reopen_is_made_then_invalid_transition(
     status: CaseStatus, trigger: str
 ) -> None:
     with pytest.raises(InvalidTransition):
@@ -145,9 +151,9 @@ def test_given_the_system_role_then_no_moves_are_offered(status: CaseStatus) -> 
         (C.VERIFYING, ["request_info", "clarify", "forward", "reject"]),
         (C.NEEDS_INFO, ["resume", "forward", "reject"]),
         (C.CLARIFICATION, ["conclude"]),
-        (C.FORWARDED, []),
-        (C.CONCLUDED, []),
-        (C.NOT_ACTIONABLE, []),
+        (C.FORWARDED, ["reopen"]),
+        (C.CONCLUDED, ["reopen"]),
+        (C.NOT_ACTIONABLE, ["reopen"]),
     ],
 )
 def test_given_a_status_then_exactly_its_moves_are_offered_in_table_order(
@@ -175,8 +181,9 @@ def test_given_moves_were_computed_then_the_shared_machine_holds_no_model() -> N
 
 def test_given_closed_states_then_the_property_and_the_table_agree() -> None:
     assert CLOSED == {C.FORWARDED, C.CONCLUDED, C.NOT_ACTIONABLE}
-    dead_ends = {s for s in CaseStatus if not any(s in m.source for m in MOVES)}
-    assert dead_ends == CLOSED
+    only_reopen = {s for s in CaseStatus
+                   if [m.trigger for m in MOVES if s in m.source] == ["reopen"]}
+    assert only_reopen == CLOSED
 
 
 # --------------------------------------------------------------------------- commands

@@ -93,8 +93,9 @@ REQUIRED: dict[str, frozenset[str]] = {
     **_none(*(f"category.{c}" for c in _CATEGORIES)),
     **_none("word.yes", "word.no", "word.skipped"),
     # staff group
-    "staff.card": _REPORT | {"number", "status", "created"},
-    "staff.topic_name": frozenset({"number", "category"}),
+    "staff.card": _REPORT | {"number", "status", "created", "activity", "overdue", "handler"},
+    "staff.card_handler": frozenset({"handler"}),
+    "staff.topic_name": frozenset({"number", "category", "status"}),
     "staff.moved": frozenset({"number", "status"}),
     "staff.relayed": frozenset({"number"}),
     "staff.reporter_answer": frozenset({"number", "text"}),
@@ -358,7 +359,8 @@ def test_given_a_command_description_when_measured_then_it_fits_the_menu(languag
 def test_given_the_topic_name_when_filled_then_it_is_short_plain_text(language: str) -> None:
     template = CATALOGS[language]["staff.topic_name"]
     assert "<" not in template and "&" not in template
-    assert len(template.format(number="WBS-2026-0042", category="x" * 30)) <= MAX_TOPIC
+    assert len(template.format(number="WBS-2026-0042", category="x" * 30,
+                               status="🔎 Tidak dapat ditindaklanjuti")) <= MAX_TOPIC
 
 
 # ---------------------------------------------------------------- fixed labels

@@ -9,7 +9,7 @@ from typing import Any
 from sandbox.botapi.limits import bad
 from sandbox.botapi.methods.checks import Checks
 from sandbox.botapi.params import _Params
-from sandbox.botapi.state import _Chat
+from sandbox.botapi.state import ADMIN_RIGHTS, _Chat
 
 
 class ChatMethods(Checks):
@@ -35,10 +35,8 @@ class ChatMethods(Checks):
             if uid in self._users else {"id": uid, "is_bot": False, "first_name": "Unknown"}
         member: dict[str, Any] = {"status": status, "user": user}
         if status == "administrator":
-            rights = ("can_manage_chat can_delete_messages can_manage_video_chats "
-                      "can_restrict_members can_change_info can_invite_users can_post_stories "
-                      "can_edit_stories can_delete_stories can_pin_messages can_manage_topics")
-            member.update({k: True for k in rights.split()}, can_be_edited=False,
+            held = chat.bot_rights if uid == self.bot_id else set(ADMIN_RIGHTS)
+            member.update({k: k in held for k in ADMIN_RIGHTS}, can_be_edited=False,
                           is_anonymous=False, can_promote_members=False)
         elif status == "creator":
             member["is_anonymous"] = False

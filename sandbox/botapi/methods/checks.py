@@ -57,7 +57,7 @@ class Checks(BotApiState):
         topic = chat.topics.get(tid)
         if topic is None or topic.deleted:
             raise bad("message thread not found")
-        if topic.closed and not self._bot_admin(chat):
+        if topic.closed and not self._bot_may(chat, "can_manage_topics"):
             raise bad("TOPIC_CLOSED")
         return tid
 
