@@ -176,12 +176,15 @@ class Walker:
         return await self._act(name, lambda: self.fake.press(self.uid, message, data), match)
 
     async def answer_steps(self, steps: tuple[str, ...], first_text: str | None = None) -> dict:
-        """Answer each text step and press Lanjut; returns the message after the last one."""
+        """Answer each text step; returns the question after the last one. An answer is followed
+        by the next question; a bot that answers "saved, press Lanjut" instead (Peluit before
+        one message per step, for runs beside it with --before) gets its press."""
         message: dict = {}
         for i, step in enumerate(steps):
             text = first_text if (i == 0 and first_text) else REPORT[step]
-            saved = await self.say(f"text:{step}", text, has_button("i:next:"))
-            message = await self.press(f"next:{step}", saved, "i:next:", anything)
+            message = await self.say(f"text:{step}", text, anything)
+            if has_button("i:next:")(message):
+                message = await self.press(f"next:{step}", message, "i:next:", anything)
         return message
 
     async def finish(self, evidence_prompt: dict) -> str:
@@ -203,9 +206,9 @@ class Walker:
         evidence = await self.answer_steps(STEPS)
         return await self.finish(evidence)
 
-    async def resume_report(self, at_step: str = "what") -> str:
-        """A draft created directly in the database, open at `at_step` with part of that answer
-        given: add to the answer, then answer the rest and submit."""
+    async def resume_report(self, at_step: str = "who") -> str:
+        """A draft created directly in the database, open at `at_step` with the answers before
+        it given: answer the rest and submit."""
         evidence = await self.answer_steps(STEPS[STEPS.index(at_step):],
                                            first_text="Tambahan: kejadian berulang tiap bulan.")
         return await self.finish(evidence)

@@ -291,6 +291,88 @@ async def test_given_a_saved_answer_when_deleted_then_it_is_gone_and_the_reporte
         await tap(uow, sealer, back, "button.clear")
 
 
+async def test_given_a_one_letter_answer_then_it_is_asked_again_calmly_and_kept(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    out = await tap(uow, sealer, await start_report(uow, POLICY, ROUTE, "id", 1, NOW), "category.korupsi")
+    out = await say(uow, sealer, ANSWERS["what"])
+
+    out = await say(uow, sealer, "B")
+
+    assert noted(out) == [("intake.ask_who", "intake.problem.too_short")]
+    out = await say(uow, sealer, "Kepala Bidang Perizinan")
+    assert keys(out) == ["intake.ask_when"]
+    draft = await stored(uow)
+    assert draft is not None and draft.answers["who"] == "B\nKepala Bidang Perizinan"
+
+
+@pytest.mark.parametrize("word", ["lanjut", "Sudah", "selesai.", "next", "Done"])
+async def test_given_a_step_come_back_to_when_lanjut_is_typed_then_it_moves_on_and_is_not_added(
+    uow: FakeUnitOfWork, sealer: FakeSealer, word: str,
+) -> None:
+    await tap(uow, sealer, await start_report(uow, POLICY, ROUTE, "id", 1, NOW), "category.korupsi")
+    back = await tap(uow, sealer, await say(uow, sealer, ANSWERS["what"]), "button.back")
+    assert says(back)[0].params["saved"] == ANSWERS["what"]  # the saved answer is shown
+
+    out = await say(uow, sealer, word)
+
+    assert keys(out) == ["intake.ask_who"]
+    draft = await stored(uow)
+    assert draft is not None and draft.answers["what"] == ANSWERS["what"]
+
+
+async def test_given_a_required_step_without_answer_when_lanjut_is_typed_then_asked_again(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    await tap(uow, sealer, await start_report(uow, POLICY, ROUTE, "id", 1, NOW), "category.korupsi")
+
+    out = await say(uow, sealer, "lanjut")
+
+    assert noted(out) == [("intake.ask_what", "intake.problem.empty")]
+    draft = await stored(uow)
+    assert draft is not None and draft.pending == "" and "what" not in draft.answers
+
+
+async def test_given_where_and_evidence_when_sudah_is_typed_then_skipped_and_finished(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    out = await tap(uow, sealer, await start_report(uow, POLICY, ROUTE, "id", 1, NOW), "category.korupsi")
+    for step in ("what", "who", "when"):
+        out = await say(uow, sealer, ANSWERS[step])
+
+    out = await say(uow, sealer, "lewati")
+    assert keys(out) == ["intake.ask_how"]
+    out = await say(uow, sealer, ANSWERS["how"])
+    assert keys(out) == ["intake.ask_evidence"]
+    out = await say(uow, sealer, "sudah")
+
+    assert keys(out) == ["intake.ask_identity"]
+    draft = await stored(uow)
+    assert draft is not None and "where" not in draft.answers
+
+
+async def test_given_every_step_then_each_question_says_where_the_reporter_is_and_has_a_way_back(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    out = await start_report(uow, POLICY, ROUTE, "id", 1, NOW)
+    seen = [says(out)[0].params["step"]]
+    out = await tap(uow, sealer, out, "category.korupsi")
+    for step in ("what", "who", "when", "where", "how"):
+        seen.append(says(out)[0].params["step"])
+        assert find_button(out, "button.back")
+        out = await say(uow, sealer, ANSWERS[step])
+    seen.append(says(out)[0].params["step"])
+    out = await tap(uow, sealer, out, "button.skip_evidence")
+    seen.append(says(out)[0].params["step"])
+    assert find_button(out, "button.back")
+    out = await tap(uow, sealer, out, "button.anonymous")
+
+    assert seen == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert find_button(out, "button.back")  # the review goes back to the last question
+    back = await tap(uow, sealer, out, "button.back")
+    assert keys(back) == ["intake.ask_identity"]
+
+
 EXOTIC = [
     "Dia bilang 🙈🙉🙊 lalu tertawa 😂👨‍👩‍👧‍👦🇮🇩",
     "قال المدير إنه يريد المال مقابل التوقيع",  # Arabic
