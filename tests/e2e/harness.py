@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -154,6 +155,16 @@ REPORT = {
     "where": "Ruang kerja Kabid, lantai 2 kantor DPMPTSP",
     "how": "Diminta transfer ke rekening pribadi atas nama kerabat, bukti chat WhatsApp ada.",
 }
+
+
+def first_words(language: str, key: str) -> str:
+    """The first line of a catalog text as Telegram shows it (tags removed, up to any {param}),
+    past the placeholders that may lead it (a note, "Langkah 3 dari 8")."""
+    visible = html.unescape(re.sub(r"<[^>]+>", "", text(language, key)))
+    for line in visible.splitlines():
+        if not line.startswith("{") and line.split("{")[0].strip():
+            return line.split("{")[0].strip()
+    raise AssertionError(f"{key}: no words before its placeholders")
 
 
 def held_back(message: dict, language: str) -> bool:
