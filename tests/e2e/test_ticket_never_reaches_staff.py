@@ -216,6 +216,7 @@ async def test_given_a_caption_with_the_code_then_the_file_is_neither_kept_nor_r
         await reporter.say("/lapor")
         await reporter.expect(button="i:cat:")
         await reporter.press("i:cat:")
+        await reporter.expect(snippet("intake.ask_what"))
         for step in ("what", "who", "when", "where", "how"):
             await reporter.say(REPORT[step])
             question = await reporter.expect(button="i:back:")
