@@ -227,7 +227,7 @@ async def run_drafts(work: Path, drafts: int, steps: int, resume: int) -> dict[s
         from benchmarks.drafts_child import ROUTE_BASE
 
         picks = sorted({ROUTE_BASE + (i * drafts) // max(resume, 1) for i in range(resume)})
-        at_step = "what" if steps < 5 else "who"
+        at_step = "who" if steps < 5 else "where"  # the step the drafts are open at
         log(f"drafts: {len(picks)} reporters resume their drafts through the bot ...")
         samples, _ = await run_walkers(fake, picks, min(len(picks), 10),
                                           lambda w: w.resume_report(at_step))

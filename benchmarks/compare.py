@@ -2,6 +2,7 @@
 
     python -m benchmarks.compare                          # 30 reporters each, pausing ~2 s
     python -m benchmarks.compare --reporters 50 --think 2 --json
+    python -m benchmarks.compare --before /tmp/peluit-main   # and an older Peluit beside them
 
 Both bots run at the same time as separate processes, each against its own stand-in Bot API
 server in this process, with the same number of simulated reporters who pause (exponential, mean
@@ -16,6 +17,10 @@ questions and only replies: no database, no encryption, no outbox. What is compa
 * reply latency (user action to the first bot message in that chat);
 * for Peluit, database round trips per update: every call into the SQLite driver's thread
   (`--bot-variant round-trips` in `benchmarks/bot_variant.py`), and the peak RSS of both.
+
+`--before DIR` runs a third bot at the same time: Peluit from another checkout (for instance
+`git archive main | tar -x -C DIR`), walked by the same reporters (who press *Lanjut* where that
+Peluit asks for it), for a before/after figure in one run.
 """
 
 from __future__ import annotations
@@ -108,64 +113,84 @@ async def walk(name: str, fake: BenchTelegram, bot: BotProcess, ids: list[int], 
     }
 
 
-async def run(reporters: int, think: float, work: Path) -> dict[str, Any]:
+async def run(reporters: int, think: float, work: Path, before: str | None = None) -> dict[str, Any]:
     peluit_fake, bare_fake = await start_fake(), await start_fake()
     peluit = BotProcess(peluit_fake, work / "peluit", variant="round-trips")
     bare = BotProcess(bare_fake, work / "bare")
     bare.command = [sys.executable, "-m", "benchmarks.bare_bot"]
+    fakes, bots = [peluit_fake, bare_fake], [peluit, bare]
+    older: BotProcess | None = None
+    if before:
+        fakes.append(older_fake := await start_fake())
+        older = BotProcess(older_fake, work / "before", variant="round-trips",
+                           root=before)
+        bots.append(older)
     result: dict[str, Any] = {"reporters": reporters, "think_seconds": think,
                               "loadavg_before": loadavg()}
     try:
-        await asyncio.gather(peluit.start(), bare.start())
+        await asyncio.gather(*(bot.start() for bot in bots))
         await asyncio.sleep(1.5)  # start-up work (command menu, first housekeeping) settles
-        log(f"compare: {reporters} reporters per bot, pausing ~{think} s, both bots at once ...")
+        log(f"compare: {reporters} reporters per bot, pausing ~{think} s, {len(bots)} bots at once ...")
         t0 = time.perf_counter()
         ids = [810_000_000 + i for i in range(reporters)]
         bare_ids = [820_000_000 + i for i in range(reporters)]
-        peluit_run, bare_run = await asyncio.gather(
-            walk("peluit", peluit_fake, peluit, ids, think, Walker),
-            walk("bare python-telegram-bot", bare_fake, bare, bare_ids, think, BareWalker))
+        walks = [walk("peluit", peluit_fake, peluit, ids, think, Walker),
+                 walk("bare python-telegram-bot", bare_fake, bare, bare_ids, think, BareWalker)]
+        if older is not None:
+            walks.append(walk("peluit before", older.fake, older,  # type: ignore[arg-type]
+                              [830_000_000 + i for i in range(reporters)], think, Walker))
+        peluit_run, bare_run, *older_run = await asyncio.gather(*walks)
         result["walk_seconds"] = round(time.perf_counter() - t0, 1)
         await wait_staff(peluit_fake, peluit_run["reports"], timeout=120)
         result["peluit"], result["bare"] = peluit_run, bare_run
-        for name, proc in (("peluit", peluit), ("bare", bare)):
+        named = [("peluit", peluit), ("bare", bare)]
+        if older is not None:
+            await wait_staff(older.fake, older_run[0]["reports"], timeout=120)  # type: ignore[arg-type]
+            result["before"] = older_run[0]
+            named.append(("before", older))
+        for name, proc in named:
             result[name]["peak_rss_mib"] = round(proc.memory().get("VmHWM", 0), 1)
         result["cpu_ratio"] = round(peluit_run["cpu_ms_per_update"]
                                     / max(bare_run["cpu_ms_per_update"], 1e-9), 2)
     finally:
-        await asyncio.gather(peluit.stop(), bare.stop())
-        await asyncio.gather(peluit_fake.stop(), bare_fake.stop())
-    trips = peluit.data_dir / ROUND_TRIPS_FILE
-    if trips.exists() and "peluit" in result:
-        total = json.loads(trips.read_text())["driver_round_trips"]
-        result["peluit"]["db_round_trips_total"] = total
-        result["peluit"]["db_round_trips_per_update"] = round(
-            total / max(result["peluit"]["user_updates"], 1), 2)
+        await asyncio.gather(*(bot.stop() for bot in bots))
+        await asyncio.gather(*(fake.stop() for fake in fakes))
+    for name, proc in (("peluit", peluit), ("before", older)):
+        trips = proc.data_dir / ROUND_TRIPS_FILE if proc is not None else None
+        if trips is not None and trips.exists() and name in result:
+            total = json.loads(trips.read_text())["driver_round_trips"]
+            result[name]["db_round_trips_total"] = total
+            result[name]["db_round_trips_per_update"] = round(
+                total / max(result[name]["user_updates"], 1), 2)
     result["loadavg_after"] = loadavg()
     return result
 
 
+def _rows(p: dict[str, Any], staff: bool = True) -> list[object]:
+    latency = p["reply_latency_ms"]
+    return [p["reports"], p["user_updates"], p["cpu_ms_per_update"],
+            p["calls_towards_reporter_per_report"],
+            json.dumps(p["calls_towards_reporter_by_method"]),
+            p["calls_towards_staff_per_report"] if staff else "-",
+            f"{latency['p50']:.1f} / {latency['p99']:.1f}",
+            p.get("db_round_trips_per_update", "?") if staff else "-", p["peak_rss_mib"]]
+
+
 def render(result: dict[str, Any]) -> str:
-    p, b = result["peluit"], result["bare"]
-    rows = [
-        ("reports filed", p["reports"], b["reports"]),
-        ("user updates", p["user_updates"], b["user_updates"]),
-        ("CPU ms per user update", p["cpu_ms_per_update"], b["cpu_ms_per_update"]),
-        ("Bot API calls towards the reporter per report", p["calls_towards_reporter_per_report"],
-         b["calls_towards_reporter_per_report"]),
-        ("  of which", json.dumps(p["calls_towards_reporter_by_method"]),
-         json.dumps(b["calls_towards_reporter_by_method"])),
-        ("calls towards the staff group per report", p["calls_towards_staff_per_report"], "-"),
-        ("reply p50 / p99 ms", f"{p['reply_latency_ms']['p50']:.1f} / {p['reply_latency_ms']['p99']:.1f}",
-         f"{b['reply_latency_ms']['p50']:.1f} / {b['reply_latency_ms']['p99']:.1f}"),
-        ("database round trips per update", p.get("db_round_trips_per_update", "?"), "-"),
-        ("peak RSS MiB", p["peak_rss_mib"], b["peak_rss_mib"]),
-    ]
-    width = max(len(r[0]) for r in rows)
+    names = ["reports filed", "user updates", "CPU ms per user update",
+             "Bot API calls towards the reporter per report", "  of which",
+             "calls towards the staff group per report", "reply p50 / p99 ms",
+             "database round trips per update", "peak RSS MiB"]
+    columns = [("Peluit", _rows(result["peluit"])), ("bare PTB bot", _rows(result["bare"], False))]
+    if "before" in result:
+        columns.append(("Peluit before", _rows(result["before"])))
+    width = max(len(n) for n in names)
+    cell = max(22, *(len(str(v)) for _, values in columns for v in values))
     out = [f"command : {result['command']}", f"machine : {result['machine']}",
            f"load    : {result['loadavg_before']} -> {result['loadavg_after']}",
-           f"{'':{width}}  {'Peluit':>22}  {'bare PTB bot':>22}"]
-    out += [f"{name:{width}}  {peluit!s:>22}  {bare!s:>22}" for name, peluit, bare in rows]
+           f"{'':{width}}" + "".join(f"  {title:>{cell}}" for title, _ in columns)]
+    out += [f"{name:{width}}" + "".join(f"  {values[i]!s:>{cell}}" for _, values in columns)
+            for i, name in enumerate(names)]
     out.append(f"Peluit CPU per update = {result['cpu_ratio']} x the bare bot's")
     return "\n".join(out)
 
@@ -174,11 +199,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.compare", description=__doc__)
     parser.add_argument("--reporters", type=int, default=30, help="simulated reporters per bot")
     parser.add_argument("--think", type=float, default=2.0, help="mean pause before each action (s)")
+    parser.add_argument("--before", metavar="DIR",
+                        help="also run the Peluit checked out in DIR (an older version) beside them")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="peluit-compare-"))
     try:
-        result = asyncio.run(run(args.reporters, args.think, work))
+        before = str(Path(args.before).resolve()) if args.before else None
+        result = asyncio.run(run(args.reporters, args.think, work, before))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["command"] = shlex.join(["python", "-m", "benchmarks.compare", *sys.argv[1:]])

@@ -60,10 +60,9 @@ async def make_draft(db: Database, policy: Policy, route: ChatRoute, now: dateti
     intents = await step(reporting.receive_text(db.uow(), policy, route, REPORT["what"], now,
                                                 db.keyring))
     if steps < 5:
-        return
-    intents = await step(reporting.press(db.uow(), policy, route, "next", _version(intents), "",
-                                         now, db.keyring))
+        return  # open at *who*, *what* answered
     await step(reporting.receive_text(db.uow(), policy, route, REPORT["who"], now, db.keyring))
+    await step(reporting.receive_text(db.uow(), policy, route, REPORT["when"], now, db.keyring))
 
 
 async def main(data_dir: Path, drafts: int, concurrency: int, steps: int = 3, part: int = 0,

@@ -142,13 +142,16 @@ class Samples:
 class Walker:
     """One simulated reporter in a private chat; every action is timed."""
 
+    language = "id"
+    answers = REPORT
+
     def __init__(self, fake: BenchTelegram, user_id: int, samples: Samples, timeout: float,
                  think: float = 0.0) -> None:
         self.fake, self.uid, self.samples, self.timeout = fake, user_id, samples, timeout
         self.think = think  # mean seconds a person takes before each action (exponential)
         self.rng = random.Random(user_id)
         self.seen = 0
-        fake.add_user(user_id, "Pelapor", username=f"saksi{user_id}", language_code="id")
+        fake.add_user(user_id, "Pelapor", username=f"saksi{user_id}", language_code=self.language)
 
     async def _act(self, name: str, action: Callable[[], Any], match: Callable[[dict], bool]) -> dict:
         if self.think > 0:
@@ -176,12 +179,15 @@ class Walker:
         return await self._act(name, lambda: self.fake.press(self.uid, message, data), match)
 
     async def answer_steps(self, steps: tuple[str, ...], first_text: str | None = None) -> dict:
-        """Answer each text step and press Lanjut; returns the message after the last one."""
+        """Answer each text step; returns the question after the last one. An answer is followed
+        by the next question; a bot that answers "saved, press Lanjut" instead (Peluit before
+        one message per step, for runs beside it with --before) gets its press."""
         message: dict = {}
         for i, step in enumerate(steps):
-            text = first_text if (i == 0 and first_text) else REPORT[step]
-            saved = await self.say(f"text:{step}", text, has_button("i:next:"))
-            message = await self.press(f"next:{step}", saved, "i:next:", anything)
+            text = first_text if (i == 0 and first_text) else self.answers[step]
+            message = await self.say(f"text:{step}", text, anything)
+            if has_button("i:next:")(message):
+                message = await self.press(f"next:{step}", message, "i:next:", anything)
         return message
 
     async def finish(self, evidence_prompt: dict) -> str:
@@ -203,9 +209,9 @@ class Walker:
         evidence = await self.answer_steps(STEPS)
         return await self.finish(evidence)
 
-    async def resume_report(self, at_step: str = "what") -> str:
-        """A draft created directly in the database, open at `at_step` with part of that answer
-        given: add to the answer, then answer the rest and submit."""
+    async def resume_report(self, at_step: str = "who") -> str:
+        """A draft created directly in the database, open at `at_step` with the answers before
+        it given: answer the rest and submit."""
         evidence = await self.answer_steps(STEPS[STEPS.index(at_step):],
                                            first_text="Tambahan: kejadian berulang tiap bulan.")
         return await self.finish(evidence)
@@ -257,8 +263,10 @@ class BotProcess:
     """`python -m bot` as a child process, against the stand-in server."""
 
     def __init__(self, fake: FakeTelegram, data_dir: Path, database_url: str | None = None,
-                 profile: Path | None = None, variant: str | None = None) -> None:
+                 profile: Path | None = None, variant: str | None = None,
+                 root: str = ROOT) -> None:
         self.fake, self.data_dir, self.database_url = fake, data_dir, database_url
+        self.root = root  # the Peluit checkout to run (another one: a run beside an older Peluit)
         self.proc: asyncio.subprocess.Process | None = None
         self.log_path = data_dir / "bot.log"
         profiler = ["-m", "cProfile", "-o", str(profile.resolve())] if profile else []
@@ -276,7 +284,9 @@ class BotProcess:
         log = self.log_path.open("ab")
         t0 = time.perf_counter()
         env = bot_env(self.fake, self.data_dir, self.database_url)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [self.root, env.get("PYTHONPATH")]))
+        if self.root != ROOT:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave the other checkout as it is
         self.proc = await asyncio.create_subprocess_exec(
             *self.command, cwd=self.data_dir, env=env, stdout=log, stderr=log)
         log.close()

@@ -22,6 +22,7 @@ from flows.intents import (
     Keyboard,
     MaybeSkipped,
     Mention,
+    Note,
     OverdueMark,
     OverdueRows,
     Say,
@@ -133,7 +134,11 @@ class Rendered:
 
 def derived_params(language: str, say: Say) -> dict[str, object]:
     """Values that must become words in the reader's language, by their kind (flows/intents.py)."""
-    return {name: _words(language, value) for name, value in say.params.items()}
+    words = {name: _words(language, value) for name, value in say.params.items()}
+    for name, value in say.params.items():
+        if isinstance(value, Note):  # filled with the message's own parameters
+            words[name] = _Raw(f"{fill(language, value, words)}\n\n") if value else ""
+    return words
 
 
 def _words(lang: str, value: object) -> object:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from itertools import pairwise
 
 from transitions import Machine, MachineError
 
@@ -32,23 +33,45 @@ class Step(StrEnum):
 
 
 TEXT_STEPS = (Step.WHAT, Step.WHO, Step.WHEN, Step.WHERE, Step.HOW)
-"""Steps answered in free text, possibly over several messages."""
+"""Steps answered in free text. One message answers the step and the next question follows;
+more for the same step is added with [➕ Tambah ke jawaban sebelumnya] on the next question."""
 REQUIRED_STEPS = (Step.WHAT, Step.WHO, Step.WHEN, Step.HOW)
 """The 3W+1H minimum; WHERE is asked but may be skipped."""
+OPTIONAL_STEPS = (Step.WHERE,)
 EDITABLE_STEPS = (Step.CATEGORY, *TEXT_STEPS, Step.EVIDENCE, Step.IDENTITY)
-MIN_CHARS = {Step.WHAT: 10, Step.WHO: 2, Step.WHEN: 2, Step.WHERE: 2, Step.HOW: 10}
+MIN_CHARS = {Step.WHAT: 10, Step.WHO: 2, Step.WHEN: 2, Step.HOW: 5}
+"""Shorter answers are asked again calmly (kept, and joined with what comes next). A step without
+a minimum here (WHERE, optional) takes any answer that is not empty."""
+ORDER = (Step.CATEGORY, *TEXT_STEPS, Step.EVIDENCE, Step.IDENTITY, Step.CONTACT, Step.REVIEW)
+"""The order of the steps, for [◀ Kembali]."""
+PROGRESS = {s: i for i, s in enumerate(ORDER[:8], start=1)} | {Step.CONTACT: 8}
+"""'Langkah 3 dari 8': the number shown on each question (the contact belongs to step 8)."""
+STEP_COUNT = 8
+CONTINUE_WORDS = frozenset({
+    "lanjut", "lanjutkan", "sudah", "selesai", "cukup", "sudah cukup", "next", "done",
+    "continue", "finished", "that's all", "thats all", "skip", "lewati", "lewat",
+})
+"""Typed instead of pressing the step's button: move on (never added to the answer)."""
 
 _S = Step
 _ANY_OPEN = [s for s in Step if s not in (Step.SUBMITTED, Step.CANCELLED)]
+_BACK = {later: earlier for earlier, later in pairwise(ORDER)
+         if later is not Step.CONTACT} | {Step.CONTACT: Step.IDENTITY, Step.REVIEW: Step.IDENTITY}
+"""[◀ Kembali]: the step before (from the review: the identity step, the last question)."""
+_ADDS_TO = {Step.WHO: Step.WHAT, Step.WHEN: Step.WHO, Step.WHERE: Step.WHEN,
+            Step.HOW: Step.WHERE, Step.EVIDENCE: Step.HOW}
+"""[➕ Tambah ke jawaban sebelumnya]: the text step whose answer the next message extends."""
+
 
 def _t(trigger: str, source: object, dest: Step, **extra: object) -> dict[str, object]:
     return {"trigger": trigger, "source": source, "dest": dest, **extra}
 
 
 _NEW, _EDIT = {"unless": "editing"}, {"conditions": "editing"}
-_OK_NEW = {"conditions": "answer_ok", "unless": "editing"}
-_OK_EDIT = {"conditions": ["answer_ok", "editing"]}
+_OK_NEW = {"conditions": "answer_ok", "unless": "editing", "before": "save_pending"}
+_OK_EDIT = {"conditions": ["answer_ok", "editing"], "before": "save_pending"}
 _SKIP = {"before": "discard_answer"}
+_BACK_CB = {"before": "clear_pending"}
 
 TRANSITIONS: list[dict[str, object]] = [
     # trigger            source           dest            guards and callbacks
@@ -67,10 +90,24 @@ TRANSITIONS: list[dict[str, object]] = [
     _t("stay_anonymous", _S.IDENTITY, _S.REVIEW),
     _t("leave_contact", _S.IDENTITY, _S.CONTACT),
     _t("proceed", _S.CONTACT, _S.REVIEW, conditions="has_contact"),
+    *(_t("back", later, earlier, **_NEW, **_BACK_CB) for later, earlier in _BACK.items()),
+    _t("back", [*EDITABLE_STEPS, _S.CONTACT], _S.REVIEW, **_EDIT, **_BACK_CB),
+    *(_t("add_previous", later, earlier, **_NEW, **_BACK_CB, after="start_appending",
+         conditions="has_previous_answer") for later, earlier in _ADDS_TO.items()),
     *(_t(f"edit_{step.value}", _S.REVIEW, step, after="start_editing") for step in EDITABLE_STEPS),
     _t("submit", _S.REVIEW, _S.SUBMITTED, conditions="complete"),
     _t("cancel", _ANY_OPEN, _S.CANCELLED),
 ]
+
+
+def is_continue_word(text: str) -> bool:
+    """'Lanjut', 'sudah.', 'Done ▶', 'next!': a word that means *move on*, not an answer."""
+    word = "".join(c for c in text.lower() if c.isalpha() or c in " '").strip()
+    return " ".join(word.split()) in CONTINUE_WORDS
+
+
+def previous_text_step(step: Step) -> Step | None:
+    return _ADDS_TO.get(step)
 
 
 class AnswerProblem(StrEnum):
@@ -91,10 +128,12 @@ class Draft:
     category: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
     pending: str = ""
-    """Text received for the current step, not yet confirmed with *Lanjut*."""
+    """Text received for the current step that was too short: kept, and joined with the next."""
     evidence_ids: list[str] = field(default_factory=list)
     sealed_contact: bytes | None = None
     editing: bool = False
+    appending: bool = False
+    """After [➕ Tambah ke jawaban sebelumnya]: the next text extends this step's saved answer."""
     first_message_id: int | None = None
     version: int = 0
     max_chars: int = 8000
@@ -117,6 +156,10 @@ class Draft:
     def answer_ok(self) -> bool:
         return self.answer_problem() is None
 
+    def has_previous_answer(self) -> bool:
+        earlier = _ADDS_TO.get(self.step)
+        return earlier is not None and bool(self.answers.get(earlier.value))
+
     def has_contact(self) -> bool:
         return self.sealed_contact is not None
 
@@ -129,13 +172,24 @@ class Draft:
 
     # ---- answers
     def candidate_answer(self) -> str:
-        """What *Lanjut* would save: new text, or the earlier answer when editing adds nothing."""
+        """What moving on would save: new text, or else the answer saved before."""
         if self.pending:
             return self.pending
-        return self.answers.get(self.step.value, "") if self.editing else ""
+        return self.answers.get(self.step.value, "")
 
     def add_text(self, text: str) -> None:
-        self.pending = f"{self.pending}\n{text}" if self.pending else text
+        """A message for the current step: joined to a short answer kept before, or (after
+        [➕ Tambah]) to the step's saved answer; otherwise it is the answer."""
+        base = self.pending or (self.answers.get(self.step.value, "") if self.appending else "")
+        self.pending = f"{base}\n{text}" if base else text
+
+    def saved_answer(self) -> str:
+        return self.answers.get(self.step.value, "")
+
+    def clear_answer(self) -> None:
+        """[🗑 Hapus jawaban ini]: the step's answer and anything typed for it are gone."""
+        self.pending = ""
+        self.answers.pop(self.step.value, None)
 
     def clear_pending(self) -> None:
         self.pending = ""
@@ -159,6 +213,12 @@ class Draft:
     def stop_editing(self) -> None:
         self.editing = False
 
+    def start_appending(self) -> None:
+        self.appending = True
+
+    def stop_appending(self) -> None:
+        self.appending = False
+
 
 MACHINE = Machine(
     model=None,
@@ -167,7 +227,7 @@ MACHINE = Machine(
     initial=Step.CATEGORY,
     auto_transitions=False,
     ignore_invalid_triggers=False,
-    before_state_change="save_pending",
+    before_state_change="stop_appending",
 )
 MACHINE.get_state(Step.REVIEW).add_callback("enter", "stop_editing")
 

@@ -110,6 +110,24 @@ class HandlerBlock(Block):
     key, field = "staff.card_handler", "handler"
 
 
+class SavedAnswer(Block):
+    """The answer a step already has, shown when the reporter comes back to it."""
+
+    key, field = "intake.saved_block", "current"
+
+
+class AddingTo(Block):
+    """The answer the next message will be added to (after [➕ Tambah ke jawaban sebelumnya])."""
+
+    key, field = "intake.adding_block", "current"
+
+
+class Note(str):
+    """A catalog key whose text leads the message (a calm word before the question: the intro,
+    a too-short answer, an answer cleared), filled with the message's own parameters; "" for
+    none. One message instead of two."""
+
+
 class OverdueMark(str):
     """A deadline a case has missed (`sla.<value>`), or nothing ("")."""
 
@@ -128,7 +146,8 @@ class Mention(str):
 
 PARAM_KINDS: tuple[type, ...] = (StatusName, CategoryName, YesNo, MaybeSkipped, Fields, Timeline,
                                  CaseRows, OverdueRows, StatusCounts, CategoryCounts,
-                                 QuestionBlock, OutcomeBlock, HandlerBlock, OverdueMark)
+                                 QuestionBlock, OutcomeBlock, HandlerBlock, OverdueMark,
+                                 SavedAnswer, AddingTo, Note)
 """Every kind, for the outbox codec (it stores a value's kind by name)."""
 
 

@@ -1,12 +1,29 @@
-"""The intake's questions and keyboards: what the reporter is asked at each step of a draft."""
+"""The intake's questions and keyboards: what the reporter is asked at each step of a draft.
+
+Every question is one message that carries everything the step needs: where the reporter is
+("Langkah 3 dari 8"), the answer saved before (when they came back), a calm word about what just
+happened (a `Note`: the intro, an answer too short, an answer cleared), and the buttons: the
+step's own, [◀ Kembali] and, after a text answer, [➕ Tambah ke jawaban sebelumnya].
+"""
 
 from __future__ import annotations
 
 from flows.announcement import report_params
 from flows.buttons import IntakeButton
 from flows.errors import NoDraft
-from flows.intake import TEXT_STEPS, Draft, Step
-from flows.intents import Button, CategoryName, ChatRoute, Keyboard, Say, ToChat, YesNo
+from flows.intake import PROGRESS, STEP_COUNT, TEXT_STEPS, Draft, Step
+from flows.intents import (
+    AddingTo,
+    Button,
+    CategoryName,
+    ChatRoute,
+    Keyboard,
+    Note,
+    SavedAnswer,
+    Say,
+    ToChat,
+    YesNo,
+)
 from flows.policy import Policy
 
 REPORT_FIELDS = ("what", "who", "when", "where", "how")
@@ -25,38 +42,62 @@ def category_buttons(policy: Policy, draft: Draft) -> Keyboard:
     return (*rows, (button("button.cancel", "cancel", draft),))
 
 
-def prompt(policy: Policy, draft: Draft, route: ChatRoute) -> Say:
-    """The question for the draft's current step, with the buttons it needs."""
+def _way_back(draft: Draft) -> tuple[Button, ...]:
+    """[◀ Kembali] (to the step before, or to the review when editing) and, on the question after
+    a text answer, [➕ Tambah ke jawaban sebelumnya]."""
+    row = [button("button.back", "back", draft)]
+    if not draft.editing and draft.has_previous_answer():
+        row.append(button("button.add_previous", "add", draft))
+    return tuple(row)
+
+
+def prompt(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Say:
+    """The question for the draft's current step, with the buttons it needs; `note` (a catalog
+    key) is said first, in the same message."""
     to, lang, step = ToChat(route), draft.language, draft.step
+    params: dict[str, object] = {"note": Note(note), "step": PROGRESS.get(step, STEP_COUNT),
+                                 "steps": STEP_COUNT}
     if step is Step.CATEGORY:
-        return Say(to, "intake.ask_category", lang=lang, buttons=category_buttons(policy, draft))
+        return Say(to, "intake.ask_category", params, lang=lang,
+                   buttons=category_buttons(policy, draft))
     if step in TEXT_STEPS or step is Step.CONTACT:
-        row = [button("button.skip", "skip", draft)] if step is Step.WHERE else []
-        params: dict[str, object] = {}
-        if draft.editing and draft.answers.get(step.value):
-            params["current"] = draft.answers[step.value]
-            key = f"intake.edit_{step.value}"
-            row.append(button("button.keep", "next", draft))
-        else:
-            key = f"intake.ask_{step.value}"
-        return Say(to, key, params, lang=lang, buttons=(tuple(row),) if row else ())
+        params["max"] = policy.max_answer_chars
+        rows: list[tuple[Button, ...]] = []
+        if step is Step.CONTACT:
+            return Say(to, "intake.ask_contact", params, lang=lang, buttons=(_way_back(draft),))
+        saved = draft.saved_answer()
+        params["saved"] = (AddingTo(saved) if draft.appending else SavedAnswer(saved))
+        first = []
+        if saved and not draft.appending:
+            first.append(button("button.keep", "next", draft))
+        if step is Step.WHERE:
+            first.append(button("button.skip", "skip", draft))
+        if first:
+            rows.append(tuple(first))
+        if saved and not draft.appending:
+            rows.append((button("button.clear", "clear", draft),))
+        rows.append(_way_back(draft))
+        return Say(to, f"intake.ask_{step.value}", params, lang=lang, buttons=tuple(rows))
     if step is Step.EVIDENCE:
-        return Say(
-            to, "intake.ask_evidence", {"max": policy.max_attachments}, lang=lang,
-            buttons=((button("button.skip_evidence", "done", draft),),),
-        )
+        params["max"] = policy.max_attachments
+        params["count"] = len(draft.evidence_ids)
+        label = "button.done_evidence" if draft.evidence_ids else "button.skip_evidence"
+        return Say(to, "intake.ask_evidence", params, lang=lang,
+                   buttons=((button(label, "done", draft),), _way_back(draft)))
     if step is Step.IDENTITY:
-        return Say(to, "intake.ask_identity", lang=lang, buttons=(
+        return Say(to, "intake.ask_identity", params, lang=lang, buttons=(
             (button("button.anonymous", "anon", draft),),
             (button("button.leave_contact", "contact", draft),),
+            _way_back(draft),
         ))
     if step is Step.REVIEW:
-        return review(policy, draft, route)
+        return review(policy, draft, route, note)
     raise NoDraft
 
 
-def review(policy: Policy, draft: Draft, route: ChatRoute) -> Say:
+def review(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Say:
     params = report_params({f: draft.answers.get(f, "") for f in REPORT_FIELDS})
+    params["note"] = Note(note)
     params["category"] = CategoryName(draft.category or "")
     params["evidence_count"] = len(draft.evidence_ids)
     params["contact"] = YesNo("yes" if draft.sealed_contact else "no")
@@ -64,9 +105,10 @@ def review(policy: Policy, draft: Draft, route: ChatRoute) -> Say:
              ("category", "what", "who", "when", "where", "how", "evidence", "identity")]
     rows = [tuple(edits[i:i + 2]) for i in range(0, len(edits), 2)]
     rows.append((button("button.submit", "submit", draft),))
-    rows.append((button("button.cancel", "cancel", draft),))
+    rows.append((button("button.back", "back", draft), button("button.cancel", "cancel", draft)))
     return Say(ToChat(route), "intake.review", params, lang=draft.language, buttons=tuple(rows))
 
 
 def done_button(draft: Draft) -> Keyboard:
     return ((button("button.done_evidence", "done", draft),),)
+

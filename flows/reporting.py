@@ -14,10 +14,10 @@ from flows.announcement import staff_announcement
 from flows.buttons import IntakeButton, WipeButton
 from flows.context import Context
 from flows.errors import NoDraft, StaleButton, TooManyReports
-from flows.intake import TEXT_STEPS, Draft, InvalidStep, Step, fire
+from flows.intake import TEXT_STEPS, Draft, InvalidStep, Step, fire, is_continue_word
 from flows.intents import Button, ChatRoute, Fields, Intent, Later, Say, ToChat, WipeChat
 from flows.model import Case
-from flows.prompts import REPORT_FIELDS, button, done_button, prompt
+from flows.prompts import REPORT_FIELDS, done_button, prompt
 from flows.status import status_request
 from flows.tickets import new_ticket_code
 from flows.uploads import Upload
@@ -33,8 +33,7 @@ async def start_report(ctx: Context, route: ChatRoute, message_id: int) -> list[
     await uow.chats.clear_ticket_prompt(route)  # after Cek status: the reporter moved on
     draft = ctx.draft
     if draft is not None:
-        return [Say(ToChat(route), "intake.resume", lang=draft.language),
-                prompt(policy, draft, route)]
+        return [prompt(policy, draft, route, "intake.resume")]
     if not await uow.throttle.hit(
         f"reports:{uow.actor_token('chat', route)}", policy.reports_per_chat_per_hour, 3600, now
     ):
@@ -44,7 +43,7 @@ async def start_report(ctx: Context, route: ChatRoute, message_id: int) -> list[
         first_message_id=message_id, max_chars=policy.max_answer_chars,
     )
     await uow.drafts.save(route, draft)
-    return [Say(ToChat(route), "intake.intro", lang=ctx.language), prompt(policy, draft, route)]
+    return [prompt(policy, draft, route, "intake.intro")]  # the intro and the first question
 
 
 def _loaded(ctx: Context) -> Draft:
@@ -55,38 +54,55 @@ def _loaded(ctx: Context) -> Draft:
 
 
 async def receive_text(ctx: Context, route: ChatRoute, text: str) -> list[Intent]:
-    """A piece of text during a draft: appended to the current answer, or a calm re-ask. A
-    ticket code in it makes it a status request instead: never saved, never sealed."""
+    """A message during a draft. At a text step it is the answer, and the next question follows
+    at once (one message back); a word like "lanjut" moves on instead; an answer too short is
+    kept and asked about again calmly. A ticket code in it makes it a status request instead:
+    never saved, never sealed."""
     uow, policy, now = ctx.uow, ctx.policy, ctx.now
     draft = _loaded(ctx)
-    to, lang = ToChat(route), draft.language
-    ctx.language = lang
+    ctx.language = draft.language
     said = await status_request(ctx, route, text, drafted_at=draft.updated_at)
     if said is not None:
         return said
-    if draft.step not in TEXT_STEPS and draft.step is not Step.CONTACT:
-        draft.updated_at = now  # the reporter is still here: the draft must not expire
-        await uow.drafts.save(route, draft)
-        return [Say(to, "intake.use_buttons", lang=lang), prompt(policy, draft, route)]
+    draft.updated_at = now  # the reporter is still here: the draft must not expire
+    if is_continue_word(text):
+        return await _move_on(ctx, route, draft)
     if draft.step is Step.CONTACT:
         # Sealed at once: the contact details never rest readable, not even in the draft.
         draft.sealed_contact = ctx.sealer.seal(text[: policy.max_answer_chars].encode())
-        draft.updated_at = now
+        fire(draft, "proceed")
         await uow.drafts.save(route, draft)
-        return [Say(to, "intake.contact_sealed", lang=lang,
-                    buttons=((button("button.next", "next", draft),),))]
-    joined = len(draft.pending) + len(text) + (1 if draft.pending else 0)  # add_text joins with \n
+        return [prompt(policy, draft, route, "intake.contact_sealed")]
+    if draft.step not in TEXT_STEPS:
+        await uow.drafts.save(route, draft)
+        return [prompt(policy, draft, route, "intake.use_buttons")]
+    base = draft.pending or (draft.saved_answer() if draft.appending else "")
+    joined = len(base) + len(text) + (1 if base else 0)  # add_text joins with \n
     if joined > policy.max_answer_chars:
-        return [Say(to, "intake.problem.too_long", {"max": policy.max_answer_chars}, lang=lang,
-                    buttons=((button("button.next", "next", draft),),))]
+        await uow.drafts.save(route, draft)
+        return [prompt(policy, draft, route, "intake.problem.too_long")]
     draft.add_text(text)
-    draft.updated_at = now
+    problem = draft.answer_problem()
+    if problem is None:
+        fire(draft, "proceed")
     await uow.drafts.save(route, draft)
-    row = [button("button.next", "next", draft)]
-    if draft.step is Step.WHERE:
-        row.append(button("button.skip", "skip", draft))
-    return [Say(to, "intake.saved", {"chars": len(draft.pending)}, lang=lang,
-                buttons=(tuple(row), (button("button.clear", "clear", draft),)))]
+    return [prompt(policy, draft, route, f"intake.problem.{problem}" if problem else "")]
+
+
+async def _move_on(ctx: Context, route: ChatRoute, draft: Draft) -> list[Intent]:
+    """"lanjut", "sudah", "done" typed instead of a button: the step's way forward (never added
+    to the answer)."""
+    step = draft.step
+    if step in TEXT_STEPS:
+        action = "skip" if step is Step.WHERE and not draft.candidate_answer() else "next"
+    elif step is Step.EVIDENCE:
+        action = "done"
+    elif step is Step.CONTACT:
+        action = "next"
+    else:
+        await ctx.uow.drafts.save(route, draft)
+        return [prompt(ctx.policy, draft, route, "intake.use_buttons")]
+    return await _apply_button(ctx, route, draft, action, "")  # type: ignore[return-value]
 
 
 async def receive_unsupported(ctx: Context, route: ChatRoute) -> list[Intent]:
@@ -94,7 +110,7 @@ async def receive_unsupported(ctx: Context, route: ChatRoute) -> list[Intent]:
     draft = _loaded(ctx)
     asks_text = draft.step in TEXT_STEPS or draft.step is Step.CONTACT
     key = "intake.text_only" if asks_text else "intake.use_buttons"
-    return [Say(ToChat(route), key, lang=draft.language), prompt(ctx.policy, draft, route)]
+    return [prompt(ctx.policy, draft, route, key)]
 
 
 def evidence_refusal(ctx: Context, route: ChatRoute, draft: Draft, size: int = 0) -> list[Intent]:
@@ -165,6 +181,7 @@ async def _apply_button(
 ) -> list[Intent | Later]:
     policy = ctx.policy
     to, lang = ToChat(route), draft.language
+    note = ""
     try:
         if action == "cat":
             index = int(arg) if arg.isascii() and arg.isdigit() else -1
@@ -175,11 +192,19 @@ async def _apply_button(
         elif action == "next":
             problem = draft.answer_problem()
             if not fire(draft, "proceed"):
-                params = {"max": policy.max_answer_chars}
-                return [Say(to, f"intake.problem.{problem}", params, lang=lang),
-                        prompt(policy, draft, route)]
+                note = f"intake.problem.{problem}" if problem else "intake.use_buttons"
+                return [prompt(policy, draft, route, note)]
         elif action == "clear":
-            draft.clear_pending()
+            if draft.step not in TEXT_STEPS:
+                raise StaleButton
+            draft.clear_answer()
+            draft.version += 1  # the question that showed the answer is out of date
+            note = "intake.cleared"
+        elif action == "back":
+            fire(draft, "back")
+        elif action == "add":
+            if not fire(draft, "add_previous"):
+                raise StaleButton
         elif action == "skip":
             fire(draft, "skip")
         elif action == "done":
@@ -203,7 +228,7 @@ async def _apply_button(
         raise StaleButton from exc
     draft.updated_at = ctx.now
     await ctx.uow.drafts.save(route, draft)
-    return [prompt(policy, draft, route)]
+    return [prompt(policy, draft, route, note)]
 
 
 async def _submit(ctx: Context, route: ChatRoute, draft: Draft) -> list[Intent | Later]:

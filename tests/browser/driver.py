@@ -68,9 +68,11 @@ async def file_report(phone: Pane, answers: dict[str, str], *, category: int = 0
     """Walk the whole report on the phone; returns the ticket code shown at the end."""
     await phone.say("/lapor")
     await phone.press("i:cat:", category)
+    messages = phone.page.locator("#phone-messages > li")
     for step in ("what", "who", "when", "where", "how"):
+        before = await messages.count()
         await phone.say(answers[step])
-        await phone.press("i:next:")
+        await expect(messages).to_have_count(before + 2)  # the answer, then the next question
     for name, mime, data, kind in files:
         await phone.send_file(name, mime, data, kind)
     await phone.press("i:done:")

@@ -48,12 +48,10 @@ async def to_review(r: Reporter, report: dict[str, str] | None = None) -> dict:
     await r.say("/lapor")
     menu = await r.expect(button="i:cat:")
     await r.fake.press(r.user_id, menu, next(d for d in buttons(menu) if d.startswith("i:cat:")))
+    await r.expect(button="i:back:")
     for step in ("what", "who", "when", "where", "how"):
-        await r.expect()
         await r.say(report[step])
-        await r.expect(button="i:next:")
-        await r.press("i:next:")
-    await r.expect(button="i:done:")
+        await r.expect(button="i:back:")  # the next question
     await r.press("i:done:")
     await r.expect(button="i:anon:")
     await r.press("i:anon:")

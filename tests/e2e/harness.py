@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -156,6 +157,16 @@ REPORT = {
 }
 
 
+def first_words(language: str, key: str) -> str:
+    """The first line of a catalog text as Telegram shows it (tags removed, up to any {param}),
+    past the placeholders that may lead it (a note, "Langkah 3 dari 8")."""
+    visible = html.unescape(re.sub(r"<[^>]+>", "", text(language, key)))
+    for line in visible.splitlines():
+        if not line.startswith("{") and line.split("{")[0].strip():
+            return line.split("{")[0].strip()
+    raise AssertionError(f"{key}: no words before its placeholders")
+
+
 def held_back(message: dict, language: str) -> bool:
     """Whether `message` is the warning that holds back a file Peluit cannot clean."""
     warning = re.sub(r"<[^>]+>", "", text(language, "intake.metadata_held")).splitlines()[0]
@@ -184,12 +195,11 @@ async def file_report(r: Reporter, report: dict[str, str] | None = None, *, cate
     menu = await r.expect(button="i:cat:")
     choice = [d for d in buttons(menu) if d.startswith("i:cat:")][category]
     await r.fake.press(r.user_id, menu, choice)
+    question = await r.expect(button="i:back:")  # the first question
     for step in ("what", "who", "when", "where", "how"):
-        await r.expect()  # the question
         await r.say(report[step])
-        await r.expect(button="i:next:")
-        await r.press("i:next:")
-    await r.expect(button="i:done:")
+        question = await r.expect(button="i:back:")  # the next question follows at once
+    assert any(d.startswith("i:done:") for d in buttons(question)), "not the evidence question"
     for name, data, mime in evidence or []:
         await send_evidence(r, data, name, mime)
     await r.press("i:done:")
@@ -197,9 +207,7 @@ async def file_report(r: Reporter, report: dict[str, str] | None = None, *, cate
     if contact:
         await r.press("i:contact:")
         await r.expect()
-        await r.say(contact)
-        await r.expect(button="i:next:")
-        await r.press("i:next:")
+        await r.say(contact)  # locked away at once: the review follows
     else:
         await r.press("i:anon:")
     await r.expect(button="i:submit:")

@@ -65,7 +65,7 @@ def assert_nothing_identifying(logged: str) -> None:
 async def test_given_a_handler_that_fails_once_then_the_update_is_tried_again_and_the_reporter_notices_nothing(
     fake, tmp_path, database_url, monkeypatch, log_buffer
 ):
-    failures = fail_when_saying(monkeypatch, "intake.intro", times=1)
+    failures = fail_when_saying(monkeypatch, "intake.ask_category", times=1)
     reporter = Reporter(fake, REPORTER, first_name=NAME, username=USERNAME)
     async with running_peluit(fake, tmp_path, database_url) as peluit:
         await reporter.say("/lapor")
@@ -87,7 +87,7 @@ async def test_given_a_handler_that_fails_once_then_the_update_is_tried_again_an
 async def test_given_a_handler_that_keeps_failing_then_the_reporter_is_told_honestly_to_send_it_again(
     fake, tmp_path, monkeypatch, log_buffer
 ):
-    failures = fail_when_saying(monkeypatch, "intake.intro", times=100)
+    failures = fail_when_saying(monkeypatch, "intake.ask_category", times=100)
     reporter = Reporter(fake, REPORTER, first_name=NAME, username=USERNAME)
     async with running_peluit(fake, tmp_path) as peluit:
         await reporter.say("/lapor")

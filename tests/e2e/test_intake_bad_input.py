@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import copy
-import html
-import re
 
 import pytest
 
 from bot.i18n import text
 from flows.intake import Step
 from flows.intents import ChatRoute
-from tests.e2e.harness import REPORT, STAFF_CHAT, Reporter, buttons, file_report, running_peluit
+from tests.e2e.harness import REPORT, STAFF_CHAT, Reporter, buttons, file_report, first_words, running_peluit
 
 pytestmark = pytest.mark.e2e
 
@@ -20,8 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def snippet(key: str, lang: str = "id") -> str:
     """The first line of a catalog text as Telegram shows it (tags removed, before any {param})."""
-    visible = html.unescape(re.sub(r"<[^>]+>", "", text(lang, key).split("{")[0]))
-    return visible.strip().splitlines()[0].strip()
+    return first_words(lang, key)
 
 
 def assert_clean(fake) -> None:
@@ -40,19 +37,16 @@ def data_of(message: dict, action: str, arg: str | None = None) -> str:
 
 async def begin(r: Reporter) -> None:
     await r.say("/lapor")
-    await r.expect(snippet("intake.intro"))
-    await r.expect(snippet("intake.ask_category"), button="i:cat:")
+    await r.expect(snippet("intake.intro"), button="i:cat:")  # with the first question
     await r.press("i:cat:")
 
 
 async def answer(r: Reporter, step: str, value: str, *, asked: bool = False) -> dict:
-    """Answer a text step (after its question) and press Lanjut; returns the 'saved' message."""
-    if not asked:
-        await r.expect(snippet(f"intake.ask_{step}"))
+    """Answer a text step (after its question, unless it was already `asked`); the next
+    question follows on its own. Returns the question answered."""
+    question = r.bot_messages()[-1] if asked else await r.expect(snippet(f"intake.ask_{step}"))
     await r.say(value)
-    saved = await r.expect(snippet("intake.saved"), button="i:next:")
-    await r.press("i:next:")
-    return saved
+    return question
 
 
 async def to_evidence(r: Reporter, report: dict[str, str] | None = None) -> None:
@@ -116,11 +110,10 @@ async def test_given_a_5000_char_answer_in_two_messages_when_reviewed_then_it_is
         await begin(r)
         await r.expect(snippet("intake.ask_what"))
         await r.say(first)
-        await r.expect(snippet("intake.saved"), button="i:next:")
+        await r.expect(snippet("intake.ask_who"), button="i:add:")
+        await r.press("i:add:")  # ➕ Tambah ke jawaban sebelumnya
+        await r.expect(snippet("intake.ask_what"))
         await r.say(second)
-        saved = await r.expect(snippet("intake.saved"), button="i:next:")
-        assert "(5001 " in saved["text"]  # both messages, joined by a line break
-        await r.press("i:next:")
         for step in ("who", "when", "where", "how"):
             await answer(r, step, REPORT[step])
         await r.expect(button="i:done:")
@@ -190,22 +183,23 @@ async def test_given_a_text_step_when_a_sticker_and_a_location_arrive_then_a_cal
         await begin(r)
         await r.expect(snippet("intake.ask_what"))
         await r.say(REPORT["what"])
-        saved = await r.expect(snippet("intake.saved"), button="i:next:")
+        await r.expect(snippet("intake.ask_who"))
 
         for send in (fake.send_sticker, fake.send_location):
             mark = r.seen
             await send(user)
-            await r.expect(snippet("intake.ask_what"))  # the question again
+            again = await r.expect(snippet("intake.ask_who"))  # the question again
             replies = [m for m in r.bot_messages() if m["message_id"] > mark]
-            assert len(replies) == 2  # one calm word, then the question; no error
-            assert snippet("error.generic") not in replies[0]["text"]
+            assert len(replies) == 1  # one message: a calm word leading the question; no error
+            assert snippet("intake.text_only") in again["text"]
+            assert snippet("error.generic") not in again["text"]
 
         draft, _ = await state(peluit, user)
-        assert draft.step is Step.WHAT and draft.pending == REPORT["what"]
-        await fake.press(user, saved, data_of(saved, "next"))  # the earlier Lanjut still works
-        await r.expect(snippet("intake.ask_who"))
+        assert draft.step is Step.WHO and draft.answers == {"what": REPORT["what"]}
+        await r.say(REPORT["who"])  # the question still takes its answer
+        await r.expect(snippet("intake.ask_when"))
         draft, _ = await state(peluit, user)
-        assert draft.answers == {"what": REPORT["what"]}
+        assert draft.answers == {"what": REPORT["what"], "who": REPORT["who"]}
     assert_clean(fake)
 
 
@@ -225,7 +219,7 @@ async def test_given_a_text_step_when_a_location_arrives_then_the_reask_asks_for
 
 # ---------------------------------------------------------------- buttons pressed at the wrong time
 
-async def test_given_lanjut_pressed_twice_when_both_presses_arrive_then_the_step_advances_once_and_both_are_answered(
+async def test_given_kembali_pressed_twice_when_both_presses_arrive_then_the_step_moves_once_and_both_are_answered(
     fake, tmp_path, database_url
 ):
     user = 987650035
@@ -234,34 +228,37 @@ async def test_given_lanjut_pressed_twice_when_both_presses_arrive_then_the_step
         await begin(r)
         await r.expect(snippet("intake.ask_what"))
         await r.say(REPORT["what"])
-        saved = await r.expect(snippet("intake.saved"), button="i:next:")
-        data = data_of(saved, "next")
-        q1 = await fake.press(user, saved, data)
-        q2 = await fake.press(user, saved, data)  # a double tap
+        who = await r.expect(snippet("intake.ask_who"), button="i:back:")
+        data = data_of(who, "back")
+        q1 = await fake.press(user, who, data)
+        q2 = await fake.press(user, who, data)  # a double tap
         await fake.wait_for(lambda: {q1["id"], q2["id"]} <= set(fake.callback_answers))
-        await r.expect(snippet("intake.ask_who"))
+        back = await r.expect(snippet("intake.ask_what"))
+        assert REPORT["what"] in back["text"]  # the saved answer is shown
         await peluit.settle()
 
-        asked_who = [m for m in r.bot_messages() if snippet("intake.ask_who") in m["text"]]
-        assert len(asked_who) == 1
-        assert not any(snippet("intake.ask_when") in m["text"] for m in r.bot_messages())
+        asked_what = [m for m in r.bot_messages() if snippet("intake.ask_what") in m["text"]]
+        assert len(asked_what) == 2  # the first time, and once more after going back
+        assert not any(snippet("intake.ask_category") in m["text"] for m in r.bot_messages()[1:])
         draft, _ = await state(peluit, user)
-        assert draft.step is Step.WHO and draft.answers == {"what": REPORT["what"]}
+        assert draft.step is Step.WHAT and draft.answers == {"what": REPORT["what"]}
         second = fake.callback_answers[q2["id"]]
         assert second.get("text") == text("id", "error.stale_button")
         assert len(fake.calls_to("answerCallbackQuery")) == 3  # category, q1, q2
     assert_clean(fake)
 
 
-async def test_given_a_submitted_report_when_old_submit_and_lanjut_buttons_are_pressed_then_nothing_changes_and_both_are_answered(
+async def test_given_a_submitted_report_when_old_submit_and_kembali_buttons_are_pressed_then_nothing_changes_and_both_are_answered(
     fake, tmp_path, database_url
 ):
     user = 987650036
     async with running_peluit(fake, tmp_path, database_url) as peluit:
         r = Reporter(fake, user)
         await begin(r)
-        old_next = await answer(r, "what", REPORT["what"])
-        for step in ("who", "when", "where", "how"):
+        await answer(r, "what", REPORT["what"])
+        old_back = await r.expect(snippet("intake.ask_who"), button="i:back:")
+        await answer(r, "who", REPORT["who"], asked=True)
+        for step in ("when", "where", "how"):
             await answer(r, step, REPORT[step])
         await r.expect(button="i:done:")
         review = await evidence_to_review(r)
@@ -272,7 +269,7 @@ async def test_given_a_submitted_report_when_old_submit_and_lanjut_buttons_are_p
         staff_before = len(fake.bot_messages(STAFF_CHAT))
 
         q1 = await fake.press(user, review, data_of(review, "submit"))
-        q2 = await fake.press(user, old_next, data_of(old_next, "next"))
+        q2 = await fake.press(user, old_back, data_of(old_back, "back"))
         await fake.wait_for(lambda: {q1["id"], q2["id"]} <= set(fake.callback_answers))
         await peluit.settle()
 
@@ -300,8 +297,8 @@ async def test_given_a_draft_when_lapor_is_sent_again_then_the_same_draft_resume
         before, _ = await state(peluit, user)
 
         await r.say("/lapor")
-        await r.expect(snippet("intake.resume"))
-        await r.expect(snippet("intake.ask_who"))
+        resumed = await r.expect(snippet("intake.resume"))
+        assert snippet("intake.ask_who") in resumed["text"]  # one message
         after, _ = await state(peluit, user)
         assert after.id == before.id and after.answers == {"what": REPORT["what"]}
         assert sum(snippet("intake.intro") in m["text"] for m in r.bot_messages()) == 1
@@ -332,8 +329,8 @@ async def test_given_a_draft_when_batal_is_sent_then_the_draft_is_deleted_and_la
         assert draft is None and cases == []
 
         await r.say("/lapor")
-        await r.expect(snippet("intake.intro"))  # a new draft, not the old one resumed
-        await r.expect(snippet("intake.ask_category"), button="i:cat:")
+        # a new draft, not the old one resumed
+        await r.expect(snippet("intake.intro"), button="i:cat:")
         draft, _ = await state(peluit, user)
         assert draft.step is Step.CATEGORY and draft.answers == {}
         assert not any(snippet("intake.resume") in m["text"] for m in r.bot_messages())
@@ -380,22 +377,18 @@ async def test_given_an_update_delivered_twice_when_it_arrives_again_then_nothin
         await begin(r)
         await r.expect(snippet("intake.ask_what"))
         sent = await r.say(REPORT["what"])
-        saved = await r.expect(snippet("intake.saved"), button="i:next:")
+        who = await r.expect(snippet("intake.ask_who"), button="i:add:")
         again = update_carrying(fake, lambda u: (u.get("message") or {}).get("message_id")
                                 == sent["message_id"] and u["message"]["chat"]["id"] == user)
         await fake.inject_raw_update(again)  # Telegram redelivers the same update_id
-        await r.say(extra)
-        saved = await r.expect(snippet("intake.saved"), button="i:next:")
-        assert f"({len(REPORT['what']) + 1 + len(extra)} " in saved["text"]  # not appended twice
-        saved_count = sum(snippet("intake.saved") in m["text"] for m in r.bot_messages())
-        assert saved_count == 2
-
-        query = await fake.press(user, saved, data_of(saved, "next"))
-        await r.expect(snippet("intake.ask_who"))
+        query = await fake.press(user, who, data_of(who, "add"))
+        await r.expect(snippet("intake.ask_what"))
         redelivered = update_carrying(fake, lambda u: (u.get("callback_query") or {})
                                       .get("id") == query["id"])
         await fake.inject_raw_update(redelivered)
-        await answer(r, "who", REPORT["who"], asked=True)  # the who step is still next
+        await r.say(extra)
+        await r.expect(snippet("intake.ask_who"))  # the who step is next again
+        await answer(r, "who", REPORT["who"], asked=True)
         await r.expect(snippet("intake.ask_when"))
         await peluit.settle()
 
@@ -404,7 +397,9 @@ async def test_given_an_update_delivered_twice_when_it_arrives_again_then_nothin
         assert draft.step is Step.WHEN
         assert deliveries(fake, again["update_id"]) == 2  # really delivered twice
         assert deliveries(fake, redelivered["update_id"]) == 2
-        assert sum(snippet("intake.ask_who") in m["text"] for m in r.bot_messages()) == 1
+        # who: after the answer, and after the addition; never for the redelivered answer
+        assert sum(snippet("intake.ask_who") in m["text"] for m in r.bot_messages()) == 2
+        assert sum(snippet("intake.ask_what") in m["text"] for m in r.bot_messages()) == 2
         assert len(answers_to(fake, query)) == 1
     assert_clean(fake)
 
@@ -487,8 +482,6 @@ async def test_given_a_later_step_when_an_earlier_answer_is_edited_then_the_edit
         await begin(r)
         await r.expect(snippet("intake.ask_what"))
         sent = await r.say(REPORT["what"])
-        await r.expect(snippet("intake.saved"), button="i:next:")
-        await r.press("i:next:")
         await r.expect(snippet("intake.ask_who"))
         delivered = update_carrying(fake, lambda u: (u.get("message") or {}).get("message_id")
                                     == sent["message_id"])
@@ -498,8 +491,7 @@ async def test_given_a_later_step_when_an_earlier_answer_is_edited_then_the_edit
                    for u in c.response.get("result") or [])
         await fake.inject_raw_update({"update_id": last + 1, "edited_message": edited})
         await fake.wait_for(lambda: deliveries(fake, last + 1) == 1)
-        saved = await answer(r, "who", REPORT["who"], asked=True)
-        assert f"({len(REPORT['who'])} " in saved["text"], saved["text"]
+        await answer(r, "who", REPORT["who"], asked=True)
         await r.expect(snippet("intake.ask_when"))
         draft, _ = await state(peluit, user)
         assert draft.answers == {"what": REPORT["what"], "who": REPORT["who"]}

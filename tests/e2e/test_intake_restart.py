@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import UTC, datetime
 
 import pytest
 
-from bot.i18n import text
 from flows.intents import ChatRoute
-from tests.e2e.harness import REPORT, STAFF_CHAT, Reporter, buttons, running_peluit
+from tests.e2e.harness import REPORT, STAFF_CHAT, Reporter, buttons, first_words, running_peluit
 
 pytestmark = pytest.mark.e2e
 
 
 def snippet(lang: str, key: str) -> str:
-    visible = html.unescape(re.sub(r"<[^>]+>", "", text(lang, key).split("{")[0]))
-    return visible.strip().splitlines()[0].strip()
+    return first_words(lang, key)
 
 
 async def answer(r: Reporter, step: str, *, asked: bool = False) -> None:
     if not asked:
         await r.expect(snippet("id", f"intake.ask_{step}"))
-    await r.say(REPORT[step])
-    await r.expect(snippet("id", "intake.saved"), button="i:next:")
-    await r.press("i:next:")
+    await r.say(REPORT[step])  # the next question follows
 
 
 async def test_given_a_draft_half_written_when_the_bot_restarts_then_lapor_resumes_and_one_complete_case_is_filed(
@@ -47,8 +41,8 @@ async def test_given_a_draft_half_written_when_the_bot_restarts_then_lapor_resum
     async with running_peluit(fake, tmp_path, database_url) as second:
         assert second.app is not first_app
         await r.say("/lapor")
-        await r.expect(snippet("id", "intake.resume"))
-        await r.expect(snippet("id", "intake.ask_when"))  # where it stopped, not from the start
+        resumed = await r.expect(snippet("id", "intake.resume"))
+        assert snippet("id", "intake.ask_when") in resumed["text"]  # where it stopped
         await answer(r, "when", asked=True)
         await answer(r, "where")
         await answer(r, "how")

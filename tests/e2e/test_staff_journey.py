@@ -3,13 +3,21 @@ HTTP against the stand-in Bot API, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
 
 from bot.i18n import text
-from tests.e2e.harness import REPORT, STAFF, STAFF_CHAT, Reporter, buttons, file_report, running_peluit
+from tests.e2e.harness import (
+    REPORT,
+    STAFF,
+    STAFF_CHAT,
+    Reporter,
+    buttons,
+    file_report,
+    first_words,
+    running_peluit,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +40,7 @@ CONCLUSION = ("Terbukti ada pungutan liar. Rekomendasi: hukuman disiplin berat b
 
 def snippet(key: str, lang: str = "id") -> str:
     """The first line of a catalog text as Telegram shows it (tags removed, before any {param})."""
-    visible = html.unescape(re.sub(r"<[^>]+>", "", text(lang, key).split("{")[0]))
-    return visible.strip().splitlines()[0].strip()
+    return first_words(lang, key)
 
 
 def assert_clean(fake) -> None:

@@ -4,13 +4,10 @@ HTTP against the stand-in Bot API, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 
 from bot.i18n import text
-from tests.e2e.harness import STAFF, STAFF_CHAT, Reporter, buttons, file_report, running_peluit
+from tests.e2e.harness import STAFF, STAFF_CHAT, Reporter, buttons, file_report, first_words, running_peluit
 from tests.support import media_files as media
 
 pytestmark = pytest.mark.e2e
@@ -27,8 +24,7 @@ EVIDENCE_WORDS = "Ini foto kuitansinya."
 
 def snippet(key: str, lang: str = "id") -> str:
     """The first line of a catalog text as Telegram shows it (tags removed, before any {param})."""
-    visible = html.unescape(re.sub(r"<[^>]+>", "", text(lang, key).split("{")[0]))
-    return visible.strip().splitlines()[0].strip()
+    return first_words(lang, key)
 
 
 def body(message: dict) -> str:

@@ -108,13 +108,12 @@ async def run_journey(db: Database, now: datetime | None = None) -> Journey:
     out = await _run(bus, StartReport(route=route, message_id=100))
     out = await tap(route, out, "category.korupsi")
     for step in ("what", "who", "when", "where", "how"):
-        out = await tap(route, await say(route, ANSWERS[step]), "button.next")
+        out = await say(route, ANSWERS[step])  # the next question follows at once
     out = await _run(bus, ReceiveFile(route=route, upload=Upload(
         "document", EVIDENCE_BYTES, "application/pdf", EVIDENCE_NAME)))
     out = await tap(route, out, "button.done_evidence")
     out = await tap(route, out, "button.leave_contact")
-    out = await say(route, CONTACT)
-    out = await tap(route, out, "button.next")
+    out = await say(route, CONTACT)  # locked away; the review follows
     out = await tap(route, out, "button.submit")
     (submitted,) = [i for i in out if isinstance(i, Say) and i.key == "intake.submitted"]
     ticket, number = str(submitted.params["ticket"]), str(submitted.params["number"])

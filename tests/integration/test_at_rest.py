@@ -121,7 +121,7 @@ async def assert_stored_and_readable(db: Database, journey: Journey, tmp_path: P
     assert messages == [QUESTION, ANSWER]
     assert sorted((f.data, f.file_name or "") for f in files if f is not None) == sorted(
         [(EVIDENCE_BYTES, EVIDENCE_NAME), (ANSWER_PHOTO, "")])
-    assert draft is not None and draft.pending == DRAFT_TEXT
+    assert draft is not None and draft.answers["what"] == DRAFT_TEXT
     assert route == REPORTER_CHAT
     assert sealed is not None
     private_key = load_private_key_file(tmp_path / "keys" / PRIVATE_KEY_FILE)

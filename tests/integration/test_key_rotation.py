@@ -85,7 +85,7 @@ async def test_given_a_full_case_when_keys_are_rotated_then_everything_is_under_
     assert case is not None and case.outcome and case.report["what"]
     assert len(messages) == 2 and all(e is not None for e in evidence) and len(evidence) == 2
     assert route == journey.route
-    assert draft is not None and draft.pending == DRAFT_TEXT
+    assert draft is not None and draft.answers["what"] == DRAFT_TEXT
     async with db.uow() as uow:
         claimed = await uow.outbox.claim(datetime.now(UTC) + timedelta(days=1))
     assert claimed, "the queued messages still decrypt and can be claimed"

@@ -54,15 +54,13 @@ async def _submit(db: Database, *, contact: str | None = "0812-MARKER-CONTACT") 
     await press("cat", "1")
     for text in ("Atasan melakukan pelecehan di ruang rapat", "Inisial AD, Kasubag Umum",
                  "Jumat pekan lalu", "Ruang rapat lantai 3", "Menyentuh dan mengirim pesan tidak pantas"):
-        await bus.handle(ReporterText(route=ROUTE, text=text))
-        await press("next")
+        await bus.handle(ReporterText(route=ROUTE, text=text))  # the next question follows
     await bus.handle(ReceiveFile(route=ROUTE, upload=Upload(
         "document", b"%PDF-1.4 MARKER-EVIDENCE", "application/pdf", "bukti.pdf")))
     await press("done")
     if contact:
         await press("contact")
-        await bus.handle(ReporterText(route=ROUTE, text=contact))
-        await press("next")
+        await bus.handle(ReporterText(route=ROUTE, text=contact))  # then the review
     else:
         await press("anon")
     await press("submit")

@@ -27,7 +27,8 @@ async def test_given_a_command_then_one_unit_of_work_one_commit_and_the_update_r
 
     outcome = await handle(uow, StartReport(route=ROUTE, update_id=41, message_id=3), POLICY, NOW)
 
-    assert [s.key for s in outcome.intents] == ["intake.intro", "intake.ask_category"]  # type: ignore[union-attr]
+    says = outcome.intents  # the intro and the first question: one message
+    assert [(s.key, s.params["note"]) for s in says] == [("intake.ask_category", "intake.intro")]  # type: ignore[union-attr]
     assert (uow.committed, uow.locked, uow.state.processed) == (1, [ROUTE], {41})
 
 

@@ -35,6 +35,8 @@ _CATEGORIES = ("korupsi", "penipuan", "maladministrasi", "disiplin", "pelecehan"
 _TEXT_STEPS = ("what", "who", "when", "where", "how")
 _REPORT = frozenset({"category", "what", "who", "when", "where", "how", "evidence_count", "contact"})
 
+_QUESTION = frozenset({"note", "step", "steps"})
+
 
 def _none(*keys: str) -> dict[str, frozenset[str]]:
     return {key: frozenset() for key in keys}
@@ -43,13 +45,17 @@ def _none(*keys: str) -> dict[str, frozenset[str]]:
 REQUIRED: dict[str, frozenset[str]] = {
     # reporter intake
     **_none("start.welcome", "start.privacy", "help.reporter", "lang.choose", "lang.set",
-            "intake.intro", "intake.resume", "intake.ask_category"),
-    **_none(*(f"intake.ask_{step}" for step in (*_TEXT_STEPS, "contact"))),
-    **{f"intake.edit_{step}": frozenset({"current"}) for step in _TEXT_STEPS},
-    "intake.saved": frozenset({"chars"}),
-    **{f"intake.problem.{p}": frozenset({"max"}) for p in ("empty", "too_short", "too_long")},
-    **_none("intake.use_buttons", "intake.text_only", "intake.files_later", "intake.files_not_now"),
-    "intake.ask_evidence": frozenset({"max"}),
+            "intake.intro", "intake.resume", "intake.cleared", "intake.use_buttons",
+            "intake.text_only", "intake.files_later", "intake.files_not_now",
+            "intake.problem.too_short"),
+    # every question: a leading note, where the reporter is, the answer saved before
+    "intake.ask_category": _QUESTION,
+    **{f"intake.ask_{step}": _QUESTION | {"saved"} for step in _TEXT_STEPS},
+    "intake.ask_contact": _QUESTION,
+    "intake.saved_block": frozenset({"current"}),
+    "intake.adding_block": frozenset({"current"}),
+    **{f"intake.problem.{p}": frozenset({"max"}) for p in ("empty", "too_long")},
+    "intake.ask_evidence": _QUESTION | {"max"},
     "intake.evidence_saved": frozenset({"count", "max"}),
     "intake.evidence_limit": frozenset({"max"}),
     "intake.evidence_too_big": frozenset({"max_mb"}),
@@ -58,9 +64,9 @@ REQUIRED: dict[str, frozenset[str]] = {
     "intake.files_per_day": frozenset({"files"}),
     "intake.bytes_per_day": frozenset({"day_mb"}),
     **_none("intake.metadata_removed", "intake.metadata_removed_recording", "intake.metadata_held",
-            "intake.metadata_kept", "intake.voice_notice", "intake.ask_identity",
-            "intake.contact_sealed"),
-    "intake.review": _REPORT,
+            "intake.metadata_kept", "intake.voice_notice", "intake.contact_sealed"),
+    "intake.ask_identity": _QUESTION,
+    "intake.review": _REPORT | {"note"},
     "intake.incomplete": frozenset({"missing"}),
     "intake.submitted": frozenset({"ticket", "number"}),
     **_none("intake.wiped", "intake.cancelled", "intake.nothing_to_cancel", "intake.no_draft",

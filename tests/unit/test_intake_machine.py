@@ -21,6 +21,8 @@ from flows.intake import (
     Step,
     allowed_triggers,
     fire,
+    is_continue_word,
+    previous_text_step,
 )
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -59,6 +61,10 @@ def satisfying(transition: dict[str, object], source: Step) -> Draft:
         d.add_text(GOOD[source])
     if "has_contact" in conditions:
         d.sealed_contact = b"sealed:xyz"
+    if "has_previous_answer" in conditions:
+        earlier = previous_text_step(source)
+        assert earlier is not None
+        d.answers[earlier.value] = GOOD[earlier]
     return d
 
 
@@ -120,7 +126,7 @@ def test_given_an_empty_answer_when_proceeding_then_refused_as_empty(step: Step,
     assert d.version == 0
 
 
-@pytest.mark.parametrize("step", TEXT_STEPS)
+@pytest.mark.parametrize("step", list(MIN_CHARS))
 def test_given_an_answer_one_char_short_when_proceeding_then_refused_as_too_short(step: Step) -> None:
     assert MIN_CHARS[step] >= 2
     d = draft(step)
@@ -131,7 +137,7 @@ def test_given_an_answer_one_char_short_when_proceeding_then_refused_as_too_shor
     assert d.state == step
 
 
-@pytest.mark.parametrize("step", TEXT_STEPS)
+@pytest.mark.parametrize("step", list(MIN_CHARS))
 def test_given_an_answer_of_exactly_the_minimum_when_proceeding_then_accepted(step: Step) -> None:
     d = draft(step)
     d.add_text("x" * MIN_CHARS[step])
@@ -199,6 +205,133 @@ def test_given_text_when_cleared_then_nothing_is_pending() -> None:
 
     assert d.pending == ""
     assert d.answer_problem() is AnswerProblem.EMPTY
+
+
+def test_given_the_optional_where_when_one_letter_is_answered_then_it_is_taken() -> None:
+    assert Step.WHERE not in MIN_CHARS
+    d = draft(Step.WHERE)
+    d.add_text("X")
+
+    assert fire(d, "proceed") is True
+    assert d.answers["where"] == "X"
+
+
+@pytest.mark.parametrize("step", list(MIN_CHARS))
+def test_given_a_short_answer_when_more_text_comes_then_it_is_joined_to_it(step: Step) -> None:
+    d = draft(step)
+    d.add_text("x")
+    assert fire(d, "proceed") is False  # kept, not lost
+
+    d.add_text("y" * MIN_CHARS[step])
+
+    assert fire(d, "proceed") is True
+    assert d.answers[step.value] == "x\n" + "y" * MIN_CHARS[step]
+
+
+@pytest.mark.parametrize("text", ["lanjut", "Lanjut ▶", "sudah.", "SELESAI", "next", "Done!",
+                                  "  sudah   cukup ", "that's all"])
+def test_given_a_word_that_means_move_on_then_it_is_recognised(text: str) -> None:
+    assert is_continue_word(text)
+
+
+@pytest.mark.parametrize("text", ["Sudah dua kali dia minta uang", "lanjutan", "selesai rapat",
+                                  "d", "Pak Budi", ""])
+def test_given_an_answer_that_merely_contains_such_a_word_then_it_is_an_answer(text: str) -> None:
+    assert not is_continue_word(text)
+
+
+# --------------------------------------------------------------------------- going back
+
+
+STEPS_IN_ORDER = [Step.CATEGORY, *TEXT_STEPS, Step.EVIDENCE, Step.IDENTITY]
+
+
+@pytest.mark.parametrize(("later", "earlier"), list(zip(STEPS_IN_ORDER[1:], STEPS_IN_ORDER,
+                                                        strict=False)))
+def test_given_a_step_when_going_back_then_the_step_before_with_its_answer_kept(
+    later: Step, earlier: Step,
+) -> None:
+    d = complete_draft(later)
+
+    assert fire(d, "back") is True
+
+    assert d.state == earlier
+    assert d.answers == complete_draft().answers  # nothing lost by going back
+    if earlier in TEXT_STEPS:
+        assert d.candidate_answer() == GOOD[earlier]  # moving on again keeps it
+        assert fire(d, "proceed") is True and d.state == later
+
+
+def test_given_review_or_contact_when_going_back_then_the_identity_question() -> None:
+    for step in (Step.REVIEW, Step.CONTACT):
+        d = complete_draft(step)
+        fire(d, "back")
+        assert d.state == Step.IDENTITY
+
+
+def test_given_a_short_text_typed_when_going_back_then_it_is_not_saved() -> None:
+    d = draft(Step.WHO, answers={"what": GOOD[Step.WHAT]})
+    d.add_text("x")
+
+    fire(d, "back")
+
+    assert (d.state, d.pending, "who" in d.answers) == (Step.WHAT, "", False)
+
+
+@pytest.mark.parametrize("step", EDITABLE_STEPS)
+def test_given_an_edit_from_review_when_going_back_then_review_unchanged(step: Step) -> None:
+    d = complete_draft()
+    fire(d, f"edit_{step.value}")
+
+    assert fire(d, "back") is True
+
+    assert (d.state, d.editing, d.answers) == (Step.REVIEW, False, complete_draft().answers)
+
+
+def test_given_the_first_step_then_there_is_no_way_back() -> None:
+    d = draft(Step.CATEGORY)
+
+    assert fire(d, "back") is False  # only an edit from the review goes back from here
+    assert (d.state, d.version) == (Step.CATEGORY, 0)
+
+
+def test_given_a_saved_answer_when_deleted_then_the_step_has_none() -> None:
+    d = complete_draft(Step.WHO)
+
+    d.clear_answer()
+
+    assert "who" not in d.answers and d.answer_problem() is AnswerProblem.EMPTY
+
+
+# --------------------------------------------------------------------------- adding to an answer
+
+
+def test_given_the_next_question_when_adding_then_the_next_message_extends_the_answer() -> None:
+    d = draft(Step.WHO, answers={"what": GOOD[Step.WHAT]})
+
+    assert fire(d, "add_previous") is True
+    assert (d.state, d.appending) == (Step.WHAT, True)
+    d.add_text("Lalu dia mengancam.")
+    assert fire(d, "proceed") is True
+
+    assert d.answers["what"] == GOOD[Step.WHAT] + "\nLalu dia mengancam."
+    assert (d.state, d.appending) == (Step.WHO, False)
+
+
+def test_given_adding_when_going_back_instead_then_the_answer_is_unchanged() -> None:
+    d = draft(Step.WHO, answers={"what": GOOD[Step.WHAT]})
+    fire(d, "add_previous")
+
+    fire(d, "back")
+
+    assert (d.state, d.appending, d.answers["what"]) == (Step.CATEGORY, False, GOOD[Step.WHAT])
+
+
+def test_given_no_previous_answer_when_adding_then_refused() -> None:
+    d = draft(Step.HOW)  # WHERE was skipped
+
+    assert fire(d, "add_previous") is False
+    assert d.state == Step.HOW
 
 
 # --------------------------------------------------------------------------- editing
