@@ -5,8 +5,9 @@ proxy's error page) becomes `InvalidToken`, a proxy's HTML 400 or 403 a `BadRequ
 `Forbidden` just like Telegram's own, a 200 that is not JSON a bare `TelegramError`. Whether
 *Telegram* refused a message is in the answer's body: `{"ok": false, "error_code": 403,
 "description": "Forbidden: bot was blocked by the user"}`. So the bot's requests go through
-`AnswerRecorder`, which notes each answer of a delivery in a context variable (`ANSWER`, one per
-delivery task), and `judge` decides by what Telegram said:
+`AnswerRecorder` (on aiohttp, bot/http.py; `HttpxAnswerRecorder` with `PELUIT_HTTP_CLIENT=httpx`),
+which notes each answer of a delivery in a context variable (`ANSWER`, one per delivery task),
+and `judge` decides by what Telegram said:
 
 - `Retry`: anything that may pass (network, timeouts, 5xx, 429, 401/404, HTML or non-JSON answers);
 - `Unreachable`: Telegram says the chat cannot be reached (blocked, deleted, the bot removed or
@@ -29,8 +30,9 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram.error import ChatMigrated, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.http import AiohttpRequest
 from flows.delivery import backoff
 from flows.delivery_model import Gone, NotYet, Refused, Retry, Unexpected, Unreachable, Verdict
 
@@ -85,8 +87,10 @@ def watch_answers() -> Answer:
     return answer
 
 
-class AnswerRecorder(HTTPXRequest):
-    """python-telegram-bot's HTTP client, noting each answer for the delivery that asked."""
+class _Recording(BaseRequest):
+    """Notes each answer for the delivery that asked (put before an HTTP client class)."""
+
+    __slots__ = ()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         answer = ANSWER.get()
@@ -96,6 +100,27 @@ class AnswerRecorder(HTTPXRequest):
         if answer is not None:
             answer.note(status, payload)
         return status, payload
+
+
+class AnswerRecorder(_Recording, AiohttpRequest):
+    """The Bot API over aiohttp (bot/http.py), noting each answer for the delivery that asked."""
+
+    __slots__ = ()
+
+
+class HttpxAnswerRecorder(_Recording, HTTPXRequest):
+    """python-telegram-bot's own client (httpx), noting each answer for the delivery that asked."""
+
+    __slots__ = ()
+
+
+HTTP_CLIENTS: dict[str, type[BaseRequest]] = {"aiohttp": AnswerRecorder,
+                                              "httpx": HttpxAnswerRecorder}
+"""`PELUIT_HTTP_CLIENT` → the request class the bot talks to the Bot API with."""
+
+
+def answer_recorder(client: str = "aiohttp", connection_pool_size: int = 256) -> BaseRequest:
+    return HTTP_CLIENTS[client](connection_pool_size=connection_pool_size)  # type: ignore[call-arg]
 
 
 class Garbled(TelegramError):
