@@ -160,6 +160,7 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
     builder = (ApplicationBuilder().token(settings.telegram_bot_token)
                .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
                .request(answer_recorder(settings.http_client, 256))  # judging delivery failures
+               .get_updates_request(answer_recorder(settings.http_client, 2))  # the long poll
                .concurrent_updates(ChatOrderedProcessor(256))
                .context_types(ContextTypes(context=PeluitContext)))
     app = builder.updater(None).build()  # polling: bot.polling; webhook: bot.webhook

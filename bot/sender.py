@@ -294,7 +294,7 @@ class Sender:
         if item.for_staff:
             self.watch.delivered()
         log.info("sender.delivered kind=%s", type(item.intent).__name__)
-        sent = Sent(item.id, tuple(links))
+        sent = Sent(item.id, tuple(links), relay=item.is_relay)
         if links:  # a message of a case: linked at once, so a reply to it finds its case
             self.take(await self.bus.handle(Delivered(reports=(sent,))))
         else:  # recorded with others, or with the next claim: fewer transactions
