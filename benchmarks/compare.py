@@ -15,7 +15,8 @@ questions and only replies: no database, no encryption, no outbox. What is compa
   staff group per report;
 * reply latency (user action to the first bot message in that chat);
 * for Peluit, database round trips per update: every call into the SQLite driver's thread
-  (`--bot-variant round-trips` in `benchmarks/bot_variant.py`), and the peak RSS of both.
+  (`--bot-variant round-trips` in `benchmarks/bot_variant.py`), and beside them the prepared
+  statements run on the event loop without a trip (`storage/prepared.py`); the peak RSS of both.
 """
 
 from __future__ import annotations
@@ -137,10 +138,12 @@ async def run(reporters: int, think: float, work: Path) -> dict[str, Any]:
         await asyncio.gather(peluit_fake.stop(), bare_fake.stop())
     trips = peluit.data_dir / ROUND_TRIPS_FILE
     if trips.exists() and "peluit" in result:
-        total = json.loads(trips.read_text())["driver_round_trips"]
+        counted = json.loads(trips.read_text())
+        total, inline = counted["driver_round_trips"], counted.get("inline_statements", 0)
+        updates = max(result["peluit"]["user_updates"], 1)
         result["peluit"]["db_round_trips_total"] = total
-        result["peluit"]["db_round_trips_per_update"] = round(
-            total / max(result["peluit"]["user_updates"], 1), 2)
+        result["peluit"]["db_round_trips_per_update"] = round(total / updates, 2)
+        result["peluit"]["db_inline_statements_per_update"] = round(inline / updates, 2)
     result["loadavg_after"] = loadavg()
     return result
 
@@ -158,7 +161,10 @@ def render(result: dict[str, Any]) -> str:
         ("calls towards the staff group per report", p["calls_towards_staff_per_report"], "-"),
         ("reply p50 / p99 ms", f"{p['reply_latency_ms']['p50']:.1f} / {p['reply_latency_ms']['p99']:.1f}",
          f"{b['reply_latency_ms']['p50']:.1f} / {b['reply_latency_ms']['p99']:.1f}"),
-        ("database round trips per update", p.get("db_round_trips_per_update", "?"), "-"),
+        ("database round trips per update (driver thread)", p.get("db_round_trips_per_update", "?"),
+         "-"),
+        ("  + statements run on the event loop per update",
+         p.get("db_inline_statements_per_update", "?"), "-"),
         ("peak RSS MiB", p["peak_rss_mib"], b["peak_rss_mib"]),
     ]
     width = max(len(r[0]) for r in rows)

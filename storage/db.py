@@ -66,7 +66,7 @@ def create_engine(url: str, *, checkpoints: bool = True) -> AsyncEngine:
     # where a second connection would sleep in SQLite's busy handler while the lock sits free.
     # No reset on return: a unit of work always ends its transaction itself, and each reset
     # would be one more trip to the driver's thread.
-    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1,
+    engine = create_async_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=1,
                                  max_overflow=0, pool_timeout=120, pool_reset_on_return=None)
     pragmas = ["journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON",
                "busy_timeout=30000"]
