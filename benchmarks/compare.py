@@ -109,13 +109,14 @@ async def walk(name: str, fake: BenchTelegram, bot: BotProcess, ids: list[int], 
     }
 
 
-async def run(reporters: int, think: float, work: Path) -> dict[str, Any]:
+async def run(reporters: int, think: float, work: Path, bare_http: str = "httpx") -> dict[str, Any]:
     peluit_fake, bare_fake = await start_fake(), await start_fake()
     peluit = BotProcess(peluit_fake, work / "peluit", variant="round-trips")
     bare = BotProcess(bare_fake, work / "bare")
     bare.command = [sys.executable, "-m", "benchmarks.bare_bot"]
+    bare.env_extra = {"BARE_HTTP_CLIENT": bare_http}
     result: dict[str, Any] = {"reporters": reporters, "think_seconds": think,
-                              "loadavg_before": loadavg()}
+                              "bare_http_client": bare_http, "loadavg_before": loadavg()}
     try:
         await asyncio.gather(peluit.start(), bare.start())
         await asyncio.sleep(1.5)  # start-up work (command menu, first housekeeping) settles
@@ -170,7 +171,7 @@ def render(result: dict[str, Any]) -> str:
     width = max(len(r[0]) for r in rows)
     out = [f"command : {result['command']}", f"machine : {result['machine']}",
            f"load    : {result['loadavg_before']} -> {result['loadavg_after']}",
-           f"{'':{width}}  {'Peluit':>22}  {'bare PTB bot':>22}"]
+           f"{'':{width}}  {'Peluit':>22}  {'bare PTB bot (' + result['bare_http_client'] + ')':>22}"]
     out += [f"{name:{width}}  {peluit!s:>22}  {bare!s:>22}" for name, peluit, bare in rows]
     out.append(f"Peluit CPU per update = {result['cpu_ratio']} x the bare bot's")
     return "\n".join(out)
@@ -180,11 +181,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.compare", description=__doc__)
     parser.add_argument("--reporters", type=int, default=30, help="simulated reporters per bot")
     parser.add_argument("--think", type=float, default=2.0, help="mean pause before each action (s)")
+    parser.add_argument("--bare-http", choices=("httpx", "aiohttp"), default="httpx",
+                        help="the bare bot's HTTP client: httpx (PTB's default) or aiohttp "
+                             "(Peluit's default transport, bot/http.py)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="peluit-compare-"))
     try:
-        result = asyncio.run(run(args.reporters, args.think, work))
+        result = asyncio.run(run(args.reporters, args.think, work, args.bare_http))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["command"] = shlex.join(["python", "-m", "benchmarks.compare", *sys.argv[1:]])

@@ -277,6 +277,7 @@ class BotProcess:
         t0 = time.perf_counter()
         env = bot_env(self.fake, self.data_dir, self.database_url)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
+        env.update(getattr(self, "env_extra", {}))
         self.proc = await asyncio.create_subprocess_exec(
             *self.command, cwd=self.data_dir, env=env, stdout=log, stderr=log)
         log.close()

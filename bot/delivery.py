@@ -40,36 +40,67 @@ log = logging.getLogger("peluit.sender")
 T = TypeVar("T")
 
 
-@dataclass
 class Answer:
-    """The Bot API's answer to the last call made in this delivery."""
+    """The Bot API's answer to the last call made in this delivery. Its body is read only when
+    asked about (a delivery that went well never is: the library has read it already)."""
 
-    status: int | None = None
-    """HTTP status; None when no answer came (connection failed, timed out)."""
-    kind: str | None = None
-    """"ok" (Telegram accepted), "error" (Telegram's own refusal) or "garbage" (anything else)."""
-    error_code: int | None = None
-    description: str = ""
-    result: Any = None
+    __slots__ = ("_description", "_error_code", "_kind", "_payload", "_result", "status")
+
+    def __init__(self) -> None:
+        self.reset()
 
     def reset(self) -> None:
-        self.status, self.kind, self.error_code, self.description, self.result = (
-            None, None, None, "", None)
+        self.status: int | None = None
+        """HTTP status; None when no answer came (connection failed, timed out)."""
+        self._payload: bytes | None = None
+        self._kind: str | None = None
+        self._error_code: int | None = None
+        self._description = ""
+        self._result: Any = None
 
     def note(self, status: int, payload: bytes) -> None:
-        self.status, self.kind = status, "garbage"
+        self.reset()
+        self.status, self._payload = status, payload
+
+    def _read(self) -> None:
+        payload, self._payload = self._payload, None
+        if payload is None:
+            return
+        self._kind = "garbage"
         try:
             body = json.loads(payload)
         except ValueError:
             return
         if not isinstance(body, dict):
             return
-        if body.get("ok") is True and "result" in body and status == 200:
-            self.kind, self.result = "ok", body["result"]
+        if body.get("ok") is True and "result" in body and self.status == 200:
+            self._kind, self._result = "ok", body["result"]
         elif (body.get("ok") is False and isinstance(body.get("error_code"), int)
               and isinstance(body.get("description"), str)):
-            self.kind, self.error_code, self.description = ("error", body["error_code"],
-                                                            body["description"])
+            self._kind, self._error_code, self._description = ("error", body["error_code"],
+                                                               body["description"])
+
+    @property
+    def kind(self) -> str | None:
+        """"ok" (Telegram accepted), "error" (Telegram's own refusal) or "garbage" (anything
+        else); None when no answer came."""
+        self._read()
+        return self._kind
+
+    @property
+    def error_code(self) -> int | None:
+        self._read()
+        return self._error_code
+
+    @property
+    def description(self) -> str:
+        self._read()
+        return self._description
+
+    @property
+    def result(self) -> Any:
+        self._read()
+        return self._result
 
     @property
     def definite(self) -> bool:
