@@ -6,6 +6,8 @@ only replies. No database, no encryption, no outbox, no state beyond a dict in m
 It runs as python-telegram-bot's examples do (`Application.run_polling`, handlers that await
 `reply_text`), so the CPU it spends per update is what parsing updates, dispatching them and
 sending one answer costs in PTB itself. `benchmarks.bench compare` runs it beside Peluit.
+By default it is a default PTB bot (httpx); `BARE_HTTP_CLIENT=aiohttp` gives it the aiohttp
+transport Peluit uses by default (bot/http.py), so both bots can be compared on the same one.
 
 The conversation: /lapor -> category buttons -> five questions (what, who, when, where, how),
 each answered with one text -> a [Kirim] button -> a made-up ticket code. Each user action gets
@@ -77,8 +79,14 @@ async def answer(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def main() -> None:
     root = os.environ["TELEGRAM_API_URL"].rstrip("/")
-    app = (Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"])
-           .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot").build())
+    builder = (Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"])
+               .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot"))
+    if os.environ.get("BARE_HTTP_CLIENT", "httpx") == "aiohttp":  # Peluit's transport, for fairness
+        from bot.http import AiohttpRequest
+
+        builder = (builder.request(AiohttpRequest(connection_pool_size=256))
+                   .get_updates_request(AiohttpRequest(connection_pool_size=2)))
+    app = builder.build()
     app.add_handler(CommandHandler("lapor", report))
     app.add_handler(CallbackQueryHandler(press))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, answer))

@@ -15,8 +15,9 @@ edited. They exist to measure a suggested fix before anyone makes it:
                          written to $PELUIT_DATA_DIR/db-stats.json when the bot exits.
   round-trips            change nothing, but count every call into the SQLite driver's thread
                          (aiosqlite: each statement, fetch, commit, BEGIN is one trip there and back,
-                         whether SQLAlchemy or a prepared statement made it); written to
-                         $PELUIT_DATA_DIR/round-trips.json when the bot exits.
+                         whether SQLAlchemy or a prepared statement made it), and apart from
+                         them the prepared statements run on the event loop without a trip;
+                         written to $PELUIT_DATA_DIR/round-trips.json when the bot exits.
 """
 
 from __future__ import annotations
@@ -123,20 +124,30 @@ def _count_round_trips() -> None:
     import atexit
     import json
     import os
+    import threading
     from pathlib import Path
 
     import aiosqlite.core
 
-    trips = [0]
+    trips = [0, 0]
     original = aiosqlite.core.Connection._execute
+    fetchall = aiosqlite.core.Connection._execute_fetchall
+    main = threading.main_thread()
 
     async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
         trips[0] += 1
         return await original(self, fn, *args, **kwargs)
 
+    def inline(self: Any, sql: str, parameters: Any) -> Any:
+        if threading.current_thread() is main:  # run on the event loop (storage.prepared)
+            trips[1] += 1
+        return fetchall(self, sql, parameters)
+
     aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
+    aiosqlite.core.Connection._execute_fetchall = inline  # type: ignore[method-assign]
     path = Path(os.environ.get("PELUIT_DATA_DIR", ".")) / ROUND_TRIPS_FILE
-    atexit.register(lambda: path.write_text(json.dumps({"driver_round_trips": trips[0]})))
+    atexit.register(lambda: path.write_text(json.dumps(
+        {"driver_round_trips": trips[0], "inline_statements": trips[1]})))
 
 
 if __name__ == "__main__":

@@ -16,11 +16,13 @@ questions and only replies: no database, no encryption, no outbox. What is compa
   staff group per report;
 * reply latency (user action to the first bot message in that chat);
 * for Peluit, database round trips per update: every call into the SQLite driver's thread
-  (`--bot-variant round-trips` in `benchmarks/bot_variant.py`), and the peak RSS of both.
+  (`--bot-variant round-trips` in `benchmarks/bot_variant.py`), and beside them the prepared
+  statements run on the event loop without a trip (`storage/prepared.py`); the peak RSS of both.
 
 `--before DIR` runs a third bot at the same time: Peluit from another checkout (for instance
 `git archive main | tar -x -C DIR`), walked by the same reporters (who press *Lanjut* where that
-Peluit asks for it), for a before/after figure in one run.
+Peluit asks for it), for a before/after figure in one run. `--bare-http aiohttp` gives the bare bot
+Peluit's HTTP transport (`bot/http.py`) instead of PTB's default httpx.
 """
 
 from __future__ import annotations
@@ -113,7 +115,8 @@ async def walk(name: str, fake: BenchTelegram, bot: BotProcess, ids: list[int], 
     }
 
 
-async def run(reporters: int, think: float, work: Path, before: str | None = None) -> dict[str, Any]:
+async def run(reporters: int, think: float, work: Path, before: str | None = None,
+              bare_http: str = "httpx") -> dict[str, Any]:
     peluit_fake, bare_fake = await start_fake(), await start_fake()
     peluit = BotProcess(peluit_fake, work / "peluit", variant="round-trips")
     bare = BotProcess(bare_fake, work / "bare")
@@ -125,8 +128,9 @@ async def run(reporters: int, think: float, work: Path, before: str | None = Non
         older = BotProcess(older_fake, work / "before", variant="round-trips",
                            root=before)
         bots.append(older)
+    bare.env_extra = {"BARE_HTTP_CLIENT": bare_http}
     result: dict[str, Any] = {"reporters": reporters, "think_seconds": think,
-                              "loadavg_before": loadavg()}
+                              "bare_http_client": bare_http, "loadavg_before": loadavg()}
     try:
         await asyncio.gather(*(bot.start() for bot in bots))
         await asyncio.sleep(1.5)  # start-up work (command menu, first housekeeping) settles
@@ -158,10 +162,12 @@ async def run(reporters: int, think: float, work: Path, before: str | None = Non
     for name, proc in (("peluit", peluit), ("before", older)):
         trips = proc.data_dir / ROUND_TRIPS_FILE if proc is not None else None
         if trips is not None and trips.exists() and name in result:
-            total = json.loads(trips.read_text())["driver_round_trips"]
+            counted = json.loads(trips.read_text())
+            total, inline = counted["driver_round_trips"], counted.get("inline_statements", 0)
+            updates = max(result[name]["user_updates"], 1)
             result[name]["db_round_trips_total"] = total
-            result[name]["db_round_trips_per_update"] = round(
-                total / max(result[name]["user_updates"], 1), 2)
+            result[name]["db_round_trips_per_update"] = round(total / updates, 2)
+            result[name]["db_inline_statements_per_update"] = round(inline / updates, 2)
     result["loadavg_after"] = loadavg()
     return result
 
@@ -173,15 +179,18 @@ def _rows(p: dict[str, Any], staff: bool = True) -> list[object]:
             json.dumps(p["calls_towards_reporter_by_method"]),
             p["calls_towards_staff_per_report"] if staff else "-",
             f"{latency['p50']:.1f} / {latency['p99']:.1f}",
-            p.get("db_round_trips_per_update", "?") if staff else "-", p["peak_rss_mib"]]
+            p.get("db_round_trips_per_update", "?") if staff else "-",
+            p.get("db_inline_statements_per_update", "?") if staff else "-", p["peak_rss_mib"]]
 
 
 def render(result: dict[str, Any]) -> str:
     names = ["reports filed", "user updates", "CPU ms per user update",
              "Bot API calls towards the reporter per report", "  of which",
              "calls towards the staff group per report", "reply p50 / p99 ms",
-             "database round trips per update", "peak RSS MiB"]
-    columns = [("Peluit", _rows(result["peluit"])), ("bare PTB bot", _rows(result["bare"], False))]
+             "database round trips per update (driver thread)",
+             "  + statements run on the event loop per update", "peak RSS MiB"]
+    columns = [("Peluit", _rows(result["peluit"])),
+               (f"bare PTB bot ({result['bare_http_client']})", _rows(result["bare"], False))]
     if "before" in result:
         columns.append(("Peluit before", _rows(result["before"])))
     width = max(len(n) for n in names)
@@ -201,12 +210,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--think", type=float, default=2.0, help="mean pause before each action (s)")
     parser.add_argument("--before", metavar="DIR",
                         help="also run the Peluit checked out in DIR (an older version) beside them")
+    parser.add_argument("--bare-http", choices=("httpx", "aiohttp"), default="httpx",
+                        help="the bare bot's HTTP client: httpx (PTB's default) or aiohttp "
+                             "(Peluit's default transport, bot/http.py)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="peluit-compare-"))
     try:
         before = str(Path(args.before).resolve()) if args.before else None
-        result = asyncio.run(run(args.reporters, args.think, work, before))
+        result = asyncio.run(run(args.reporters, args.think, work, before, args.bare_http))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["command"] = shlex.join(["python", "-m", "benchmarks.compare", *sys.argv[1:]])

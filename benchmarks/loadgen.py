@@ -287,6 +287,7 @@ class BotProcess:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [self.root, env.get("PYTHONPATH")]))
         if self.root != ROOT:
             env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave the other checkout as it is
+        env.update(getattr(self, "env_extra", {}))
         self.proc = await asyncio.create_subprocess_exec(
             *self.command, cwd=self.data_dir, env=env, stdout=log, stderr=log)
         log.close()

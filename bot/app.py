@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot import logs, reporter, staff, staff_files
 from bot.calls import with_retries
-from bot.delivery import AnswerRecorder
+from bot.delivery import answer_recorder
 from bot.delivery_updates import delivery_handlers
 from bot.dispatch import on_error
 from bot.guard import guard_handlers
@@ -159,7 +159,8 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
     root = settings.telegram_api_url.rstrip("/")
     builder = (ApplicationBuilder().token(settings.telegram_bot_token)
                .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
-               .request(AnswerRecorder(connection_pool_size=256))  # judging delivery failures
+               .request(answer_recorder(settings.http_client, 256))  # judging delivery failures
+               .get_updates_request(answer_recorder(settings.http_client, 2))  # the long poll
                .concurrent_updates(ChatOrderedProcessor(256))
                .context_types(ContextTypes(context=PeluitContext)))
     app = builder.updater(None).build()  # polling: bot.polling; webhook: bot.webhook

@@ -5,8 +5,9 @@ proxy's error page) becomes `InvalidToken`, a proxy's HTML 400 or 403 a `BadRequ
 `Forbidden` just like Telegram's own, a 200 that is not JSON a bare `TelegramError`. Whether
 *Telegram* refused a message is in the answer's body: `{"ok": false, "error_code": 403,
 "description": "Forbidden: bot was blocked by the user"}`. So the bot's requests go through
-`AnswerRecorder`, which notes each answer of a delivery in a context variable (`ANSWER`, one per
-delivery task), and `judge` decides by what Telegram said:
+`AnswerRecorder` (on aiohttp, bot/http.py; `HttpxAnswerRecorder` with `PELUIT_HTTP_CLIENT=httpx`),
+which notes each answer of a delivery in a context variable (`ANSWER`, one per delivery task),
+and `judge` decides by what Telegram said:
 
 - `Retry`: anything that may pass (network, timeouts, 5xx, 429, 401/404, HTML or non-JSON answers);
 - `Unreachable`: Telegram says the chat cannot be reached (blocked, deleted, the bot removed or
@@ -29,8 +30,9 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram.error import ChatMigrated, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.http import AiohttpRequest
 from flows.delivery import backoff
 from flows.delivery_model import Gone, NotYet, Refused, Retry, Unexpected, Unreachable, Verdict
 
@@ -38,36 +40,67 @@ log = logging.getLogger("peluit.sender")
 T = TypeVar("T")
 
 
-@dataclass
 class Answer:
-    """The Bot API's answer to the last call made in this delivery."""
+    """The Bot API's answer to the last call made in this delivery. Its body is read only when
+    asked about (a delivery that went well never is: the library has read it already)."""
 
-    status: int | None = None
-    """HTTP status; None when no answer came (connection failed, timed out)."""
-    kind: str | None = None
-    """"ok" (Telegram accepted), "error" (Telegram's own refusal) or "garbage" (anything else)."""
-    error_code: int | None = None
-    description: str = ""
-    result: Any = None
+    __slots__ = ("_description", "_error_code", "_kind", "_payload", "_result", "status")
+
+    def __init__(self) -> None:
+        self.reset()
 
     def reset(self) -> None:
-        self.status, self.kind, self.error_code, self.description, self.result = (
-            None, None, None, "", None)
+        self.status: int | None = None
+        """HTTP status; None when no answer came (connection failed, timed out)."""
+        self._payload: bytes | None = None
+        self._kind: str | None = None
+        self._error_code: int | None = None
+        self._description = ""
+        self._result: Any = None
 
     def note(self, status: int, payload: bytes) -> None:
-        self.status, self.kind = status, "garbage"
+        self.reset()
+        self.status, self._payload = status, payload
+
+    def _read(self) -> None:
+        payload, self._payload = self._payload, None
+        if payload is None:
+            return
+        self._kind = "garbage"
         try:
             body = json.loads(payload)
         except ValueError:
             return
         if not isinstance(body, dict):
             return
-        if body.get("ok") is True and "result" in body and status == 200:
-            self.kind, self.result = "ok", body["result"]
+        if body.get("ok") is True and "result" in body and self.status == 200:
+            self._kind, self._result = "ok", body["result"]
         elif (body.get("ok") is False and isinstance(body.get("error_code"), int)
               and isinstance(body.get("description"), str)):
-            self.kind, self.error_code, self.description = ("error", body["error_code"],
-                                                            body["description"])
+            self._kind, self._error_code, self._description = ("error", body["error_code"],
+                                                               body["description"])
+
+    @property
+    def kind(self) -> str | None:
+        """"ok" (Telegram accepted), "error" (Telegram's own refusal) or "garbage" (anything
+        else); None when no answer came."""
+        self._read()
+        return self._kind
+
+    @property
+    def error_code(self) -> int | None:
+        self._read()
+        return self._error_code
+
+    @property
+    def description(self) -> str:
+        self._read()
+        return self._description
+
+    @property
+    def result(self) -> Any:
+        self._read()
+        return self._result
 
     @property
     def definite(self) -> bool:
@@ -85,8 +118,10 @@ def watch_answers() -> Answer:
     return answer
 
 
-class AnswerRecorder(HTTPXRequest):
-    """python-telegram-bot's HTTP client, noting each answer for the delivery that asked."""
+class _Recording(BaseRequest):
+    """Notes each answer for the delivery that asked (put before an HTTP client class)."""
+
+    __slots__ = ()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         answer = ANSWER.get()
@@ -96,6 +131,27 @@ class AnswerRecorder(HTTPXRequest):
         if answer is not None:
             answer.note(status, payload)
         return status, payload
+
+
+class AnswerRecorder(_Recording, AiohttpRequest):
+    """The Bot API over aiohttp (bot/http.py), noting each answer for the delivery that asked."""
+
+    __slots__ = ()
+
+
+class HttpxAnswerRecorder(_Recording, HTTPXRequest):
+    """python-telegram-bot's own client (httpx), noting each answer for the delivery that asked."""
+
+    __slots__ = ()
+
+
+HTTP_CLIENTS: dict[str, type[BaseRequest]] = {"aiohttp": AnswerRecorder,
+                                              "httpx": HttpxAnswerRecorder}
+"""`PELUIT_HTTP_CLIENT` → the request class the bot talks to the Bot API with."""
+
+
+def answer_recorder(client: str = "aiohttp", connection_pool_size: int = 256) -> BaseRequest:
+    return HTTP_CLIENTS[client](connection_pool_size=connection_pool_size)  # type: ignore[call-arg]
 
 
 class Garbled(TelegramError):

@@ -44,19 +44,25 @@ def reporter(update: Update) -> dict[str, Any]:
 async def handle(update: Update, context: PeluitContext, command: Command) -> Outcome | None:
     """Run `command` through the bus and act on its outcome; None for a redelivered update."""
     services = context.services
+    sender = services.sender
     for attempt, pause in enumerate((*RETRY_PAUSES, None), start=1):
+        done = sender.hand_over()  # recorded in this command's transaction: one fewer
         try:
-            outcome = await services.bus.handle(command)
+            outcome = await services.bus.handle(command, delivered=[s.item_id for s in done])
         except DuplicateUpdate:
+            sender.give_back(done)
             log.info("update.duplicate")
             return None
-        except Exception as error:
-            if pause is None:
+        except BaseException as error:
+            sender.give_back(done)
+            if pause is None or not isinstance(error, Exception):
                 raise
             log.warning("handler.retry type=%s attempt=%d", type(error).__name__, attempt)
             await asyncio.sleep(pause)
             continue
-        services.sender.take(outcome)
+        if not outcome.recorded:
+            sender.give_back(done)
+        sender.take(outcome)
         if outcome.answer is not None:
             await answer_press(update, outcome)
         return outcome

@@ -118,6 +118,25 @@ class Sender:
             else:
                 self.wake()
 
+    def hand_over(self) -> list[Sent]:
+        """Finished deliveries that a command's transaction may record (`MessageBus.handle`'s
+        `delivered`): those with nothing to record but their being done. Give them back
+        (`give_back`) unless that transaction committed them."""
+        if not self._finished:
+            return []
+        plain = [s for s in self._finished if not s.relay and not s.links]
+        if plain:
+            self._finished = [s for s in self._finished if s.relay or s.links]
+        return plain
+
+    def give_back(self, sent: Sequence[Sent]) -> None:
+        """Handed-over deliveries a command did not record: recorded with the next batch."""
+        if sent:
+            if not self._finished:
+                self._finished_at = time.monotonic()
+            self._finished.extend(sent)
+            self._wake.set()
+
     def due_in(self, seconds: float) -> None:
         """A message is due again in `seconds` of the sender's clock: claim then (at the
         latest)."""
@@ -294,7 +313,7 @@ class Sender:
         if item.for_staff:
             self.watch.delivered()
         log.info("sender.delivered kind=%s", type(item.intent).__name__)
-        sent = Sent(item.id, tuple(links))
+        sent = Sent(item.id, tuple(links), relay=item.is_relay)
         if links:  # a message of a case: linked at once, so a reply to it finds its case
             self.take(await self.bus.handle(Delivered(reports=(sent,))))
         else:  # recorded with others, or with the next claim: fewer transactions

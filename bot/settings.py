@@ -7,7 +7,7 @@ value stops start-up with a message that says what to set and where.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     member_cache_seconds: float = Field(60, alias="PELUIT_MEMBER_CACHE_SECONDS")
     poll_timeout_seconds: int = Field(10, alias="PELUIT_POLL_TIMEOUT_SECONDS")
     log_level: str = Field("INFO", alias="PELUIT_LOG_LEVEL")
+    # How the bot speaks HTTP to the Bot API: aiohttp (bot/http.py, lighter) or httpx
+    # (python-telegram-bot's own client).
+    http_client: Literal["aiohttp", "httpx"] = Field("aiohttp", alias="PELUIT_HTTP_CLIENT")
     # `peluit sandbox` only: the port of its page on 127.0.0.1.
     sandbox_port: int = Field(8080, alias="PELUIT_SANDBOX_PORT", ge=0, le=65535)
 

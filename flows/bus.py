@@ -48,6 +48,8 @@ class Outcome:
     value: Any = None
     language: str = "id"
     """The language the command was answered in (for `answer`)."""
+    recorded: bool = False
+    """The `delivered` messages handed in were recorded as done (committed)."""
 
 
 class MessageBus:
@@ -60,10 +62,16 @@ class MessageBus:
         self.lease = lease
         """How long the local sender owns a reporter's own messages, leased as they are queued."""
 
-    async def handle(self, command: Command) -> Outcome:
+    async def handle(self, command: Command, *, delivered: Sequence[int] = ()) -> Outcome:
+        """Run `command` in one unit of work. `delivered`: outbox ids of messages the sender
+        has delivered and not yet recorded (no case links, no relays), recorded as done in the
+        same transaction (`Outcome.recorded` tells whether it committed them); the chat's
+        reply just sent then no longer counts as under way."""
         handler = HANDLERS[type(command)]
         uow = self.uow_factory(command.update_id)
         async with uow:
+            if delivered:
+                await uow.outbox.done(delivered)
             ctx = await self._context(uow, command)
             error: PeluitError | None = None
             try:
@@ -72,6 +80,8 @@ class MessageBus:
                 await uow.rollback()  # what the handler wrote before failing is undone
                 # ... and the chat's lock with it (PostgreSQL): taken again, the chat read
                 # afresh, before the answer is queued (and perhaps leased: its lane idle).
+                if delivered:
+                    await uow.outbox.done(delivered)
                 ctx = await self._context(uow, command)
                 error, reply = exc, self._calm(ctx, command, exc)
                 log.info("user_error kind=%s", type(exc).__name__)
@@ -90,10 +100,10 @@ class MessageBus:
                         leased.append(item)
                     else:
                         waiting.add(item.lane)
-            if error is None or groups or command.update_id is not None:
+            if error is None or groups or command.update_id is not None or delivered:
                 await uow.commit()
         return Outcome(now_intents, reply.answer, False, error, tuple(leased), frozenset(waiting),
-                       reply.value, ctx.language)
+                       reply.value, ctx.language, recorded=bool(delivered))
 
     async def _context(self, uow: UnitOfWork, command: Command) -> Context:
         now = command.at or self.clock()

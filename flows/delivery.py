@@ -98,7 +98,8 @@ async def record(ctx: Context, sent: Sequence[object]) -> list[Intent]:
             await ctx.uow.prompts.add(link.message_id, link.prompt)
     if sent:
         ids = [s.item_id for s in sent]  # type: ignore[attr-defined]
-        for relay in await ctx.uow.outbox.relays(ids):
+        relays = [s.item_id for s in sent if s.relay]  # type: ignore[attr-defined]
+        for relay in await ctx.uow.outbox.relays(relays):
             intents += await staff_relay.sent(ctx, relay)
         await ctx.uow.outbox.done(ids)
     return intents

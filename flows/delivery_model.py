@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.intents import ChatRoute, Intent, MovePrompt, OpenTopic, Target, ToStaff
+from flows.intents import ChatRoute, Intent, MovePrompt, OpenTopic, Target, ToReporter, ToStaff
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,12 @@ class Queued:
     @property
     def for_staff(self) -> bool:
         return isinstance(self.target, ToStaff) or isinstance(self.intent, OpenTopic)
+
+    @property
+    def is_relay(self) -> bool:
+        """A staff relay on its way to the reporter (the outbox keeps its relay id)."""
+        return (isinstance(self.target, ToReporter)
+                and getattr(self.intent, "relay_id", None) is not None)
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,9 @@ class Sent:
 
     item_id: int
     links: tuple[Link, ...] = ()
+    relay: bool = True
+    """Whether it may be a staff relay (whose leaving is recorded): the sender says False for
+    every other message, which spares looking them up."""
 
 
 # ---- what Telegram's answer to a failed delivery means (read by bot/delivery.py)

@@ -66,10 +66,10 @@ def create_engine(url: str, *, checkpoints: bool = True) -> AsyncEngine:
     # where a second connection would sleep in SQLite's busy handler while the lock sits free.
     # No reset on return: a unit of work always ends its transaction itself, and each reset
     # would be one more trip to the driver's thread.
-    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1,
+    engine = create_async_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=1,
                                  max_overflow=0, pool_timeout=120, pool_reset_on_return=None)
     pragmas = ["journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON",
-               "busy_timeout=30000"]
+               f"busy_timeout={BUSY_TIMEOUT_MS}"]
     if not checkpoints:
         pragmas.append("wal_autocheckpoint=0")
 
@@ -86,10 +86,38 @@ def create_engine(url: str, *, checkpoints: bool = True) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
         if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-            # One call to the driver's thread (a cursor through the adapter would be three).
-            await_only(connection.connection.driver_connection.execute("BEGIN IMMEDIATE"))
+            driver = connection.connection.driver_connection
+            if not _begin_at_once(driver._conn):
+                # Another process holds the write lock: wait for it in the driver's thread, in
+                # one call (a cursor through the adapter would be three).
+                await_only(driver.execute("BEGIN IMMEDIATE"))
 
+    if not checkpoints:
+        # A commit that never checkpoints only appends the transaction to the WAL (no fsync
+        # with synchronous=NORMAL) and needs no lock it does not hold: done here, it costs
+        # less than the trip to the driver's thread would.
+        def commit_at_once(dbapi_connection: Any) -> None:
+            dbapi_connection.driver_connection._conn.commit()
+
+        engine.sync_engine.dialect.do_commit = commit_at_once  # type: ignore[method-assign]
     return engine
+
+
+BUSY_TIMEOUT_MS = 30000
+
+
+def _begin_at_once(connection: sqlite3.Connection) -> bool:
+    """BEGIN IMMEDIATE on the event loop when SQLite's write lock is free, as it nearly always is
+    (the bot is the only writer, on one connection); False, with nothing begun, when another
+    process holds it."""
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class Checkpointer:

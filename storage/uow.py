@@ -113,7 +113,8 @@ class SqlUnitOfWork:
                         tb: TracebackType | None) -> None:
         assert self.session is not None
         try:
-            await self.session.rollback()
+            if self.session.in_transaction():  # committed: nothing to undo, just let go
+                await self.session.rollback()
         finally:
             await self.session.close()
             self.session = None

@@ -12,6 +12,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check what is true, not how fast: on a loaded machine one example may take longer
+# than Hypothesis's default 200 ms deadline, and that is not a failure of Peluit.
+settings.register_profile("peluit", deadline=None)
+settings.load_profile("peluit")
 
 POSTGRES_URL = os.environ.get("PELUIT_TEST_POSTGRES_URL", "")
 SKIP_POSTGRES = "PostgreSQL not configured: set PELUIT_TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test) to run these"

@@ -68,6 +68,11 @@ def _announced(now: datetime) -> Any:
     return or_(CaseRow.post_after.is_(None), CaseRow.post_after <= now)
 
 
+_EVIDENCE_OF_CASE = Prepared(select(EvidenceRow.id).where(EvidenceRow.case_id == bindparam("case_id"))
+                             .order_by(EvidenceRow.created_at))
+"""One case's evidence ids, oldest first (one driver call where the ORM query took four)."""
+
+
 class CaseRepository(Repository):
     async def next_number(self, year: int, prefix: str) -> str:
         """The next case number of `year`; one row update, so concurrent submits never collide."""
@@ -138,7 +143,8 @@ class CaseRepository(Repository):
         outcome = (self.decrypt(CaseRow.outcome_enc, row.id, row.outcome_enc).decode()
                    if row.outcome_enc else None)
         if evidence_ids is None:
-            evidence_ids = (await self._evidence_ids([row.id]))[row.id]
+            evidence_ids = [evidence_id for evidence_id, in await _EVIDENCE_OF_CASE.rows(
+                self.session, {"case_id": row.id})]
         return Case(
             id=row.id, number=row.number, category=row.category, language=row.language,
             report=report, created_at=row.created_at, updated_at=row.updated_at,

@@ -333,6 +333,11 @@ class FakeOutbox(_Repo):
             queued.append(item)
         return queued
 
+    async def done(self, item_ids: Sequence[int]) -> None:
+        """Delivered: gone from the outbox (its lane no longer busy with them)."""
+        gone = set(item_ids)
+        self._s.outbox[:] = [e for e in self._s.outbox if e.item_id not in gone]
+
     def _relay_id(self, entry: OutboxEntry) -> str | None:
         """As storage: only a reporter-bound intent waits under its relay id."""
         if not isinstance(target_of(entry.intent), ToReporter):

@@ -14,6 +14,7 @@ from flows.commands import CheckStatus, Press, ReporterText, StartReport
 from flows.errors import MalformedTicketInput, StaleButton
 from flows.intents import ChatRoute, Say, ToChat
 from flows.ports import DuplicateUpdate
+from tests.unit import drive
 from tests.unit.drive import handle
 from tests.unit.fakes import FakeUnitOfWork, policy
 
@@ -118,3 +119,35 @@ def test_given_any_button_then_its_data_fits_telegram_and_reads_back_the_same(bu
 @given(st.text(max_size=80))
 def test_given_any_callback_data_then_decoding_never_fails(data: str) -> None:
     decode(data)  # a button of Peluit's, or None
+
+
+async def test_given_deliveries_handed_in_then_recorded_with_the_command_and_the_chat_is_idle_again() -> None:
+    uow = FakeUnitOfWork(clock=lambda: NOW)
+    bus = drive.bus(uow, POLICY, NOW)
+    first = await bus.handle(StartReport(route=ROUTE, message_id=3))
+    sent = [q.id for q in first.leased]  # the sender delivered them, not yet recorded
+
+    second = await bus.handle(ReporterText(route=ROUTE, update_id=42, text="Atasan saya"),
+                              delivered=sent)
+
+    assert second.recorded and second.leased and not second.waiting  # its lane was idle
+    assert not {e.item_id for e in uow.state.outbox} & set(sent)
+    assert uow.state.processed == {42}
+
+
+async def test_given_deliveries_handed_in_when_the_person_caused_a_failure_then_still_recorded() -> None:
+    uow = FakeUnitOfWork(clock=lambda: NOW)
+    bus = drive.bus(uow, POLICY, NOW)
+    first = await bus.handle(StartReport(route=ROUTE, message_id=3))
+    sent = [q.id for q in first.leased]
+
+    outcome = await bus.handle(CheckStatus(route=ROUTE, code="halo"), delivered=sent)
+
+    assert isinstance(outcome.error, MalformedTicketInput) and outcome.recorded
+    assert not {e.item_id for e in uow.state.outbox} & set(sent)
+
+
+async def test_given_no_deliveries_handed_in_then_none_are_said_to_be_recorded() -> None:
+    uow = FakeUnitOfWork(clock=lambda: NOW)
+    outcome = await drive.bus(uow, POLICY, NOW).handle(StartReport(route=ROUTE, message_id=3))
+    assert not outcome.recorded
