@@ -72,6 +72,7 @@ def policy_from(settings: Settings) -> Policy:
         delivery_horizon=timedelta(days=settings.delivery_horizon_days),
         delivery_backoff_cap=settings.delivery_backoff_cap_seconds,
         relay_delay=timedelta(seconds=settings.relay_delay_seconds),
+        staff_chat_id=settings.staff_chat_id,
     )
 
 
@@ -112,6 +113,8 @@ def register(app: Application, staff_chat_id: int) -> None:
         CommandHandler("status", reporter.status_command, private),
         CommandHandler("tanya", staff.ask, staff_chat),
         CommandHandler("kasus", staff.list_cases, staff_chat),
+        CommandHandler("ambil", staff.take, staff_chat),
+        CommandHandler("serahkan", staff.hand_over, staff_chat),
         CommandHandler("cari", staff.find, staff_chat),
         CommandHandler("statistik", staff.statistics, staff_chat),
         CommandHandler(["bantuan", "help"], staff.help_command, staff_chat),
@@ -135,8 +138,8 @@ def register(app: Application, staff_chat_id: int) -> None:
 
 
 REPORTER_COMMANDS = ("start", "lapor", "status", "batal", "bantuan")
-STAFF_COMMANDS = ("tanya", "kasus", "cari", "statistik", "verifikasi", "perluinfo", "klarifikasi",
-                  "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
+STAFF_COMMANDS = ("tanya", "kasus", "ambil", "serahkan", "cari", "statistik", "verifikasi",
+                  "perluinfo", "klarifikasi", "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
 
 
 async def register_commands(app: Application, staff_chat_id: int, staff_language: str) -> None:
