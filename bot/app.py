@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import logs, reporter, staff, staff_files
+from bot import logs, reporter, selfcheck, staff, staff_files
 from bot.calls import with_retries
 from bot.delivery import AnswerRecorder
 from bot.delivery_updates import delivery_handlers
@@ -197,6 +197,19 @@ async def prepare_database(db: Database) -> None:
                          "Run `peluit migrate` first.")
 
 
+async def startup_check(bot: Any, staff_chat_id: int) -> None:
+    """`peluit check` at start: what to fix is logged in its plain words; without a reachable
+    staff group the bot does not start (StaffGroupUnreachable: `peluit` exits 1)."""
+    report = await selfcheck.check(bot, staff_chat_id)
+    for finding in report.findings:
+        if finding.level == selfcheck.FATAL:
+            log.error("selfcheck.failed %s", finding.text)
+        elif finding.level == selfcheck.PROBLEM:
+            log.warning("selfcheck.problem %s", finding.text)
+    if not report.reachable:
+        raise selfcheck.StaffGroupUnreachable(report)
+
+
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
                 app: Application | None = None) -> None:
     """Run until SIGINT/SIGTERM (or `stop`): polling by default, webhook when configured."""
@@ -215,6 +228,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
     health_server: HealthServer | None = None
     polling: asyncio.Task[None] | None = None
     async with app:
+        await startup_check(app.bot, settings.staff_chat_id)
         await app.start()
         try:
             sending = asyncio.create_task(services.sender.run(), name="peluit-sender")
