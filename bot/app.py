@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import logs, reporter, staff, staff_files
+from bot import logs, reporter, selfcheck, staff, staff_files
 from bot.calls import with_retries
 from bot.delivery import answer_recorder
 from bot.delivery_updates import delivery_handlers
@@ -72,6 +72,7 @@ def policy_from(settings: Settings) -> Policy:
         delivery_horizon=timedelta(days=settings.delivery_horizon_days),
         delivery_backoff_cap=settings.delivery_backoff_cap_seconds,
         relay_delay=timedelta(seconds=settings.relay_delay_seconds),
+        staff_chat_id=settings.staff_chat_id,
     )
 
 
@@ -112,6 +113,8 @@ def register(app: Application, staff_chat_id: int) -> None:
         CommandHandler("status", reporter.status_command, private),
         CommandHandler("tanya", staff.ask, staff_chat),
         CommandHandler("kasus", staff.list_cases, staff_chat),
+        CommandHandler("ambil", staff.take, staff_chat),
+        CommandHandler("serahkan", staff.hand_over, staff_chat),
         CommandHandler("cari", staff.find, staff_chat),
         CommandHandler("statistik", staff.statistics, staff_chat),
         CommandHandler(["bantuan", "help"], staff.help_command, staff_chat),
@@ -135,8 +138,8 @@ def register(app: Application, staff_chat_id: int) -> None:
 
 
 REPORTER_COMMANDS = ("start", "lapor", "status", "batal", "bantuan")
-STAFF_COMMANDS = ("tanya", "kasus", "cari", "statistik", "verifikasi", "perluinfo", "klarifikasi",
-                  "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
+STAFF_COMMANDS = ("tanya", "kasus", "ambil", "serahkan", "cari", "statistik", "verifikasi",
+                  "perluinfo", "klarifikasi", "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
 
 
 async def register_commands(app: Application, staff_chat_id: int, staff_language: str) -> None:
@@ -195,6 +198,19 @@ async def prepare_database(db: Database) -> None:
                          "Run `peluit migrate` first.")
 
 
+async def startup_check(bot: Any, staff_chat_id: int) -> None:
+    """`peluit check` at start: what to fix is logged in its plain words; without a reachable
+    staff group the bot does not start (StaffGroupUnreachable: `peluit` exits 1)."""
+    report = await selfcheck.check(bot, staff_chat_id)
+    for finding in report.findings:
+        if finding.level == selfcheck.FATAL:
+            log.error("selfcheck.failed %s", finding.text)
+        elif finding.level == selfcheck.PROBLEM:
+            log.warning("selfcheck.problem %s", finding.text)
+    if not report.reachable:
+        raise selfcheck.StaffGroupUnreachable(report)
+
+
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
                 app: Application | None = None) -> None:
     """Run until SIGINT/SIGTERM (or `stop`): polling by default, webhook when configured."""
@@ -213,6 +229,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
     health_server: HealthServer | None = None
     polling: asyncio.Task[None] | None = None
     async with app:
+        await startup_check(app.bot, settings.staff_chat_id)
         await app.start()
         try:
             sending = asyncio.create_task(services.sender.run(), name="peluit-sender")

@@ -2,6 +2,7 @@
 
     peluit                      run the bot (polling, or webhook when PELUIT_WEBHOOK_URL is set)
     peluit sandbox [--seed]     try it without Telegram: the real bot, a stand-in Bot API, a web page
+    peluit check                check the token, the staff group and the bot's rights there
     peluit migrate              bring the database schema up to date (PostgreSQL; SQLite does it at start)
     peluit keys rotate          new primary keys; re-encrypt everything; older keys still decrypt
     peluit audit verify         check the audit log's hash chain
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="try Peluit without Telegram, in a web page on 127.0.0.1")
     sandbox.add_argument("--seed", action="store_true", help="start with three example cases")
     sandbox.add_argument("--port", type=int, help="the page's port (default PELUIT_SANDBOX_PORT)")
+    sub.add_parser("check", help="check the token, the staff group and the bot's rights there")
     sub.add_parser("migrate", help="apply database migrations")
     keys = sub.add_parser("keys", help="key management")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
@@ -79,6 +81,29 @@ async def _offline_database(settings: Settings) -> Database:
     if is_sqlite(settings.database_url_or_default):
         await migrate(settings.database_url_or_default)
     return open_database(settings)
+
+
+async def _check(settings: Settings) -> int:
+    """`peluit check`: each finding in plain words; 0 when there is nothing to fix, else 1."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from bot.selfcheck import check
+
+    root = settings.telegram_api_url.rstrip("/")
+    bot = Bot(settings.telegram_bot_token, base_url=f"{root}/bot",
+              base_file_url=f"{root}/file/bot")
+    try:
+        await bot.initialize()
+    except TelegramError:
+        pass  # a refused token or no network: check() says which, in its words
+    try:
+        report = await check(bot, settings.staff_chat_id)
+    finally:
+        await bot.shutdown()
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
 
 
 async def _migrate(settings: Settings) -> int:
@@ -209,13 +234,21 @@ def _main(argv: Sequence[str] | None) -> None:
 
         run_sandbox(seeded=args.seed, port=args.port)
         return
-    settings = load_settings(require_telegram=command == "run")
+    settings = load_settings(require_telegram=command in ("run", "check"))
     logs.configure(settings.log_level, secrets=(settings.telegram_bot_token,))
     if command == "run":
         from bot.app import serve
+        from bot.selfcheck import StaffGroupUnreachable
 
-        asyncio.run(serve(settings))
+        try:
+            asyncio.run(serve(settings))
+        except StaffGroupUnreachable as refused:
+            print("Peluit did not start: " + "; ".join(
+                f.text for f in refused.report.findings if f.level != "ok"), file=sys.stderr)
+            sys.exit(1)
         return
+    if command == "check":
+        sys.exit(asyncio.run(_check(settings)))
     if command != "migrate":
         _require_keys(settings)
     if command == "migrate":

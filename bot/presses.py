@@ -20,7 +20,7 @@ async def press(update: Update, context: PeluitContext) -> None:
     if chat.id == context.services.staff_chat_id:
         await dispatch.handle(update, context, StaffPress(
             button=button if isinstance(button, MoveButton | RelayButton) else None,
-            name=query.from_user.first_name, **staff(update)))
+            **staff(update)))
     elif chat.type == "private":
         message_id = query.message.message_id if isinstance(query.message, Message) else 0
         await dispatch.handle(update, context, Press(

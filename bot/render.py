@@ -156,10 +156,9 @@ def _words(lang: str, value: object) -> object:
     if isinstance(value, Timeline):
         return _Lines(timeline_lines(lang, value))
     if isinstance(value, CaseRows):
-        return _Lines([case_row(lang, row) for row in value])
+        return _Raw("\n".join(case_row(lang, row) for row in value))
     if isinstance(value, OverdueRows):
-        return _Lines([f"{number} · {plain(lang, f'sla.{kind}')} · {days}"
-                       for number, kind, days in value])
+        return _Raw("\n".join(overdue_lines(lang, value)))
     if isinstance(value, StatusCounts | CategoryCounts):
         prefix = "state" if isinstance(value, StatusCounts) else "category"
         return _Lines([f"• {label(lang, f'{prefix}.{k}', k)}: {n}" for k, n in value])
@@ -168,7 +167,9 @@ def _words(lang: str, value: object) -> object:
     if isinstance(value, Mention):  # a text mention: Telegram addresses the reply prompt to them
         return _Raw(f'<a href="tg://user?id={int(value.user_id)}">{escape(value)}</a>')
     if isinstance(value, Block):
-        return _Raw(fill(lang, value.key, {value.field: str(value)}) if value else "")
+        if value:
+            return _Raw(fill(lang, value.key, {value.field: str(value)}))
+        return _Raw(fill(lang, value.empty_key, {}) if value.empty_key else "")
     return value
 
 
@@ -196,13 +197,43 @@ def timeline_lines(language: str, timeline: list[list[str]]) -> list[str]:
     return lines
 
 
+TOPIC_LINK = re.compile(r"https://t\.me/c/\d{1,20}/\d{1,12}")
+
+
 def case_row(language: str, row: list[object]) -> str:
-    number, category, status, days, overdue = row
-    return plain(language, "staff.row", {
+    """One /kasus row as HTML: the case number links to its topic (when it has one), then who
+    handles it."""
+    number, category, status, days, overdue, *more = row
+    handler, link = ([*more, "", ""])[:2]
+    text = escape(plain(language, "staff.row", {
         "number": number, "category": label(language, f"category.{category}", str(category)),
         "status": plain(language, f"state.{status}"), "days": days,
         "overdue": plain(language, f"sla.{overdue}") if overdue else plain(language, "sla.none"),
-    })
+    }))
+    if link and TOPIC_LINK.fullmatch(str(link)):
+        shown = escape(str(number))
+        text = text.replace(shown, f'<a href="{escape(str(link))}">{shown}</a>', 1)
+    if len(row) > 5:
+        text += escape(plain(language, "staff.row_handler", {"handler": handler}) if handler
+                       else plain(language, "staff.row_no_handler"))
+    return text
+
+
+def overdue_lines(language: str, rows: list[tuple[object, ...]]) -> list[str]:
+    """The daily reminder's rows as HTML, grouped by who handles them (nobody last)."""
+    groups: dict[str, list[str]] = {}
+    for number, kind, days, *more in rows:
+        handler = str(more[0]) if more else ""
+        groups.setdefault(handler, []).append(
+            escape(f"{number} · {plain(language, f'sla.{kind}')} · {days}"))
+    if list(groups) == [""] and not any(len(r) > 3 for r in rows):
+        return groups[""]  # rows queued before handlers were kept
+    lines: list[str] = []
+    for handler in sorted(groups, key=lambda h: (h == "", h.lower())):
+        title = (plain(language, "staff.overdue_handler", {"handler": handler}) if handler
+                 else plain(language, "staff.overdue_no_handler"))
+        lines += [f"<b>{escape(title)}</b>", *groups[handler]]
+    return lines
 
 
 def render_say(say: Say) -> Rendered:

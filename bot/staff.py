@@ -9,22 +9,28 @@ from typing import Any
 from telegram import Message, Update
 
 from bot import dispatch
+from bot.membership import is_staff_member
 from bot.services import PeluitContext
 from flows.commands import (
     AskReporter,
     CaseRef,
     FindCase,
+    HandOver,
+    HandOverTo,
     ListCases,
     MoveByCommand,
     PrivateOnly,
     ShowStatistics,
     StaffHelp,
+    StaffMember,
     StaffReply,
+    TakeCase,
 )
 from flows.intents import ToStaff
 from flows.lifecycle import MOVES_BY_COMMAND
 
 CASE_NUMBER = re.compile(r"^[A-Za-z]{2,8}-\d{4}-\d{1,9}$")
+USERNAME = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
 MOVE_COMMANDS = tuple(MOVES_BY_COMMAND)
 
 
@@ -39,8 +45,10 @@ def staff(update: Update) -> dict[str, Any]:
     if update.callback_query is not None:
         message = update.callback_query.message if isinstance(
             update.callback_query.message, Message) else None
-    return {"update_id": update.update_id, "user_id": update.effective_user.id,
-            "reply_in": ToStaff(thread_id=_thread(message))}
+    user = update.effective_user
+    return {"update_id": update.update_id, "user_id": user.id,
+            "reply_in": ToStaff(thread_id=_thread(message)), "name": user.first_name or "",
+            "username": user.username or ""}
 
 
 def _split_ref(message: Message | None, args: list[str]) -> tuple[CaseRef | None, int]:
@@ -88,7 +96,46 @@ async def reply(update: Update, context: PeluitContext) -> None:
 
 
 async def list_cases(update: Update, context: PeluitContext) -> None:
-    await dispatch.handle(update, context, ListCases(**staff(update)))
+    """`/kasus`; `/kasus saya` (or `/kasus mine`): only the cases I handle."""
+    mine = bool(context.args) and context.args[0].lower() in ("saya", "mine", "aku")
+    await dispatch.handle(update, context, ListCases(mine=mine, **staff(update)))
+
+
+async def take(update: Update, context: PeluitContext) -> None:
+    """`/ambil` in a case's topic, or `/ambil <case number>`."""
+    message = update.effective_message
+    ref, _ = _split_ref(message, context.args or [])
+    replied = message.reply_to_message if message is not None else None
+    if ref is None and replied is not None and replied.from_user is not None \
+            and replied.from_user.id == context.bot.id and replied.forum_topic_created is None:
+        ref = CaseRef(message_id=replied.message_id)  # a reply to the card: that case
+    await dispatch.handle(update, context, TakeCase(ref=ref, **staff(update)))
+
+
+async def hand_over(update: Update, context: PeluitContext) -> None:
+    """`/serahkan [case number]`: back to no handler; `… @username`, or as a reply to a member's
+    message: to that member (checked with Telegram: a member of the staff group, not a bot)."""
+    message = update.effective_message
+    args = context.args or []
+    ref, words = _split_ref(message, args)
+    rest = args[words:]
+    to = HandOverTo()
+    replied = message.reply_to_message if message is not None else None
+    if replied is not None and (replied.forum_topic_created is not None
+                                or replied.from_user is None):
+        replied = None  # a plain message in a topic, not a reply to anyone
+    if ref is None and replied is not None and replied.from_user.id == context.bot.id:
+        ref = CaseRef(message_id=replied.message_id)  # a reply to the card: that case
+    if rest and USERNAME.match(rest[0]):
+        to = HandOverTo(username=rest[0].lstrip("@"))
+    elif rest:
+        to = HandOverTo(member_ok=False)
+    elif replied is not None and replied.from_user.id != context.bot.id:
+        user = replied.from_user
+        ok = not user.is_bot and await is_staff_member(context, user.id)
+        to = HandOverTo(member=StaffMember(user.id, user.first_name or "", user.username or "")
+                        if ok else None, member_ok=ok)
+    await dispatch.handle(update, context, HandOver(ref=ref, to=to, **staff(update)))
 
 
 async def find(update: Update, context: PeluitContext) -> None:

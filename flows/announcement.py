@@ -39,10 +39,17 @@ def overdue_kind(policy: Policy, case: Case, now: datetime) -> str:
     return ""
 
 
+TAKE = "take"
+"""The card's [Ambil] button: not a move, the presser takes the case (flows/handling.py)."""
+
+
 def move_buttons(case: Case) -> Keyboard:
     moves = allowed_moves(case.status, Role.STAFF)
     buttons = [Button(f"move.{m.trigger}", MoveButton(m.trigger, case.id)) for m in moves]
-    return tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    if case.handler is None and not case.closed:
+        rows += ((Button("button.take", MoveButton(TAKE, case.id)),),)
+    return rows
 
 
 def report_params(report: dict[str, str]) -> dict[str, object]:
@@ -54,9 +61,9 @@ def report_params(report: dict[str, str]) -> dict[str, object]:
 
 
 def case_card(policy: Policy, case: Case, *, to: ToStaff | None = None,
-              now: datetime | None = None, handler: str = "") -> Say:
-    """The card as the case is now. `handler`: the name of who handles it (shown when set);
-    `now`: for the overdue mark (None: none shown)."""
+              now: datetime | None = None) -> Say:
+    """The card as the case is now, with who handles it (or that nobody does yet); `now`: for
+    the overdue mark (None: none shown)."""
     params: dict[str, object] = {
         "number": case.number, "category": CategoryName(case.category),
         "status": StatusName(case.status.value), "evidence_count": len(case.evidence_ids),
@@ -64,15 +71,15 @@ def case_card(policy: Policy, case: Case, *, to: ToStaff | None = None,
         "created": case.created_at.date().isoformat(),
         "activity": (case.updated_at or case.created_at).strftime("%Y-%m-%d %H:%M UTC"),
         "overdue": OverdueMark(overdue_kind(policy, case, now) if now else ""),
-        "handler": HandlerBlock(handler), **report_params(case.report),
+        "handler": HandlerBlock(case.handler_name if case.handler else ""), **report_params(case.report),
     }
     return Say(to or ToStaff(case.id), "staff.card", params, buttons=move_buttons(case),
                lang=policy.staff_language, case_id=case.id, card=True)
 
 
-def card_update(policy: Policy, case: Case, now: datetime, *, handler: str = "") -> EditCard:
+def card_update(policy: Policy, case: Case, now: datetime) -> EditCard:
     """The case's card message shows the case as it is now (an edit, no new message)."""
-    return EditCard(case_card(policy, case, now=now, handler=handler))
+    return EditCard(case_card(policy, case, now=now))
 
 
 def card_changes(policy: Policy, case: Case, shown: Say, now: datetime) -> list[EditCard]:

@@ -124,12 +124,28 @@ def _overdue(policy: Policy, case: Case, now: datetime) -> str:
     return overdue_kind(policy, case, now)
 
 
-async def list_open(ctx: Context, reply_in: ToStaff) -> list[Intent]:
+def topic_link(policy: Policy, case: Case) -> str:
+    """A link to the case's topic in the staff group (members only can open it), or ""."""
+    chat = str(policy.staff_chat_id)
+    if case.topic_id is None or not chat.startswith("-100"):
+        return ""
+    return f"https://t.me/c/{chat[4:]}/{case.topic_id}"
+
+
+async def list_open(ctx: Context, reply_in: ToStaff, handler: str | None = None) -> list[Intent]:
+    """`/kasus`: open cases, oldest first, each linked to its topic, with who handles it;
+    `handler` (a pseudonym): only theirs (`/kasus saya`)."""
     policy, now = ctx.policy, ctx.now
     cases = sorted(await ctx.uow.cases.open_cases(now), key=lambda c: c.created_at)
+    if handler is not None:
+        cases = [c for c in cases if c.handler == handler]
     rows = CaseRows([c.number, c.category, c.status.value, _age_days(c, now),
-                     _overdue(policy, c, now)] for c in cases)
-    key = "staff.open_cases" if rows else "staff.no_open_cases"
+                     _overdue(policy, c, now), c.handler_name if c.handler else "",
+                     topic_link(policy, c)] for c in cases)
+    if handler is not None:
+        key = "staff.my_cases" if rows else "staff.no_my_cases"
+    else:
+        key = "staff.open_cases" if rows else "staff.no_open_cases"
     return [Say(reply_in, key, {"rows": rows}, lang=policy.staff_language)]
 
 
@@ -146,9 +162,11 @@ async def statistics(ctx: Context, reply_in: ToStaff) -> list[Intent]:
 
 
 async def remind_overdue(ctx: Context) -> list[Intent]:
-    """Once a day (across every replica), list overdue cases in the staff group."""
+    """Once a day (across every replica), list overdue cases in the staff group, grouped by who
+    handles them."""
     uow, policy, now = ctx.uow, ctx.policy, ctx.now
-    overdue = OverdueRows((c.number, _overdue(policy, c, now), _age_days(c, now))
+    overdue = OverdueRows((c.number, _overdue(policy, c, now), _age_days(c, now),
+                           c.handler_name if c.handler else "")
                           for c in sorted(await uow.cases.open_cases(now), key=lambda c: c.created_at)
                           if _overdue(policy, c, now))
     # The day's reminder is used up only when there was something to remind.

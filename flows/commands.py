@@ -140,6 +140,47 @@ class UpdateFailed(ReporterCommand):
 class StaffCommand(Command):
     user_id: int
     reply_in: ToStaff = field(default_factory=ToStaff)
+    name: str = ""
+    """The member's first name as Telegram shows it (kept only encrypted, in the staff
+    directory; never logged, never shown to a reporter)."""
+    username: str = ""
+    """Their @username, if any (kept only as a keyed hash, to find them by it)."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A member of the staff group as Telegram shows them: user id (only ever kept as a
+    pseudonym), first name, @username (may be empty)."""
+
+    user_id: int
+    name: str
+    username: str = ""
+
+
+@dataclass(frozen=True)
+class HandOverTo:
+    """Whom `/serahkan` names: a member replied to (`member`), an @username (`username`), or
+    nobody (both empty: the case goes back to no handler). `member_ok` False: the one replied
+    to is not (or no longer) a member of the staff group, or is a bot."""
+
+    member: StaffMember | None = None
+    username: str = ""
+    member_ok: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class TakeCase(StaffCommand):
+    """/ambil [case number] (or inside the case's topic)."""
+
+    ref: CaseRef | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandOver(StaffCommand):
+    """/serahkan [case number] [@username] (or as a reply to a member's message)."""
+
+    ref: CaseRef | None
+    to: HandOverTo = field(default_factory=HandOverTo)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,7 +212,9 @@ class StaffFileRefused(StaffCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class ListCases(StaffCommand):
-    """/kasus."""
+    """/kasus; /kasus saya (`mine`): only the cases the member handles."""
+
+    mine: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,8 +249,6 @@ class StaffPress(StaffCommand):
     Peluit's)."""
 
     button: MoveButton | RelayButton | None
-    name: str = ""
-    """The officer's first name, to address a reply prompt to them (never stored or logged)."""
 
 
 @dataclass(frozen=True, kw_only=True)

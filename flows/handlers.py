@@ -11,7 +11,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from flows import casework, delivery, move_prompts, relay, reporting, staff_relay, status
+from flows import casework, delivery, handling, move_prompts, relay, reporting, staff_relay, status
+from flows.announcement import TAKE
 from flows.buttons import IntakeButton, MenuButton, RelayButton, WipeButton
 from flows.commands import (
     AdoptTopic,
@@ -26,6 +27,7 @@ from flows.commands import (
     ExpireDrafts,
     FileFailed,
     FindCase,
+    HandOver,
     ListCases,
     Locate,
     MoveByCommand,
@@ -40,10 +42,12 @@ from flows.commands import (
     ShowStatistics,
     StaffFileRefused,
     StaffHelp,
+    StaffMember,
     StaffPress,
     StaffReply,
     Start,
     StartReport,
+    TakeCase,
     TopicMade,
     TopicWanted,
     UnknownCommand,
@@ -223,8 +227,36 @@ async def staff_file_refused(ctx: Context, command: StaffFileRefused) -> Result:
                   max_mp=ctx.policy.max_image_pixels // 1_000_000)
 
 
+def _me(command: Any) -> StaffMember:
+    return StaffMember(command.user_id, command.name, command.username)
+
+
+def _has_ref(ref: CaseRef | None) -> bool:
+    return ref is not None and any(
+        v is not None for v in (ref.number, ref.topic_id, ref.message_id, ref.case_id))
+
+
 async def list_cases(ctx: Context, command: ListCases) -> Result:
-    return await casework.list_open(ctx, command.reply_in)
+    if not command.mine:
+        return await casework.list_open(ctx, command.reply_in)
+    mine = await handling.note_member(ctx, _me(command))
+    return await casework.list_open(ctx, command.reply_in, handler=mine)
+
+
+async def take_case(ctx: Context, command: TakeCase) -> Result:
+    """`/ambil` in a case's topic, or `/ambil <case number>`."""
+    if not _has_ref(command.ref):
+        return _usage(ctx, command, "staff.usage_ambil")
+    case = await casework.find_case(ctx, command.ref or CaseRef())
+    return await handling.take(ctx, case, _me(command), command.reply_in)
+
+
+async def hand_over(ctx: Context, command: HandOver) -> Result:
+    """`/serahkan [@username]` in a case's topic (or with the case number first)."""
+    if not _has_ref(command.ref):
+        return _usage(ctx, command, "staff.usage_serahkan")
+    case = await casework.find_case(ctx, command.ref or CaseRef())
+    return await handling.hand_over(ctx, case, _me(command), command.to, command.reply_in)
 
 
 async def find_case(ctx: Context, command: FindCase) -> Result:
@@ -265,6 +297,10 @@ async def staff_press(ctx: Context, command: StaffPress) -> Result:
         return await staff_relay.cancel(ctx, button.relay_id, command.user_id)
     if button is None:
         raise StaleButton
+    if button.trigger == TAKE:  # [Ambil]: the presser takes the case
+        case = await casework.find_case(ctx, CaseRef(case_id=button.case_id))
+        return Reply(await handling.take(ctx, case, _me(command), command.reply_in),
+                     answer=Answer(""))
     move = MOVES_BY_TRIGGER.get(button.trigger)
     case = await casework.find_case(ctx, CaseRef(case_id=button.case_id))
     if move is not None and move.asks:
@@ -296,6 +332,7 @@ HANDLERS: dict[type[Command], Handler] = {
     ReceiveFile: receive_file, FileFailed: file_failed, ReporterOther: reporter_other,
     UnknownCommand: show_help, Press: press, UpdateFailed: update_failed,
     AskReporter: ask_reporter, StaffReply: staff_reply, ListCases: list_cases,
+    TakeCase: take_case, HandOver: hand_over,
     StaffFileRefused: staff_file_refused,
     FindCase: find_case, ShowStatistics: show_statistics, StaffHelp: staff_help,
     MoveByCommand: move_by_command, StaffPress: staff_press, PrivateOnly: private_only,

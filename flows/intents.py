@@ -73,11 +73,13 @@ class Timeline(list[list[str]]):
 
 
 class CaseRows(list[list[object]]):
-    """[number, category, status, age in days, overdue kind] rows of /kasus."""
+    """[number, category, status, age in days, overdue kind, handler's name, topic link] rows of
+    /kasus (the last two may be empty; rows queued before them have five items)."""
 
 
-class OverdueRows(list[tuple[str, str, int]]):
-    """[number, overdue kind, age in days] rows of the daily reminder."""
+class OverdueRows(list[tuple[str, str, int] | tuple[str, str, int, str]]):
+    """[number, overdue kind, age in days, handler's name] rows of the daily reminder, grouped
+    by handler when shown (no name: nobody handles it yet)."""
 
 
 class StatusCounts(list[tuple[str, int]]):
@@ -94,6 +96,8 @@ class Block(str):
 
     key: ClassVar[str] = ""
     field: ClassVar[str] = ""
+    empty_key: ClassVar[str] = ""
+    """Shown instead when the value is empty ("": nothing)."""
 
 
 class QuestionBlock(Block):
@@ -105,9 +109,10 @@ class OutcomeBlock(Block):
 
 
 class HandlerBlock(Block):
-    """Who handles a case, on its card (empty until someone takes it)."""
+    """Who handles a case, on its card (empty: no one yet)."""
 
     key, field = "staff.card_handler", "handler"
+    empty_key = "staff.card_no_handler"
 
 
 class SavedAnswer(Block):

@@ -35,6 +35,11 @@ class Case:
     has_contact: bool = False
     evidence_ids: list[str] = field(default_factory=list)
     post_after: datetime | None = None
+    handler: str | None = None
+    """Who handles the case: a staff member's pseudonym (`uow.actor_token("staff", user id)`)."""
+    handler_name: str = ""
+    """Their name from the staff directory, as loaded (for the card and lists; never stored
+    with the case, never shown to the reporter)."""
 
     @property
     def closed(self) -> bool:

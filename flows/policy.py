@@ -32,5 +32,7 @@ class Policy:
     """How long Telegram's passing troubles are tried again before a message is given up."""
     relay_delay: timedelta = timedelta(0)
     """How long a staff relay waits (its [Batalkan] window) before it leaves; 0: at once."""
+    staff_chat_id: int = 0
+    """The staff group (for links to case topics: t.me/c/<internal id>/<topic id>)."""
     delivery_backoff_cap: float = 300.0
     """Longest pause (seconds) between two tries of one message."""

@@ -171,6 +171,19 @@ class Prompts(Protocol):
     async def remove(self, message_id: int) -> None: ...
 
 
+class Staff(Protocol):
+    """The staff directory: members' names (stored encrypted) by their pseudonym."""
+
+    async def remember(self, actor: str, name: str, username: str | None, now: datetime) -> None:
+        """Keep the member's name and @username as Telegram shows them now."""
+        ...
+
+    async def names(self, actors: Sequence[str]) -> dict[str, str]: ...
+    async def by_username(self, username: str) -> str | None:
+        """The pseudonym of the member with this @username (None: not known)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     drafts: Drafts
     cases: Cases
@@ -180,6 +193,7 @@ class UnitOfWork(Protocol):
     throttle: Throttle
     chats: Chats
     prompts: Prompts
+    staff: Staff
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -1,6 +1,7 @@
 """Every table Peluit keeps. Columns ending in `_enc` hold AES-256-GCM ciphertext bound to their row.
 
-Nothing here holds a Telegram user id, a username, a name, a raw chat id or a ticket code: chats
+Nothing here holds a Telegram user id, a username, a name (staff names only encrypted), a raw
+chat id or a ticket code: chats
 are known by a keyed hash (`chat_hash`) and reached through `route_enc` (routing key); ticket
 codes exist only as `ticket_hash`.
 """
@@ -105,6 +106,8 @@ class CaseRow(Base):
     post_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     content_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     topic_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    handler: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    """Who handles the case: a staff member's keyed pseudonym (as in the audit log), or None."""
     """Set just before the sender asks Telegram for the case's topic, cleared when the topic is
     known: after a crash in between, the topic Telegram made is adopted, not made twice."""
 
@@ -174,6 +177,18 @@ class MovePromptRow(Base):
     step: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class StaffMemberRow(Base):
+    """The staff directory: a staff member's display name (their first name as Telegram shows
+    it in the group), encrypted, known by the same keyed pseudonym as in the audit log; and a
+    keyed hash of their @username, so `/serahkan @username` finds them. Never shown to a reporter."""
+
+    __tablename__ = "staff_members"
+    actor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    username_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class EvidenceRow(Base):
@@ -261,6 +276,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, Purpose], ...] = (
     (EvidenceRow, "data_enc", "content"),
     (OutboxRow, "target_enc", "routing"),
     (OutboxRow, "payload_enc", "content"),
+    (StaffMemberRow, "name_enc", "content"),
 )
 """Every encrypted column and its key (purpose), declared once: storage encrypts and decrypts
 through `storage.encrypted`, which reads this list, and `peluit keys rotate` walks it."""
@@ -272,5 +288,6 @@ ROW_KEY: dict[type[Base], str] = {
     CaseMessageRow: "id",
     EvidenceRow: "id",
     OutboxRow: "uid",
+    StaffMemberRow: "actor",
 }
 """The column whose value binds a ciphertext to its row (associated data)."""

@@ -28,6 +28,7 @@ from storage.repositories import (
     DraftRepository,
     EvidenceRepository,
     PromptRepository,
+    StaffRepository,
     ThrottleRepository,
 )
 
@@ -87,6 +88,7 @@ class SqlUnitOfWork:
     throttle: ThrottleRepository
     chats: ChatRepository
     prompts: PromptRepository
+    staff: StaffRepository
 
     def __init__(self, db: Database, update_id: int | None = None) -> None:
         self.db = db
@@ -107,6 +109,7 @@ class SqlUnitOfWork:
         self.throttle = ThrottleRepository(session, keyring)
         self.chats = ChatRepository(session, keyring)
         self.prompts = PromptRepository(session, keyring)
+        self.staff = StaffRepository(session, keyring)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

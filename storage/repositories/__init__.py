@@ -6,6 +6,7 @@ from storage.repositories.chats import ChatRepository
 from storage.repositories.drafts import DraftRepository
 from storage.repositories.evidence import EvidenceRepository
 from storage.repositories.prompts import PromptRepository
+from storage.repositories.staff import StaffRepository
 from storage.repositories.throttle import ThrottleRepository
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "DraftRepository",
     "EvidenceRepository",
     "PromptRepository",
+    "StaffRepository",
     "ThrottleRepository",
 ]

@@ -29,6 +29,7 @@ from storage.models import (
 )
 from storage.prepared import Prepared, per_dialect
 from storage.repositories.base import Repository, insert_for
+from storage.repositories.staff import StaffRepository
 
 STAFF_CHAT = "staff"
 """The staff group, as a chat whose message ids link to cases."""
@@ -91,7 +92,8 @@ class CaseRepository(Repository):
                       ticket_hash=self.keyring.lookup_hash("ticket", ticket),
                       category=case.category, status=case.status.value, language=case.language,
                       created_at=case.created_at, updated_at=case.updated_at,
-                      has_contact=case.has_contact, post_after=case.post_after)
+                      has_contact=case.has_contact, post_after=case.post_after,
+                      handler=case.handler)
         self._write(row, case)
         self.session.add(row)
         await self.session.flush()
@@ -110,6 +112,7 @@ class CaseRepository(Repository):
             case.updated_at, case.acknowledged_at, case.closed_at)
         row.awaiting_answer = case.awaiting_answer
         row.post_after = case.post_after
+        row.handler = case.handler
         # topic_id and card_message_id belong to the sender: the outbox's settle_topic and
         # link_messages (set_card) write just those columns.
 
@@ -132,10 +135,16 @@ class CaseRepository(Repository):
 
     async def _many(self, rows: Sequence[CaseRow]) -> list[Case]:
         evidence = await self._evidence_ids([r.id for r in rows])
-        return [c for c in [await self._to_domain(r, evidence[r.id]) for r in rows] if c is not None]
+        names = await self._handler_names([r.handler for r in rows if r.handler])
+        cases = [await self._to_domain(r, evidence[r.id], names) for r in rows]
+        return [c for c in cases if c is not None]
 
-    async def _to_domain(self, row: CaseRow | None,
-                         evidence_ids: list[str] | None = None) -> Case | None:
+    async def _handler_names(self, actors: Sequence[str]) -> dict[str, str]:
+        """Names of handlers from the staff directory (encrypted there), in one query."""
+        return await StaffRepository(self.session, self.keyring).names(actors)
+
+    async def _to_domain(self, row: CaseRow | None, evidence_ids: list[str] | None = None,
+                         names: dict[str, str] | None = None) -> Case | None:
         if row is None:
             return None
         report = (loads(self.decrypt(CaseRow.report_enc, row.id, row.report_enc))
@@ -145,6 +154,9 @@ class CaseRepository(Repository):
         if evidence_ids is None:
             evidence_ids = [evidence_id for evidence_id, in await _EVIDENCE_OF_CASE.rows(
                 self.session, {"case_id": row.id})]
+        handler = row.handler
+        if names is None:
+            names = await self._handler_names([handler]) if handler else {}
         return Case(
             id=row.id, number=row.number, category=row.category, language=row.language,
             report=report, created_at=row.created_at, updated_at=row.updated_at,
@@ -152,6 +164,7 @@ class CaseRepository(Repository):
             closed_at=row.closed_at, awaiting_answer=row.awaiting_answer, topic_id=row.topic_id,
             card_message_id=row.card_message_id, has_contact=row.has_contact,
             evidence_ids=list(evidence_ids), post_after=row.post_after,
+            handler=handler, handler_name=names.get(handler, "") if handler else "",
         )
 
     async def _one(self, *where: Any) -> Case | None:

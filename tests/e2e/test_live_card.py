@@ -42,7 +42,9 @@ class Desk:
         return self.fake.topic_state(STAFF_CHAT, self.topic)
 
     def moves(self) -> set[str]:
-        return {d.split(":")[1] for d in buttons(self.card()) if d.startswith("c:")}
+        """The moves the card offers ([Ambil], shown while nobody handles an open case, is not
+        a move)."""
+        return {d.split(":")[1] for d in buttons(self.card()) if d.startswith("c:")} - {"take"}
 
     async def shows(self, status: str, moves: set[str], *, closed: bool = False) -> None:
         """Wait until the card and the topic show `status`, the card offers `moves`."""

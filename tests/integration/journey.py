@@ -23,6 +23,7 @@ from flows.commands import (
     ReporterText,
     StaffPress,
     StartReport,
+    TakeCase,
 )
 from flows.intents import ChatRoute, Intent, Say, ToStaff
 from flows.policy import Policy
@@ -54,7 +55,7 @@ DRAFT_TEXT = "MARKER-DRAFT-1C5 laporan yang belum selesai"
 MARKERS = (
     *ANSWERS.values(), "MARKER-EVIDENCE-5K8", EVIDENCE_NAME, "MARKER-CONTACT-8W4", "0812-3456-7890",
     "MARKER-QUESTION-2H6", "MARKER-ANSWER-4T9", "MARKER-PHOTO-6N2", "MARKER-OUTCOME-6P3",
-    "MARKER-DRAFT-1C5",
+    "MARKER-DRAFT-1C5", "MARKER-STAFFNAME-3R7", "marker_staff_3r7",
 )
 
 
@@ -136,6 +137,9 @@ async def run_journey(db: Database, now: datetime | None = None) -> Journey:
     clock.now += timedelta(minutes=5)
     await _run(bus, StaffPress(button=MoveButton("verify", case.id), user_id=STAFF_USER,
                                reply_in=staff))
+    await _run(bus, TakeCase(ref=CaseRef(case_id=case.id), user_id=STAFF_USER,
+                             name="MARKER-STAFFNAME-3R7", username="marker_staff_3r7",
+                             reply_in=staff))
     clock.now += timedelta(minutes=5)
     await _run(bus, MoveByCommand(command="teruskan", ref=CaseRef(case_id=case.id), text=OUTCOME,
                                   user_id=STAFF_USER, reply_in=staff))

@@ -19,6 +19,7 @@ from storage.models import (
     EvidenceRow,
     OutboxRow,
     ReporterRouteRow,
+    StaffMemberRow,
 )
 
 KEYRING = Keyring(content=KeySet("c1", {"c1": bytes(range(32))}),
@@ -49,6 +50,9 @@ OLD_CALLS = {
         "01027231ee95199a669943d7622ed5ca29716b5ffc055d492e2da292de0de24f6581107e5e9e71f1388bdfc01703650bcf"),
     OutboxRow.payload_enc: (("content", "outbox", "payload_enc"),
         "0102633120c56e0eb0254cf359356be282a6aaf6479343a205b6a8a9e77a0db1c5cb7135a315fb5b0602e86e3bf1a55a4cfc"),
+    # added with the staff directory (migration 0004_a): the place as first spelled out, pinned
+    StaffMemberRow.name_enc: (("content", "staff_members", "name_enc"),
+        "010263311635c6753641a76ba5c538df89a370999ac85fec06fe12a51626bcd515f653603d195fc4d7818d00bb21674c118891c3cc16"),
 }
 
 

@@ -27,7 +27,8 @@ async def test_given_card_edits_topic_changes_and_prompts_when_queued_then_they_
                 {"officer": Mention("Budi", 424242), "number": case.number}, lang="id",
                 case_id=case.id, reply_prompt="staff.prompt_hint.conclude", awaits=prompt)
     case.status = CaseStatus.CONCLUDED
-    edit = EditCard(case_card(Policy(("korupsi",)), case, now=now, handler="Budi Santoso"))
+    case.handler, case.handler_name = "staff:0123456789abcdef", "Budi Santoso"
+    edit = EditCard(case_card(Policy(("korupsi",)), case, now=now))
     topic = topic_status(case, CaseStatus.CLARIFICATION)
     async with db.uow() as uow:
         await uow.outbox.put([asked, edit, topic])

@@ -128,6 +128,8 @@ class _State:
     """update ids recorded as processed (at commit)"""
     prompts: dict[int, MovePrompt] = field(default_factory=dict)
     """staff prompt message id -> the move its reply completes"""
+    staff: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """staff pseudonym -> (name, lower-case @username)"""
     seq: int = 0
 
     def next_seq(self) -> int:
@@ -199,6 +201,9 @@ class FakeCases(_Repo):
         # As in storage, a case's evidence is whatever evidence rows point at it.
         case.evidence_ids = [e.id for e in sorted(self._s.evidence.values(), key=lambda e: e.seq)
                              if e.case_id == case.id]
+        # As in storage, the handler's name is read from the staff directory.
+        known = self._s.staff.get(case.handler) if case.handler else None
+        case.handler_name = known[0] if known else ""
         return case
 
     async def get(self, case_id: str) -> Case | None:
@@ -426,6 +431,23 @@ class FakePrompts(_Repo):
         self._s.prompts.pop(message_id, None)
 
 
+class FakeStaff(_Repo):
+    async def remember(self, actor: str, name: str, username: str | None, now: datetime) -> None:
+        username = username.lstrip("@").lower() if username else None
+        if username:
+            for other, (other_name, other_username) in list(self._s.staff.items()):
+                if other != actor and other_username == username:
+                    self._s.staff[other] = (other_name, None)
+        self._s.staff[actor] = (name.strip()[:64] or "?", username)
+
+    async def names(self, actors: Sequence[str]) -> dict[str, str]:
+        return {a: self._s.staff[a][0] for a in set(actors) if a in self._s.staff}
+
+    async def by_username(self, username: str) -> str | None:
+        wanted = username.lstrip("@").lower()
+        return next((a for a, (_, u) in self._s.staff.items() if u == wanted), None)
+
+
 class FakeChats(_Repo):
     async def state(self, route: ChatRoute) -> ChatState:
         draft = self._s.drafts.get(route)
@@ -479,6 +501,7 @@ class FakeUnitOfWork:
         self.throttle = FakeThrottle(self)
         self.chats = FakeChats(self)
         self.prompts = FakePrompts(self)
+        self.staff = FakeStaff(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         assert not self._inside, "unit of work entered twice"

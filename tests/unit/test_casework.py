@@ -358,7 +358,8 @@ async def test_given_an_allowed_move_then_the_reporter_is_told_and_the_audit_rec
     assert to_staff.buttons == ()  # the live card offers the moves; a receipt none
     [edit] = [i for i in out if isinstance(i, EditCard)]
     shown = [b.key for row in edit.card.buttons for b in row]
-    assert shown == [f"move.{x.trigger}" for x in MOVES if m.dest in x.source]
+    take = [] if m.dest in CLOSED else ["button.take"]  # nobody handles it yet: [Ambil]
+    assert shown == [f"move.{x.trigger}" for x in MOVES if m.dest in x.source] + take
     assert f"state.{m.dest.value}" and edit.card.params["status"] == m.dest.value
     [topic] = [i for i in out if isinstance(i, ShowTopicStatus)]
     closes = None if (source in CLOSED) == (m.dest in CLOSED) else m.dest in CLOSED
@@ -439,7 +440,8 @@ async def test_given_a_case_then_the_card_shows_it_without_the_ticket(uow: FakeU
 
     assert isinstance(card, Say) and card.card and card.to == TOPIC
     assert card.params["number"] == case.number and card.params["what"] == case.report["what"]
-    assert [b.key for row in card.buttons for b in row] == ["move.verify"]
+    assert [b.key for row in card.buttons for b in row] == ["move.verify", "button.take"]
+    assert card.params["handler"] == ""  # nobody handles it yet (the card says so)
     assert ticket not in repr(card) and str(ROUTE) not in repr(card)
 
 
@@ -459,10 +461,10 @@ async def test_given_open_cases_when_listed_then_oldest_first_with_overdue_marke
 
     assert isinstance(out, Say) and out.key == "staff.open_cases" and out.to == TOPIC
     assert out.params["rows"] == [
-        [ancient.number, "korupsi", "verifying", 100, "feedback"],
-        [in_time.number, "korupsi", "clarification", 30, ""],
-        [unanswered.number, "penipuan", "received", 8, "ack"],
-        [fresh.number, "korupsi", "received", 1, ""],
+        [ancient.number, "korupsi", "verifying", 100, "feedback", "", ""],
+        [in_time.number, "korupsi", "clarification", 30, "", "", ""],
+        [unanswered.number, "penipuan", "received", 8, "ack", "", ""],
+        [fresh.number, "korupsi", "received", 1, "", "", ""],
     ]
 
 
@@ -474,7 +476,7 @@ async def test_given_a_received_case_acknowledged_by_a_question_then_it_is_not_a
 
     [out] = await list_open(uow, POLICY, NOW, TOPIC)
 
-    assert out.params["rows"] == [[case.number, "korupsi", "received", 10, ""]]  # type: ignore[union-attr]
+    assert out.params["rows"] == [[case.number, "korupsi", "received", 10, "", "", ""]]  # type: ignore[union-attr]
 
 
 async def test_given_no_open_cases_when_listed_then_none(uow: FakeUnitOfWork) -> None:
@@ -513,7 +515,7 @@ async def test_given_overdue_cases_then_the_reminder_fires_once_a_day_only(uow: 
     again = await remind_overdue(uow, POLICY, NOW + timedelta(hours=5))
     tomorrow = await remind_overdue(uow, POLICY, NOW + timedelta(days=1))
 
-    assert first == [Say(ToStaff(), "staff.overdue", {"rows": [(late.number, "ack", 8)]}, lang="id")]
+    assert first == [Say(ToStaff(), "staff.overdue", {"rows": [(late.number, "ack", 8, "")]}, lang="id")]
     assert again == []
     assert keys(tomorrow) == ["staff.overdue"]
     assert [e.detail for e in uow.state.audit if e.action == "reminder.overdue"] == ["1", "1"]

@@ -142,4 +142,4 @@ async def test_given_a_move_that_needs_no_words_when_pressed_then_it_is_made_wit
     assert [i.key for i in out if isinstance(i, Say) and i.to == TOPIC] == []
     [edit] = [i for i in out if isinstance(i, EditCard)]
     assert [b.data.trigger for row in edit.card.buttons for b in row] == [
-        "request_info", "clarify", "forward", "reject"]
+        "request_info", "clarify", "forward", "reject", "take"]  # and [Ambil]: nobody handles it
