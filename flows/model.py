@@ -35,6 +35,8 @@ class Case:
     has_contact: bool = False
     evidence_ids: list[str] = field(default_factory=list)
     post_after: datetime | None = None
+    staff_group: int | None = None
+    """The staff group the case belongs to (flows/routing.py); None: the main group."""
 
     @property
     def closed(self) -> bool:

@@ -104,6 +104,9 @@ class CaseRow(Base):
     has_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     post_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     content_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    staff_group: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    """The staff group the case belongs to: its chat id (an operator's setting, not a person's);
+    NULL: the main group (every case stored before there were several groups)."""
     topic_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """Set just before the sender asks Telegram for the case's topic, cleared when the topic is
     known: after a crash in between, the topic Telegram made is adopted, not made twice."""
@@ -274,3 +277,13 @@ ROW_KEY: dict[type[Base], str] = {
     OutboxRow: "uid",
 }
 """The column whose value binds a ciphertext to its row (associated data)."""
+
+
+class SendPaceRow(Base):
+    """A staff group's sending pace, shared by every replica (PostgreSQL): when the group's next
+    message may leave (on the database's clock). One row per group; each send moves `next_at`
+    on by one interval in one atomic statement (storage/pacing.py)."""
+
+    __tablename__ = "send_pace"
+    chat_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime)
