@@ -562,7 +562,7 @@ async def seed_case(
     uow: FakeUnitOfWork, route: ChatRoute, created_at: datetime, *,
     status: CaseStatus = CaseStatus.RECEIVED, category: str = "korupsi", language: str = "id",
     awaiting_answer: bool = False, ticket: str | None = None, prefix: str = "WBS",
-    post_after: datetime | None = None,
+    post_after: datetime | None = None, staff_group: int | None = None,
 ) -> tuple[Case, TicketCode]:
     """A submitted case, as `submit_report` leaves it, committed: (case, ticket code)."""
     code = normalize_ticket(ticket) if ticket else new_ticket_code()
@@ -573,6 +573,7 @@ async def seed_case(
             report=dict(REPORT), created_at=created_at, updated_at=created_at, status=status,
             awaiting_answer=awaiting_answer,
             closed_at=created_at if status in CLOSED else None, post_after=post_after,
+            staff_group=staff_group,
         )
         await uow.cases.add(case, code, route, None)
         await uow.audit.record("reporter", "case.submitted", number, category)
