@@ -8,9 +8,9 @@ becoming due over a few seconds so that both replicas claim part of it."""
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from flows.intents import Say, ToStaff
 from storage.crypto import load_or_create_keyring
