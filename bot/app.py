@@ -73,7 +73,16 @@ def policy_from(settings: Settings) -> Policy:
         delivery_backoff_cap=settings.delivery_backoff_cap_seconds,
         relay_delay=timedelta(seconds=settings.relay_delay_seconds),
         staff_chat_id=settings.staff_chat_id,
+        **staff_routing(settings),
     )
+
+
+def staff_routing(settings: Settings) -> dict[str, object]:
+    """The extra staff groups as flows knows them (None is the main group: a route to the main
+    group's id is no route)."""
+    main = settings.staff_chat_id
+    return {"escalation_group": settings.escalation_chat_id or None,
+            "routes": tuple((c, g) for c, g in settings.routes if g != main)}
 
 
 PUBLIC_BOT_API = "https://api.telegram.org"
@@ -97,12 +106,13 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.database_url_or_default, keyring, background_checkpoints=True)
 
 
-def register(app: Application, staff_chat_id: int) -> None:
+def register(app: Application, staff_chat_id: int | tuple[int, ...]) -> None:
     # Edited messages change nothing: Telegram re-sends an edit whole, as if it were new; an
     # edited answer, file caption or command is neither appended, relayed nor run again.
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE & new
-    staff_chat = filters.Chat(chat_id=staff_chat_id) & new
+    groups = staff_chat_id if isinstance(staff_chat_id, tuple) else (staff_chat_id,)
+    staff_chat = filters.Chat(chat_id=list(groups)) & new
     media = (filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.VOICE | filters.AUDIO
              | filters.VIDEO_NOTE | filters.ANIMATION)
     handlers = [
@@ -132,7 +142,7 @@ def register(app: Application, staff_chat_id: int) -> None:
                        reporter.unsupported_message),
     ]
     app.add_handlers(delivery_handlers(), group=-2)  # the staff group's reachability, topics
-    app.add_handlers(guard_handlers(staff_chat_id), group=-1)  # who may act where, once
+    app.add_handlers(guard_handlers(groups), group=-1)  # who may act where, once
     app.add_handlers(handlers)
     app.add_error_handler(on_error)  # type: ignore[arg-type]
 
@@ -142,7 +152,8 @@ STAFF_COMMANDS = ("tanya", "kasus", "ambil", "serahkan", "cari", "statistik", "v
                   "perluinfo", "klarifikasi", "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
 
 
-async def register_commands(app: Application, staff_chat_id: int, staff_language: str) -> None:
+async def register_commands(app: Application, staff_chat_id: int | tuple[int, ...],
+                            staff_language: str) -> None:
     """The command menu, in both languages; staff commands only inside the staff group."""
     try:
         for lang, code in (("id", None), ("en", "en")):
@@ -150,8 +161,10 @@ async def register_commands(app: Application, staff_chat_id: int, staff_language
             await with_retries(lambda commands=commands, code=code: app.bot.set_my_commands(
                 commands, scope=BotCommandScopeAllPrivateChats(), language_code=code))
         staff_commands = [BotCommand(c, plain(staff_language, f"command.{c}")) for c in STAFF_COMMANDS]
-        await with_retries(lambda: app.bot.set_my_commands(
-            staff_commands, scope=BotCommandScopeChat(staff_chat_id)))
+        groups = staff_chat_id if isinstance(staff_chat_id, tuple) else (staff_chat_id,)
+        for group in groups:
+            await with_retries(lambda group=group: app.bot.set_my_commands(  # type: ignore[misc]
+                staff_commands, scope=BotCommandScopeChat(group)))
     except TelegramError as exc:
         log.warning("commands.not_registered type=%s", type(exc).__name__)
 
@@ -177,12 +190,15 @@ def build_application(settings: Settings, db: Database | None = None) -> Applica
                     global_per_second=settings.send_global_per_second,
                     group_per_minute=settings.send_group_per_minute,
                     lease_seconds=settings.outbox_lease_seconds,
-                    backoff_cap=settings.delivery_backoff_cap_seconds)
+                    backoff_cap=settings.delivery_backoff_cap_seconds,
+                    groups=settings.staff_groups,
+                    group_window=settings.send_group_window_seconds)
     app.bot_data["services"] = Services(db=db, policy=policy, keyring=db.keyring, sender=sender,
                                         bus=bus, staff_chat_id=settings.staff_chat_id,
+                                        staff_groups=settings.staff_groups,
                                         member_cache_seconds=settings.member_cache_seconds,
                                         health=health)
-    register(app, settings.staff_chat_id)
+    register(app, settings.staff_groups)
     return app
 
 
@@ -236,7 +252,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
             tasks.append(sending)
             tasks.append(asyncio.create_task(housekeeping(services), name="peluit-housekeeping"))
             tasks.append(asyncio.create_task(checkpoints(services.db), name="peluit-checkpoints"))
-            await register_commands(app, settings.staff_chat_id, settings.staff_language)
+            await register_commands(app, settings.staff_groups, settings.staff_language)
             if settings.webhook_url:
                 from bot.webhook import WebhookServer
 

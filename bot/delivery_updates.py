@@ -29,8 +29,11 @@ async def delivery_update(update: Update, context: PeluitContext) -> None:
         return
     if chat.id in watch.migrated_to:
         raise ApplicationHandlerStop  # the staff group under its new id: not a foreign group
-    if chat.id != services.staff_chat_id:
+    if not services.is_staff_group(chat.id):
         return
+    main = chat.id == services.staff_chat_id
+    if update.my_chat_member is not None and not main:
+        return  # the staff watch watches the main group only
     if update.my_chat_member is not None:
         if update.my_chat_member.new_chat_member.status in PRESENT:
             watch.back()  # the probe checks the rights it needs
@@ -40,13 +43,14 @@ async def delivery_update(update: Update, context: PeluitContext) -> None:
     message = update.message
     if message is None:
         return
-    if message.migrate_to_chat_id:
+    if message.migrate_to_chat_id and main:
         watch.lost("migrated", migrated_to=message.migrate_to_chat_id)
     created = message.forum_topic_created
     if (created is not None and message.message_thread_id is not None
             and message.from_user is not None and message.from_user.id == context.bot.id):
         outcome = await services.bus.handle(AdoptTopic(name=created.name,
-                                                        thread_id=message.message_thread_id))
+                                                        thread_id=message.message_thread_id,
+                                                        group=services.group_of(chat.id)))
         services.sender.take(outcome)
 
 

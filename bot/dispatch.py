@@ -16,6 +16,7 @@ import html
 import logging
 import re
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from bot.i18n import language_of
 from bot.render import plain
 from bot.services import PeluitContext, route_of
 from flows.bus import Outcome
-from flows.commands import Command, UpdateFailed
+from flows.commands import Command, StaffCommand, UpdateFailed
 from storage.uow import DuplicateUpdate
 
 log = logging.getLogger("peluit.bot")
@@ -45,6 +46,11 @@ async def handle(update: Update, context: PeluitContext, command: Command) -> Ou
     """Run `command` through the bus and act on its outcome; None for a redelivered update."""
     services = context.services
     sender = services.sender
+    chat = update.effective_chat
+    if isinstance(command, StaffCommand) and chat is not None:
+        # The staff group it came from: its cases only, and the answer goes there.
+        command = replace(command, reply_in=replace(command.reply_in,
+                                                    group=services.group_of(chat.id)))
     for attempt, pause in enumerate((*RETRY_PAUSES, None), start=1):
         done = sender.hand_over()  # recorded in this command's transaction: one fewer
         try:

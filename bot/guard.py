@@ -1,11 +1,11 @@
 """Who may act where, decided once for every update (a `TypeHandler` in an early group, as
 python-telegram-bot's examples do), before any handler runs:
 
-- any group other than the staff group: say nothing, leave (once);
+- any group other than the staff groups: say nothing, leave (once);
 - a press on a message sent in inline mode (no chat): Peluit offers no inline mode;
-- in the staff group, a command, a reply to the bot or a press counts only from people who are
-  members of the group now (asked of Telegram, cached; bot/membership.py). Plain talk in the
-  group is nobody's business: it is not even looked at.
+- in a staff group, a command, a reply to the bot or a press counts only from people who are
+  members of that group now (each group's own; asked of Telegram, cached; bot/membership.py).
+  Plain talk in the group is nobody's business: it is not even looked at.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ async def guard(update: Update, context: PeluitContext) -> None:
     if chat is None or chat.type == "private":
         return
     services = context.services
-    if chat.id != services.staff_chat_id:
+    if not services.is_staff_group(chat.id):
         await _leave(update, context)
         raise ApplicationHandlerStop
     if _acts(update, context) and not await _member(update, context):
@@ -66,14 +66,15 @@ async def _member(update: Update, context: PeluitContext) -> bool:
     user = update.effective_user
     if user is None or user.is_bot:
         return False
-    ok = await is_staff_member(context, user.id)
+    chat = update.effective_chat
+    ok = await is_staff_member(context, user.id, chat.id if chat is not None else None)
     if not ok:
         log.info("staff.not_member")
     return ok
 
 
 async def _leave(update: Update, context: PeluitContext) -> None:
-    """Any group other than the staff group: say nothing, leave (once)."""
+    """Any group other than the staff groups: say nothing, leave (once)."""
     chat = update.effective_chat
     assert chat is not None
     left: set[int] = context.bot_data.setdefault(LEFT_GROUPS, set())
@@ -97,13 +98,16 @@ async def membership_changed(update: Update, context: PeluitContext) -> None:
     """Someone joined, left or was removed from the staff group (a chat_member update, which
     Telegram sends to administrator bots): their cached membership is forgotten at once, so a
     removed member's next command or press is checked with Telegram again."""
-    change = update.chat_member
+    change, chat = update.chat_member, update.effective_chat
     if change is not None:
-        forget_member(context.services, change.new_chat_member.user.id)
+        forget_member(context.services, change.new_chat_member.user.id,
+                      chat.id if chat is not None else None)
         log.info("staff.membership_changed")
 
 
-def guard_handlers(staff_chat_id: int) -> list[BaseHandler[Update, PeluitContext, None]]:
+def guard_handlers(staff_chat_id: int | tuple[int, ...],
+                   ) -> list[BaseHandler[Update, PeluitContext, None]]:
+    groups = list(staff_chat_id) if isinstance(staff_chat_id, tuple) else staff_chat_id
     return [ChatMemberHandler(membership_changed, ChatMemberHandler.CHAT_MEMBER,  # type: ignore[list-item]
-                              chat_id=staff_chat_id),
+                              chat_id=groups),
             TypeHandler(Update, guard)]  # type: ignore[list-item]

@@ -21,6 +21,7 @@ from flows.bus import MessageBus
 from flows.delivery_model import Link, LinkKind, Where
 from flows.intents import EditCard, EditConfirmation, RelayFile, Say, SendEvidence, WipeChat
 from flows.policy import Policy
+from storage import pacing
 from storage.uow import Database
 
 CAPTION_WORDS = 900
@@ -46,13 +47,50 @@ class Pace:
             self.next_at = max(self.next_at, time.monotonic()) + self.interval
 
 
+class SharedPace:
+    """A staff group's pace kept in the database (PostgreSQL), shared by every replica: each
+    message reserves the group's next slot there (storage/pacing.py) and waits for it."""
+
+    def __init__(self, db: Database, chat_id: int, interval: float) -> None:
+        self.db, self.key, self.interval = db, pacing.pace_key(chat_id), interval
+        self.local = Pace(0)
+        """A pause Telegram asked for (retry_after), seen here at once."""
+
+    def pause_until(self, at: float) -> None:
+        self.local.pause_until(at)
+        seconds = at - time.monotonic()
+        if seconds > 0:  # the other replicas hold back too (best effort)
+            task = asyncio.get_running_loop().create_task(
+                pacing.pause(self.db.engine, self.key, seconds))
+            _PAUSES.add(task)
+            task.add_done_callback(_PAUSES.discard)
+
+    async def wait(self) -> None:
+        await self.local.wait()
+        delay = await pacing.reserve(self.db.engine, self.key, self.interval)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+_PAUSES: set[asyncio.Task[None]] = set()
+
+
 class Posting:
     def __init__(self, bot: Bot, db: Database, bus: MessageBus, policy: Policy,
                  staff_chat_id: int, *, global_per_second: float, group_per_minute: float,
-                 topic_grace: float, queued: Any) -> None:
+                 topic_grace: float, queued: Any, groups: tuple[int, ...] = (),
+                 group_window: float = 60.0) -> None:
         self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
+        self.groups = frozenset((staff_chat_id, *groups))
+        """Every staff group's chat id (the main one too)."""
         self.global_pace = Pace(global_per_second)
-        self.staff_pace = Pace(group_per_minute / 60)
+        interval = group_window / group_per_minute if group_per_minute > 0 else 0.0
+        shared = db.is_postgres and interval > 0
+        self.staff_paces: dict[int, Pace | SharedPace] = {
+            chat: SharedPace(db, chat, interval) if shared else Pace(
+                1 / interval if interval > 0 else 0) for chat in self.groups}
+        """Each staff group's pace: in the database on PostgreSQL (shared by replicas), else in
+        the process."""
         self.topics = Topics(bot, bus, policy, staff_chat_id, grace=topic_grace,
                              pace=self._pace_staff, queued=queued)
         self._progress: dict[int, int] = {}
@@ -61,14 +99,19 @@ class Posting:
     def forget(self, item_id: int) -> None:
         self._progress.pop(item_id, None)
 
-    async def _pace_staff(self) -> None:
+    def pause_staff(self, at: float) -> None:
+        """Telegram asked to wait (a staff group's 429): every staff group's pace holds back."""
+        for pace in self.staff_paces.values():
+            pace.pause_until(at)
+
+    async def _pace_staff(self, chat_id: int | None = None) -> None:
         await self.global_pace.wait()
-        await self.staff_pace.wait()
+        await self.staff_paces[chat_id if chat_id is not None else self.staff_chat_id].wait()
 
     async def _paced(self, chat_id: int, call: Callable[[int | None], Awaitable[Any]],
                      thread: int | None, case_id: str | None) -> Any:
-        if chat_id == self.staff_chat_id:
-            await self._pace_staff()
+        if chat_id in self.groups:
+            await self._pace_staff(chat_id)
         else:
             await self.global_pace.wait()
         try:
@@ -78,18 +121,21 @@ class Posting:
             gone = answer is not None and answer.definite and "thread not found" in exc.message.lower()
             if thread is None or not gone or not case_id:
                 raise
-            thread = await self.topics.open(case_id, stale=thread)
+            thread = await self.topics.open(case_id, stale=thread, chat_id=chat_id)
             return await carefully(lambda: call(thread))
 
     def chat_id(self, where: Where) -> int:
-        return self.staff_chat_id if where.route is None else int(where.route)
+        """A reporter's chat, or the staff group of `where` (None: the main group)."""
+        if where.route is not None:
+            return int(where.route)
+        return where.group if where.group is not None else self.staff_chat_id
 
     async def say(self, item_id: int, say: Say, where: Where) -> list[Link]:
         chat_id, thread = self.chat_id(where), where.thread_id
         reply = None if say.card or where.reply_to is None else ReplyParameters(
             where.reply_to, allow_sending_without_reply=True)
         rendered = render_say(say)
-        staff = chat_id == self.staff_chat_id
+        staff = where.route is None
         start = self._progress.get(item_id, 0)
         links: list[Link] = []
         for index, part in enumerate(rendered.texts):
@@ -111,7 +157,7 @@ class Posting:
                 kind = LinkKind.CARD if say.card else say.link_kind
                 links.append(Link(say.case_id, where.route, message.message_id,
                                   say.card and first, kind, say.relay_id if staff else None,
-                                  say.awaits))
+                                  say.awaits, group=where.group if staff else None))
         return links
 
     async def edit_card(self, intent: EditCard, where: Where) -> None:
@@ -125,11 +171,11 @@ class Posting:
 
         async def call(thread_id: int | None) -> Any:
             return await self.bot.edit_message_text(
-                rendered.texts[0], chat_id=self.staff_chat_id, message_id=where.edit,
+                rendered.texts[0], chat_id=self.chat_id(where), message_id=where.edit,
                 parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True)
 
         try:
-            await self._paced(self.staff_chat_id, call, None, None)
+            await self._paced(self.chat_id(where), call, None, None)
         except BadRequest as exc:
             said = exc.message.lower()
             if "not modified" not in said and "message to edit not found" not in said:
@@ -141,7 +187,7 @@ class Posting:
             evidence = await uow.evidence.get(intent.evidence_id)
         if evidence is None:
             raise Permanent("evidence_gone")
-        staff = chat_id == self.staff_chat_id
+        staff = where.route is None
         # Never the reporter's own file name ("scan_KTP_Budi.pdf" identifies): a neutral one.
         name = file_name(evidence)
         common: dict[str, Any] = {"protect_content": staff}
@@ -171,7 +217,8 @@ class Posting:
         message = await self._paced(chat_id, call, thread, intent.case_id if staff else None)
         if not intent.case_id or message.message_id is None:
             return []
-        return [Link(intent.case_id, where.route, message.message_id, kind=LinkKind.EVIDENCE)]
+        return [Link(intent.case_id, where.route, message.message_id, kind=LinkKind.EVIDENCE,
+                     group=where.group if staff else None)]
 
     async def relay_file(self, intent: RelayFile, where: Where) -> list[Link]:
         """A staff file for the reporter (cleaned when it was taken), labelled "Petugas WBS"
@@ -195,7 +242,7 @@ class Posting:
             return []
         return [Link(intent.case_id, where.route, message.message_id)]
 
-    async def edit_confirmation(self, intent: EditConfirmation) -> None:
+    async def edit_confirmation(self, intent: EditConfirmation, where: Where) -> None:
         """Rewrite a relay's confirmation (without its button). Not sent yet, or gone: nothing
         to edit; unchanged: not an error."""
         async with self.db.uow() as uow:
@@ -203,10 +250,11 @@ class Posting:
         if message_id is None:
             return
         rendered = render_say(Say(intent.to, intent.key, intent.params, lang=intent.lang))
-        await self._pace_staff()
+        chat_id = self.chat_id(where)
+        await self._pace_staff(chat_id)
         try:
             await carefully(lambda: self.bot.edit_message_text(
-                rendered.texts[0], chat_id=self.staff_chat_id, message_id=message_id,
+                rendered.texts[0], chat_id=chat_id, message_id=message_id,
                 parse_mode="HTML", reply_markup=None))
         except BadRequest as exc:
             if "not modified" not in exc.message.lower():

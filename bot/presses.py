@@ -17,7 +17,7 @@ async def press(update: Update, context: PeluitContext) -> None:
     if query is None or chat is None:
         return
     button = decode(query.data)
-    if chat.id == context.services.staff_chat_id:
+    if context.services.is_staff_group(chat.id):
         await dispatch.handle(update, context, StaffPress(
             button=button if isinstance(button, MoveButton | RelayButton) else None,
             **staff(update)))

@@ -63,7 +63,8 @@ class Sender:
                  group_per_minute: float = 19, lease_seconds: float = 30,
                  max_in_flight: int = 100, health: Health | None = None,
                  backoff_cap: float = 300.0,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 groups: tuple[int, ...] = (), group_window: float = 60.0) -> None:
         self.health = health or Health()
         self.bot, self.db, self.bus, self.policy = bot, db, bus, policy
         self.staff_chat_id = staff_chat_id
@@ -71,7 +72,8 @@ class Sender:
         self.posting = Posting(bot, db, bus, policy, staff_chat_id,
                                global_per_second=global_per_second,
                                group_per_minute=group_per_minute,
-                               topic_grace=max(10.0, 2 * lease_seconds), queued=self.taken)
+                               topic_grace=max(10.0, 2 * lease_seconds), queued=self.taken,
+                               groups=groups, group_window=group_window)
         self.topics = self.posting.topics
         self._wake = asyncio.Event()
         self._stopping = False
@@ -299,7 +301,7 @@ class Sender:
         if isinstance(where, Gone):
             await self._failed(item, where)
             return False
-        if item.for_staff and self.watch.down:
+        if item.for_staff and self.watch.down and self._main(where):
             await self._failed(item, Unreachable(self.watch.reason), watched=True)
             return False
         try:
@@ -336,7 +338,7 @@ class Sender:
                 await self.watch.release()
             return
         if handled.pause is not None:
-            self.posting.staff_pace.pause_until(time.monotonic() + handled.pause)
+            self.posting.pause_staff(time.monotonic() + handled.pause)
         if handled.alarm is not None:
             log.error("sender.parked reason=%s why=%s", getattr(verdict, "reason", "?"),
                       handled.alarm)
@@ -346,10 +348,14 @@ class Sender:
         if handled.retry_in is None:  # parked or given up: its lane moves on
             self.wake()
 
+    def _main(self, where: Where) -> bool:
+        """Whether a staff message goes to the main group (the one the staff watch watches)."""
+        return where.group is None or where.group == self.staff_chat_id
+
     async def _send(self, item: Queued, where: Where) -> list[Link]:
         intent = item.intent
         if isinstance(intent, OpenTopic):
-            await self.topics.open(intent.case_id)
+            await self.topics.open(intent.case_id, chat_id=self.posting.chat_id(where))
             return []
         if isinstance(intent, WipeChat):
             await self.posting.wipe(intent)
@@ -361,11 +367,11 @@ class Sender:
         if isinstance(intent, RelayFile):
             return await self.posting.relay_file(intent, where)
         if isinstance(intent, EditConfirmation):
-            await self.posting.edit_confirmation(intent)
+            await self.posting.edit_confirmation(intent, where)
         elif isinstance(intent, EditCard):
             await self.posting.edit_card(intent, where)
         elif isinstance(intent, ShowTopicStatus):
-            await self.topics.show_status(intent, where.thread_id)
+            await self.topics.show_status(intent, where.thread_id, self.posting.chat_id(where))
         return []
 
 

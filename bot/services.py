@@ -29,13 +29,23 @@ class Services:
     sender: Sender
     bus: MessageBus
     staff_chat_id: int
+    staff_groups: tuple[int, ...] = ()
+    """Every staff group's chat id, the main one first (empty: the main one only)."""
     member_cache_seconds: float = 60.0
     health: Health = field(default_factory=Health)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     updates_skipped: int = 0
     """Updates python-telegram-bot could not read, skipped since start (bot/inbound.py)."""
-    members: dict[int, tuple[float, bool]] = field(default_factory=dict)
-    """Staff membership answers from Telegram, with when they were asked (bot/membership.py)."""
+    members: dict[tuple[int, int], tuple[float, bool]] = field(default_factory=dict)
+    """Staff membership answers from Telegram, per (group, user), with when they were asked
+    (bot/membership.py)."""
+
+    def is_staff_group(self, chat_id: int) -> bool:
+        return chat_id == self.staff_chat_id or chat_id in self.staff_groups
+
+    def group_of(self, chat_id: int) -> int | None:
+        """A staff group as flows names it: None for the main group, else its chat id."""
+        return None if chat_id == self.staff_chat_id else chat_id
 
 
 class PeluitContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     telegram_bot_token: str = Field("", alias="TELEGRAM_BOT_TOKEN", repr=False)
     telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
     staff_chat_id: int = Field(0, alias="PELUIT_STAFF_CHAT_ID")
+    # More staff groups (optional): one for reports the reporter says concern the team or the
+    # leadership, and category routes ("pelecehan:-100…,netralitas:-100…").
+    escalation_chat_id: int = Field(0, alias="PELUIT_ESCALATION_CHAT_ID")
+    routes: Annotated[tuple[tuple[str, int], ...], NoDecode] = Field((), alias="PELUIT_ROUTES")
     data_dir: Path = Field(Path("./data"), alias="PELUIT_DATA_DIR")
     database_url: str | None = Field(None, alias="PELUIT_DATABASE_URL", repr=False)
 
@@ -78,6 +82,10 @@ class Settings(BaseSettings):
 
     send_global_per_second: float = Field(25, alias="PELUIT_SEND_GLOBAL_PER_SECOND")
     send_group_per_minute: float = Field(19, alias="PELUIT_SEND_GROUP_PER_MINUTE")
+    # The window a staff group's budget is counted over (PostgreSQL: shared by every replica).
+    # Telegram's is a minute; tests shorten it to see a minute's behaviour in seconds.
+    send_group_window_seconds: float = Field(60, gt=0, le=3600,
+                                             alias="PELUIT_SEND_GROUP_WINDOW_SECONDS")
     outbox_lease_seconds: float = Field(30, alias="PELUIT_OUTBOX_LEASE_SECONDS")
     delivery_horizon_days: float = Field(4, gt=0, alias="PELUIT_DELIVERY_HORIZON_DAYS")
     delivery_backoff_cap_seconds: float = Field(300, gt=0, alias="PELUIT_DELIVERY_BACKOFF_CAP_SECONDS")
@@ -97,6 +105,38 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("routes", mode="before")
+    @classmethod
+    def _split_routes(cls, value: object) -> object:
+        """`category:chat_id` pairs separated by commas; each part checked, calmly."""
+        if not isinstance(value, str):
+            return value
+        pairs: list[tuple[str, int]] = []
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            category, sep, chat = part.partition(":")
+            category, chat = category.strip(), chat.strip()
+            if not sep or not category or not chat:
+                raise ValueError(f"'{part}' is not category:chat_id")
+            try:
+                chat_id = int(chat)
+            except ValueError:
+                raise ValueError(f"'{chat}' (for {category}) is not a chat id") from None
+            if chat_id >= 0:
+                raise ValueError(f"'{chat}' (for {category}) is not a group's chat id "
+                                 "(a group's id is negative)")
+            if any(category == known for known, _ in pairs):
+                raise ValueError(f"category '{category}' is routed twice")
+            pairs.append((category, chat_id))
+        return tuple(pairs)
+
+    @property
+    def staff_groups(self) -> tuple[int, ...]:
+        """Every configured staff group, the main one first, each once."""
+        groups = [self.staff_chat_id, self.escalation_chat_id, *(c for _, c in self.routes)]
+        return tuple(dict.fromkeys(g for g in groups if g))
+
     @property
     def database_url_or_default(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'peluit.db').resolve()}"
@@ -106,6 +146,11 @@ class Settings(BaseSettings):
 _HINTS = {
     "TELEGRAM_BOT_TOKEN": "the token @BotFather gave you (e.g. 123456:ABC...)",  # nosec B105
     "PELUIT_STAFF_CHAT_ID": "the staff group's chat id, a negative number such as -1001234567890",
+    "PELUIT_ESCALATION_CHAT_ID": "the escalation group's chat id (a negative number), "
+                                 "different from PELUIT_STAFF_CHAT_ID; or leave it unset",
+    "PELUIT_ROUTES": "category:chat_id pairs separated by commas, e.g. "
+                     "pelecehan:-1001234567891,netralitas:-1001234567892; categories from "
+                     "PELUIT_CATEGORIES",
 }
 
 
@@ -115,6 +160,22 @@ PLACEHOLDER_TOKEN = "123456789:replace-with-the-token-from-BotFather"  # noqa: S
 def token_is_placeholder(token: str) -> bool:
     """The token .env.example ships with (or any "replace-with…" one): not a configured token."""
     return token.strip() == PLACEHOLDER_TOKEN or "replace-with" in token
+
+
+def _group_problems(settings: Settings) -> list[tuple[str, str]]:
+    """The extra staff groups make sense: negative ids, not the main group, known categories."""
+    problems: list[tuple[str, str]] = []
+    escalation = settings.escalation_chat_id
+    if escalation and (escalation >= 0 or escalation == settings.staff_chat_id):
+        problems.append(("PELUIT_ESCALATION_CHAT_ID", _HINTS["PELUIT_ESCALATION_CHAT_ID"]))
+    for category, chat_id in settings.routes:
+        if category not in settings.categories:
+            problems.append(("PELUIT_ROUTES", f"'{category}' is not one of PELUIT_CATEGORIES "
+                             f"({', '.join(settings.categories)})"))
+        elif escalation and chat_id == escalation:
+            problems.append(("PELUIT_ROUTES", f"'{category}' goes to the escalation group: "
+                             "route it to another group (or to none)"))
+    return problems
 
 
 class SettingsError(SystemExit):
@@ -137,6 +198,8 @@ def load_settings(*, require_telegram: bool = True, **overrides: object) -> Sett
             problems.append(("TELEGRAM_BOT_TOKEN", _HINTS["TELEGRAM_BOT_TOKEN"]))
         if not settings.staff_chat_id:
             problems.append(("PELUIT_STAFF_CHAT_ID", _HINTS["PELUIT_STAFF_CHAT_ID"]))
+    if settings is not None:
+        problems += _group_problems(settings)
     if problems or settings is None:
         lines = ["Peluit cannot start: its configuration is incomplete."]
         lines += [f"  - set {name}: {hint}" for name, hint in problems]

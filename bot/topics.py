@@ -58,13 +58,26 @@ def _unchanged(exc: BadRequest) -> bool:
 
 class Topics:
     def __init__(self, bot: Bot, bus: MessageBus, policy: Policy, staff_chat_id: int, *,
-                 grace: float, pace: Callable[[], Awaitable[None]],
+                 grace: float, pace: Callable[[int], Awaitable[None]],
                  queued: Callable[[object], None]) -> None:
         self.bot, self.bus, self.policy, self.staff_chat_id = bot, bus, policy, staff_chat_id
         self.grace, self.pace, self.queued = grace, pace, queued
-        self.is_forum: bool | None = None
+        self._forum: dict[int, bool] = {}
+        """Whether each staff group is a forum (asked of Telegram once)."""
         self._icons: dict[str, str] | None = None
         """Topic icons by their emoji (asked once; empty when Telegram offers none)."""
+
+    @property
+    def is_forum(self) -> bool | None:
+        """Whether the main staff group is a forum (None: not asked yet)."""
+        return self._forum.get(self.staff_chat_id)
+
+    @is_forum.setter
+    def is_forum(self, forum: bool | None) -> None:
+        if forum is None:
+            self._forum.pop(self.staff_chat_id, None)
+        else:
+            self._forum[self.staff_chat_id] = forum
 
     def name(self, number: str, category: str, status: str = "received") -> str:
         return topic_name(self.policy, number, category, status)
@@ -81,47 +94,53 @@ class Topics:
                            if s.custom_emoji_id}
         return self._icons.get(_bare(STATUS_ICONS.get(status, "")))
 
-    async def show_status(self, intent: ShowTopicStatus, thread_id: int | None) -> None:
+    async def show_status(self, intent: ShowTopicStatus, thread_id: int | None,
+                          chat_id: int | None = None) -> None:
         """Name the topic by the case's status (and icon), then close or reopen it as asked;
         a change Telegram finds already made (`TOPIC_NOT_MODIFIED`) is done."""
-        if thread_id is None or not await self.forum():
+        chat = self.staff_chat_id if chat_id is None else chat_id
+        if thread_id is None or not await self.forum(chat):
             return
         changes: dict[str, str] = {"name": self.name(intent.number, intent.category,
                                                      intent.status)}
         if (icon := await self.icon(intent.status)) is not None:
             changes["icon_custom_emoji_id"] = icon
-        calls = [lambda: self.bot.edit_forum_topic(self.staff_chat_id, thread_id, **changes)]
+        calls = [lambda: self.bot.edit_forum_topic(chat, thread_id, **changes)]
         if intent.close is True:
-            calls.append(lambda: self.bot.close_forum_topic(self.staff_chat_id, thread_id))
+            calls.append(lambda: self.bot.close_forum_topic(chat, thread_id))
         elif intent.close is False:
-            calls.append(lambda: self.bot.reopen_forum_topic(self.staff_chat_id, thread_id))
+            calls.append(lambda: self.bot.reopen_forum_topic(chat, thread_id))
         for call in calls:
-            await self.pace()  # each change posts a service message in the group
+            await self.pace(chat)  # each change posts a service message in the group
             try:
                 await carefully(call)
             except BadRequest as exc:
                 if not _unchanged(exc):
                     raise
 
-    async def forum(self) -> bool:
-        if self.is_forum is None:
-            chat = await carefully(lambda: self.bot.get_chat(self.staff_chat_id))
-            self.is_forum = bool(field(chat, "is_forum"))
-        return self.is_forum
+    async def forum(self, chat_id: int | None = None) -> bool:
+        chat_id = self.staff_chat_id if chat_id is None else chat_id
+        if chat_id not in self._forum:
+            chat = await carefully(lambda: self.bot.get_chat(chat_id))
+            self._forum[chat_id] = bool(field(chat, "is_forum"))
+        return self._forum[chat_id]
 
-    async def open(self, case_id: str, *, stale: int | None = None) -> int | None:
-        """The case's topic, made if it has none yet (or if `stale`, its topic, is gone)."""
+    async def open(self, case_id: str, *, stale: int | None = None,
+                   chat_id: int | None = None) -> int | None:
+        """The case's topic in its staff group `chat_id` (None: the main group), made if it has
+        none yet (or if `stale`, its topic, is gone)."""
+        chat = self.staff_chat_id if chat_id is None else chat_id
         wanted = (await self.bus.handle(TopicWanted(
-            case_id=case_id, stale=stale, forum=await self.forum(), grace=self.grace))).value
+            case_id=case_id, stale=stale, forum=await self.forum(chat), grace=self.grace))).value
         if isinstance(wanted, Gone):
             raise Permanent(wanted.reason)
         if isinstance(wanted, NotYet):
             raise Later(wanted.seconds, wanted.reason)
         if not isinstance(wanted, str):
             return wanted  # type: ignore[no-any-return]
-        await self.pace()
+        await self.pace(chat)
         try:
-            topic = await carefully(lambda: self.bot.create_forum_topic(self.staff_chat_id, wanted))
+            topic = await carefully(lambda: self.bot.create_forum_topic(chat, wanted))
         except TelegramError:
             answer = ANSWER.get()
             if answer is not None and answer.status is not None and answer.status >= 400:

@@ -116,6 +116,8 @@ class MessageBus:
             ctx.language = ctx.chat.language or command.lang_hint
         else:
             ctx.chat = ChatState()
+        if isinstance(command, StaffCommand):
+            ctx.staff_group = command.reply_in.group
         return ctx
 
     def _calm(self, ctx: Context, command: Command, error: PeluitError) -> Reply:
@@ -125,7 +127,7 @@ class MessageBus:
         if isinstance(command, Press | StaffPress):
             return Reply(answer=Answer(error.key, params, alert=True))
         if isinstance(command, StaffCommand):
-            to = ToStaff(thread_id=command.reply_in.thread_id)
+            to = ToStaff(thread_id=command.reply_in.thread_id, group=command.reply_in.group)
             return Reply([Say(to, error.key, params, lang=self.policy.staff_language)])
         if isinstance(command, ReporterCommand):
             return Reply([Say(ToChat(command.route), error.key, params, lang=ctx.language)])

@@ -39,8 +39,9 @@ __all__ = ["CaseRef", "ask", "case_card", "find_case", "list_open", "move", "rem
 async def find_case(ctx: Context, ref: CaseRef) -> Case:
     """The case a staff member points at. A case held back by the new-case delay does not exist
     for staff until its announcement (`post_after`): every staff view and move goes through
-    here, so none of them reaches it early."""
-    uow = ctx.uow
+    here, so none of them reaches it early. Likewise a case of another staff group does not
+    exist for this group's staff (the same answer as a number nobody has)."""
+    uow, group = ctx.uow, ctx.staff_group
     case = None
     if ref.case_id:
         case = await uow.cases.get(ref.case_id)
@@ -48,10 +49,11 @@ async def find_case(ctx: Context, ref: CaseRef) -> Case:
         number = parse_case_number(ref.number, ctx.policy.case_prefix)
         case = await uow.cases.by_number(number) if number else None
     if case is None and ref.message_id is not None:
-        case = await uow.cases.by_staff_message(ref.message_id)
+        case = await uow.cases.by_staff_message(ref.message_id, group)
     if case is None and ref.topic_id is not None:
-        case = await uow.cases.by_topic(ref.topic_id)
-    if case is None or (case.post_after is not None and case.post_after > ctx.now):
+        case = await uow.cases.by_topic(ref.topic_id, group)
+    if (case is None or case.staff_group != group
+            or (case.post_after is not None and case.post_after > ctx.now)):
         raise UnknownCase
     return case
 
@@ -125,8 +127,8 @@ def _overdue(policy: Policy, case: Case, now: datetime) -> str:
 
 
 def topic_link(policy: Policy, case: Case) -> str:
-    """A link to the case's topic in the staff group (members only can open it), or ""."""
-    chat = str(policy.staff_chat_id)
+    """A link to the case's topic in its staff group (members only can open it), or ""."""
+    chat = str(case.staff_group or policy.staff_chat_id)
     if case.topic_id is None or not chat.startswith("-100"):
         return ""
     return f"https://t.me/c/{chat[4:]}/{case.topic_id}"
@@ -136,7 +138,8 @@ async def list_open(ctx: Context, reply_in: ToStaff, handler: str | None = None)
     """`/kasus`: open cases, oldest first, each linked to its topic, with who handles it;
     `handler` (a pseudonym): only theirs (`/kasus saya`)."""
     policy, now = ctx.policy, ctx.now
-    cases = sorted(await ctx.uow.cases.open_cases(now), key=lambda c: c.created_at)
+    cases = sorted(await ctx.uow.cases.open_cases(now, ctx.staff_group),
+                   key=lambda c: c.created_at)
     if handler is not None:
         cases = [c for c in cases if c.handler == handler]
     rows = CaseRows([c.number, c.category, c.status.value, _age_days(c, now),
@@ -150,7 +153,7 @@ async def list_open(ctx: Context, reply_in: ToStaff, handler: str | None = None)
 
 
 async def statistics(ctx: Context, reply_in: ToStaff) -> list[Intent]:
-    counts = await ctx.uow.cases.counts(ctx.now)
+    counts = await ctx.uow.cases.counts(ctx.now, ctx.staff_group)
     by_status: dict[str, int] = {}
     by_category: dict[str, int] = {}
     for (status, category), n in counts.items():
@@ -162,16 +165,20 @@ async def statistics(ctx: Context, reply_in: ToStaff) -> list[Intent]:
 
 
 async def remind_overdue(ctx: Context) -> list[Intent]:
-    """Once a day (across every replica), list overdue cases in the staff group, grouped by who
-    handles them."""
+    """Once a day (across every replica), list each staff group's overdue cases in that group,
+    grouped by who handles them."""
     uow, policy, now = ctx.uow, ctx.policy, ctx.now
-    overdue = OverdueRows((c.number, _overdue(policy, c, now), _age_days(c, now),
-                           c.handler_name if c.handler else "")
-                          for c in sorted(await uow.cases.open_cases(now), key=lambda c: c.created_at)
-                          if _overdue(policy, c, now))
-    # The day's reminder is used up only when there was something to remind.
-    if not overdue or not await uow.throttle.hit(f"reminder:{now.date().isoformat()}", 1, 86400,
-                                                 now):
-        return []
-    await uow.audit.record("system", "reminder.overdue", None, str(len(overdue)))
-    return [Say(ToStaff(), "staff.overdue", {"rows": overdue}, lang=policy.staff_language)]
+    said: list[Intent] = []
+    for group in policy.staff_groups:
+        cases = sorted(await uow.cases.open_cases(now, group), key=lambda c: c.created_at)
+        overdue = OverdueRows((c.number, _overdue(policy, c, now), _age_days(c, now),
+                               c.handler_name if c.handler else "")
+                              for c in cases if _overdue(policy, c, now))
+        # The day's reminder is used up only when there was something to remind.
+        key = f"reminder:{now.date().isoformat()}" + ("" if group is None else f":{group}")
+        if not overdue or not await uow.throttle.hit(key, 1, 86400, now):
+            continue
+        await uow.audit.record("system", "reminder.overdue", None, str(len(overdue)))
+        said.append(Say(ToStaff(group=group), "staff.overdue", {"rows": overdue},
+                        lang=policy.staff_language))
+    return said

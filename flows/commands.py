@@ -275,6 +275,8 @@ class AdoptTopic(Command):
 
     name: str
     thread_id: int
+    group: int | None = None
+    """The staff group the topic was made in (None: the main group)."""
 
 
 @dataclass(frozen=True, kw_only=True)

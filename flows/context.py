@@ -30,6 +30,9 @@ class Context:
     """The chat's chosen language (else the person's guessed one); staff: the staff language."""
     chat: ChatState = field(default_factory=ChatState)
     """Reporter commands: the chat's language, code prompt and draft, read when the bus began."""
+    staff_group: int | None = None
+    """Staff commands: the staff group the command came from (None: the main group). Staff see
+    and act on that group's cases only (flows/casework.find_case)."""
     topic_name: Callable[[str, str, str], str] = (
         lambda number, category, status: f"{number} {category} {status}")
     """A case topic's name from its number, category and status (rendered by the adapter)."""

@@ -50,8 +50,9 @@ def backoff(attempt: int, cap: float) -> float:
 
 
 async def where(ctx: Context, item: Queued) -> Where | Gone:
-    """Where a message goes now. A case's staff messages go to its topic, or (a group without
-    topics) as replies to its card; nothing is decrypted but a reporter's route."""
+    """Where a message goes now. A case's staff messages go to the case's staff group: its
+    topic, or (a group without topics) replies to its card; any other staff message to the group
+    it names. Nothing is decrypted but a reporter's route."""
     target = item.target
     if isinstance(target, ToChat):
         return Where(target.route)
@@ -59,19 +60,25 @@ async def where(ctx: Context, item: Queued) -> Where | Gone:
         route = await ctx.uow.cases.route_of(target.case_id)
         return Where(route) if route is not None else Gone("no_route")
     if target.case_id is None:
-        return Where(None, target.thread_id)
+        return Where(None, target.thread_id, group=target.group)
     found = await ctx.uow.cases.destination(target.case_id)
-    if isinstance(item.intent, EditCard):  # the card message itself, wherever it is
-        if found is None or found.card_message_id is None:
+    if found is None:  # a case that is gone
+        if isinstance(item.intent, EditCard):
             return Gone("no_card")
-        return Where(None, found.topic_id, number=found.number, edit=found.card_message_id)
+        thread = None if isinstance(item.intent, ShowTopicStatus) else target.thread_id
+        return Where(None, thread, group=target.group)
+    group = found.group
+    if isinstance(item.intent, EditCard):  # the card message itself, wherever it is
+        if found.card_message_id is None:
+            return Gone("no_card")
+        return Where(None, found.topic_id, number=found.number, edit=found.card_message_id,
+                     group=group)
     if isinstance(item.intent, ShowTopicStatus):  # nothing to show in a group without topics
-        return Where(None, found.topic_id if found else None)
-    if found is None:
-        return Where(None, target.thread_id)
+        return Where(None, found.topic_id, group=group)
     if found.topic_id:
-        return Where(None, found.topic_id, number=found.number)
-    return Where(None, target.thread_id, found.card_message_id, found.number)
+        return Where(None, found.topic_id, number=found.number, group=group)
+    thread = target.thread_id if target.group == group else None
+    return Where(None, thread, found.card_message_id, found.number, group=group)
 
 
 async def claim(ctx: Context, command: ClaimDeliveries) -> Reply:
@@ -209,8 +216,9 @@ async def adopt(ctx: Context, command: AdoptTopic) -> Reply:
     that case's request was settled already."""
     number = command.name.split(" ", 1)[0]
     case = await ctx.uow.cases.by_number(number)
-    if case is None or command.name not in {ctx.topic_name(case.number, case.category, s.value)
-                                            for s in CaseStatus}:  # named when it was asked for
+    names = ({ctx.topic_name(case.number, case.category, s.value) for s in CaseStatus}
+             if case is not None else set())  # named when it was asked for
+    if case is None or case.staff_group != command.group or command.name not in names:
         return Reply(value=False)
     settled = await _settle(ctx, case.id, command.thread_id, "adopted")
     return Reply(intents=settled.intents, value=settled.value == command.thread_id)

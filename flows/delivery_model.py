@@ -42,6 +42,8 @@ class CaseDestination:
     number: str
     topic_id: int | None
     card_message_id: int | None
+    group: int | None = None
+    """The case's staff group (None: the main group)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class Where:
     """The case's number (staff-bound messages of a case)."""
     edit: int | None = None
     """The message to edit instead of sending one (the case's card)."""
+    group: int | None = None
+    """Which staff group (`route` None): its chat id; None: the main group."""
 
 
 class LinkKind:
@@ -84,6 +88,8 @@ class Link:
     """A relay's confirmation: the relay it confirms."""
     prompt: MovePrompt | None = None
     """A staff reply prompt: a reply to this message completes its move."""
+    group: int | None = None
+    """`route` None: which staff group the message is in (None: the main group)."""
 
 
 @dataclass(frozen=True)

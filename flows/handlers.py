@@ -211,7 +211,7 @@ async def staff_reply(ctx: Context, command: StaffReply) -> Result:
     if (prompted := await move_prompts.answer(ctx, command.replied_message_id, command.user_id,
                                               command.text, command.reply_in)) is not None:
         return prompted  # a reply to a move's prompt: its words
-    link = await ctx.uow.cases.staff_link(command.replied_message_id)
+    link = await ctx.uow.cases.staff_link(command.replied_message_id, ctx.staff_group)
     if link is None:
         return []
     case = await casework.find_case(ctx, CaseRef(case_id=link.case_id))

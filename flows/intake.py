@@ -137,6 +137,9 @@ class Draft:
     first_message_id: int | None = None
     version: int = 0
     max_chars: int = 8000
+    conflict: bool = False
+    """The reporter said the report concerns the team that handles reports or the leadership:
+    the case goes to the escalation group (flows/routing.py)."""
 
     # ---- guards (named in TRANSITIONS)
     @property

@@ -36,10 +36,12 @@ class ToReporter:
 
 @dataclass(frozen=True)
 class ToStaff:
-    """The staff group: the case's topic when the case has one, else `thread_id`, else the group."""
+    """A staff group: the case's topic when the case has one, else `thread_id`, else the group.
+    A case's messages go to the case's group; others to `group` (None: the main group)."""
 
     case_id: str | None = None
     thread_id: int | None = None
+    group: int | None = None
 
 
 Target = ToChat | ToReporter | ToStaff

@@ -40,6 +40,8 @@ class Case:
     handler_name: str = ""
     """Their name from the staff directory, as loaded (for the card and lists; never stored
     with the case, never shown to the reporter)."""
+    staff_group: int | None = None
+    """The staff group the case belongs to (flows/routing.py); None: the main group."""
 
     @property
     def closed(self) -> bool:

@@ -44,7 +44,9 @@ async def answer(ctx: Context, message_id: int, user_id: int, text: str,
     if prompt is None:
         return None
     found = await uow.cases.destination(prompt.case_id)
-    number = found.number if found else ""
+    if found is None or found.group != ctx.staff_group:
+        return None  # another group's message with the same id: no prompt here
+    number = found.number
     said: list[Intent]
     if uow.actor_token("staff", user_id) != prompt.actor:
         said = [Say(reply_in, "staff.prompt_not_yours", {"number": number}, lang=lang)]

@@ -36,3 +36,14 @@ class Policy:
     """The staff group (for links to case topics: t.me/c/<internal id>/<topic id>)."""
     delivery_backoff_cap: float = 300.0
     """Longest pause (seconds) between two tries of one message."""
+    escalation_group: int | None = None
+    """The staff group for a case the reporter says concerns the team or the leadership (None:
+    none configured). Staff groups are named by their chat id; None is the main group."""
+    routes: tuple[tuple[str, int], ...] = ()
+    """(category, staff group) pairs: a case of a routed category goes to that group."""
+
+    @property
+    def staff_groups(self) -> tuple[int | None, ...]:
+        """Every staff group: the main one (None) first, then the others, each once."""
+        others = [self.escalation_group, *(group for _, group in self.routes)]
+        return (None, *dict.fromkeys(g for g in others if g is not None))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from flows import uploads
+from flows import routing, uploads
 from flows.announcement import staff_announcement
 from flows.buttons import IntakeButton, WipeButton
 from flows.context import Context
@@ -242,12 +242,17 @@ async def _submit(ctx: Context, route: ChatRoute, draft: Draft) -> list[Intent |
         language=draft.language, report={f: draft.answers.get(f, "") for f in REPORT_FIELDS},
         created_at=now, updated_at=now, has_contact=draft.sealed_contact is not None,
         evidence_ids=list(draft.evidence_ids), post_after=post_after,
+        staff_group=routing.group_for(policy, draft.category, draft.conflict),
     )
     ticket = new_ticket_code()
     await uow.cases.add(case, ticket, route, draft.sealed_contact)
     await uow.evidence.attach(draft.evidence_ids, case.id)
     await uow.drafts.delete(route)
     await uow.audit.record("reporter", "case.submitted", case.number, case.category)
+    if case.staff_group is not None:  # which kind of group, never its members
+        await uow.audit.record("system", "case.routed", case.number,
+                               "escalation" if routing.escalates(policy, draft.conflict)
+                               else "category")
     if case.has_contact:
         await uow.audit.record("reporter", "contact.sealed", case.number)
     wipe = Button("button.wipe", WipeButton(draft.first_message_id or 0))

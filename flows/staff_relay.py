@@ -22,6 +22,7 @@ from flows.announcement import card_changes, case_card
 from flows.buttons import RelayButton
 from flows.context import Answer, Context, Reply
 from flows.delivery_model import LinkKind, StaffLink
+from flows.errors import StaleButton
 from flows.intents import (
     Button,
     EditConfirmation,
@@ -150,6 +151,8 @@ async def cancel(ctx: Context, relay_id: str, staff_user_id: int) -> Reply:
     if not isinstance(relay, Say | RelayFile) or relay.case_id is None:
         return Reply(answer=Answer("staff.relay_too_late", alert=True))
     found = await uow.cases.destination(relay.case_id)
+    if found is not None and found.group != ctx.staff_group:
+        raise StaleButton  # another group's relay: nothing cancelled (the bus undoes it)
     number = found.number if found else ""
     await uow.audit.record(uow.actor_token("staff", staff_user_id), "relay.cancelled", number)
     return Reply([EditConfirmation(ToStaff(relay.case_id), relay_id, "staff.relay_cancelled",

@@ -69,7 +69,10 @@ def target_to_json(target: Target) -> dict[str, Any]:
         return {"t": "chat", "route": int(target.route)}
     if isinstance(target, ToReporter):
         return {"t": "reporter", "case_id": target.case_id}
-    return {"t": "staff", "case_id": target.case_id, "thread_id": target.thread_id}
+    data: dict[str, Any] = {"t": "staff", "case_id": target.case_id, "thread_id": target.thread_id}
+    if target.group is not None:
+        data["group"] = target.group
+    return data
 
 
 def target_from_json(data: dict[str, Any]) -> Target:
@@ -77,7 +80,7 @@ def target_from_json(data: dict[str, Any]) -> Target:
         return ToChat(ChatRoute(data["route"]))
     if data["t"] == "reporter":
         return ToReporter(data["case_id"])
-    return ToStaff(data.get("case_id"), data.get("thread_id"))
+    return ToStaff(data.get("case_id"), data.get("thread_id"), data.get("group"))
 
 
 def _param_to_json(value: object) -> object:

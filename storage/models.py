@@ -105,6 +105,9 @@ class CaseRow(Base):
     has_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     post_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     content_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    staff_group: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    """The staff group the case belongs to: its chat id (an operator's setting, not a person's);
+    NULL: the main group (every case stored before there were several groups)."""
     topic_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     handler: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     """Who handles the case: a staff member's keyed pseudonym (as in the audit log), or None."""
@@ -291,3 +294,13 @@ ROW_KEY: dict[type[Base], str] = {
     StaffMemberRow: "actor",
 }
 """The column whose value binds a ciphertext to its row (associated data)."""
+
+
+class SendPaceRow(Base):
+    """A staff group's sending pace, shared by every replica (PostgreSQL): when the group's next
+    message may leave (on the database's clock). One row per group; each send moves `next_at`
+    on by one interval in one atomic statement (storage/pacing.py)."""
+
+    __tablename__ = "send_pace"
+    chat_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime)

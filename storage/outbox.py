@@ -149,8 +149,11 @@ class OutboxRepository(Repository):
         if isinstance(target, ToReporter):
             return "case:" + target.case_id
         # One lane per case in the staff group: a delayed new-case announcement (random delay
-        # against timing correlation) must not hold back other cases' messages.
-        return "staff:" + target.case_id if target.case_id else "staff"
+        # against timing correlation) must not hold back other cases' messages. Other staff
+        # messages: one lane per staff group.
+        if target.case_id:
+            return "staff:" + target.case_id
+        return "staff" if target.group is None else f"staff-group:{target.group}"
 
     async def put(self, intents: Sequence[Intent], not_before: datetime | None = None, *,
                   lease_for: ChatRoute | None = None, lease: timedelta | None = None,

@@ -32,7 +32,16 @@ from storage.repositories.base import Repository, insert_for
 from storage.repositories.staff import StaffRepository
 
 STAFF_CHAT = "staff"
-"""The staff group, as a chat whose message ids link to cases."""
+"""The main staff group, as a chat whose message ids link to cases."""
+
+
+def staff_chat(group: int | None) -> str:
+    """A staff group as a chat whose message ids link to cases (message ids are per chat)."""
+    return STAFF_CHAT if group is None else f"{STAFF_CHAT}:{group}"
+
+
+def _in_group(group: int | None) -> Any:
+    return CaseRow.staff_group.is_(None) if group is None else CaseRow.staff_group == group
 
 
 def _set_route(insert: Any) -> Prepared:
@@ -60,7 +69,8 @@ def _by_ticket(for_update: bool) -> Prepared:
 
 
 _BY_TICKET = {"sqlite": _by_ticket(False), "postgresql": _by_ticket(True)}
-_DESTINATION = Prepared(select(CaseRow.number, CaseRow.topic_id, CaseRow.card_message_id)
+_DESTINATION = Prepared(select(CaseRow.number, CaseRow.topic_id, CaseRow.card_message_id,
+                               CaseRow.staff_group)
                         .where(CaseRow.id == bindparam("case_id")))
 
 
@@ -93,7 +103,8 @@ class CaseRepository(Repository):
                       category=case.category, status=case.status.value, language=case.language,
                       created_at=case.created_at, updated_at=case.updated_at,
                       has_contact=case.has_contact, post_after=case.post_after,
-                      handler=case.handler)
+                      handler=case.handler,
+                      staff_group=case.staff_group)
         self._write(row, case)
         self.session.add(row)
         await self.session.flush()
@@ -165,6 +176,7 @@ class CaseRepository(Repository):
             card_message_id=row.card_message_id, has_contact=row.has_contact,
             evidence_ids=list(evidence_ids), post_after=row.post_after,
             handler=handler, handler_name=names.get(handler, "") if handler else "",
+            staff_group=row.staff_group,
         )
 
     async def _one(self, *where: Any) -> Case | None:
@@ -202,8 +214,8 @@ class CaseRepository(Repository):
             select(CaseRow.ticket_hash).where(CaseRow.ticket_hash.in_(list(by_hash))))
         return {by_hash[h] for h in found.all()}
 
-    async def by_topic(self, topic_id: int) -> Case | None:
-        return await self._one(CaseRow.topic_id == topic_id)
+    async def by_topic(self, topic_id: int, group: int | None = None) -> Case | None:
+        return await self._one(CaseRow.topic_id == topic_id, _in_group(group))
 
     async def set_card(self, case_id: str, message_id: int) -> None:
         await self.session.execute(update(CaseRow).where(CaseRow.id == case_id)
@@ -215,8 +227,8 @@ class CaseRepository(Repository):
             MessageLinkRow.message_id == message_id))
         return await self.get(case_id) if case_id else None
 
-    async def by_staff_message(self, message_id: int) -> Case | None:
-        return await self._by_link(STAFF_CHAT, message_id)
+    async def by_staff_message(self, message_id: int, group: int | None = None) -> Case | None:
+        return await self._by_link(staff_chat(group), message_id)
 
     async def by_reporter_message(self, route: ChatRoute, message_id: int) -> Case | None:
         return await self._by_link(route, message_id)
@@ -228,15 +240,15 @@ class CaseRepository(Repository):
             relay_id=relay_id)
         await self.session.execute(stmt.on_conflict_do_nothing())
 
-    async def staff_link(self, message_id: int) -> StaffLink | None:
+    async def staff_link(self, message_id: int, group: int | None = None) -> StaffLink | None:
         row = (await self.session.execute(select(MessageLinkRow.case_id, MessageLinkRow.kind).where(
-            MessageLinkRow.chat_hash == self.chat_hash(STAFF_CHAT),
+            MessageLinkRow.chat_hash == self.chat_hash(staff_chat(group)),
             MessageLinkRow.message_id == message_id))).first()
         return StaffLink(row[0], row[1]) if row else None
 
     async def relay_confirmation(self, relay_id: str) -> int | None:
+        # A relay's id is its own (a uuid): its confirmation is in its case's group.
         return await self.session.scalar(select(MessageLinkRow.message_id).where(  # type: ignore[no-any-return]
-            MessageLinkRow.chat_hash == self.chat_hash(STAFF_CHAT),
             MessageLinkRow.relay_id == relay_id))
 
     async def destination(self, case_id: str) -> CaseDestination | None:
@@ -246,7 +258,7 @@ class CaseRepository(Repository):
 
     async def link_messages(self, links: Sequence[Link]) -> None:
         for link in links:
-            await self.link_message(STAFF_CHAT if link.route is None else link.route,
+            await self.link_message(staff_chat(link.group) if link.route is None else link.route,
                                     link.message_id, link.case_id, link.kind, link.relay_id)
             if link.card:
                 await self.set_card(link.case_id, link.message_id)
@@ -273,18 +285,20 @@ class CaseRepository(Repository):
         raw = self.decrypt(ReporterRouteRow.route_enc, case_id, row.route_enc)
         return ChatRoute(int(raw.decode()))
 
-    async def open_cases(self, now: datetime) -> list[Case]:
-        """Open cases staff may see, oldest first: held cases (`post_after` later than `now`)
-        are left out until their announcement."""
+    async def open_cases(self, now: datetime, group: int | None = None) -> list[Case]:
+        """Open cases of staff group `group` its staff may see, oldest first: held cases
+        (`post_after` later than `now`) are left out until their announcement."""
         rows = (await self.session.scalars(select(CaseRow).where(
-            CaseRow.status.not_in([s.value for s in CLOSED]), _announced(now))
+            CaseRow.status.not_in([s.value for s in CLOSED]), _announced(now), _in_group(group))
             .order_by(CaseRow.created_at))).all()
         return await self._many(rows)
 
-    async def counts(self, now: datetime) -> dict[tuple[str, str], int]:
-        """Cases staff may see, by (status, category): held cases are not counted yet."""
+    async def counts(self, now: datetime, group: int | None = None) -> dict[tuple[str, str], int]:
+        """Cases of staff group `group` its staff may see, by (status, category): held cases
+        are not counted yet."""
         result = await self.session.execute(
-            select(CaseRow.status, CaseRow.category, func.count()).where(_announced(now))
+            select(CaseRow.status, CaseRow.category, func.count()).where(
+                _announced(now), _in_group(group))
             .group_by(CaseRow.status, CaseRow.category))
         return {(status, category): n for status, category, n in result.all()}
 

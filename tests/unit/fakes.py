@@ -40,6 +40,10 @@ from flows.ports import ChatState, DuplicateUpdate
 from flows.tickets import TicketCode, format_case_number, new_ticket_code, normalize_ticket
 
 STAFF_CHAT = "staff"
+
+
+def staff_chat(group: int | None) -> str:
+    return STAFF_CHAT if group is None else f"{STAFF_CHAT}:{group}"
 CATEGORIES = (
     "korupsi", "penipuan", "maladministrasi", "disiplin", "pelecehan", "netralitas",
     "wewenang", "lainnya",
@@ -219,11 +223,12 @@ class FakeCases(_Repo):
         self._uow.ticket_lookups += len(set(tickets))
         return {t for t in tickets if normalize_ticket(t) in self._s.tickets}
 
-    async def by_staff_message(self, message_id: int) -> Case | None:
-        return self._out(self._s.links.get((STAFF_CHAT, message_id)))
+    async def by_staff_message(self, message_id: int, group: int | None = None) -> Case | None:
+        return self._out(self._s.links.get((staff_chat(group), message_id)))
 
-    async def by_topic(self, topic_id: int) -> Case | None:
-        return self._out(next((c.id for c in self._s.cases.values() if c.topic_id == topic_id), None))
+    async def by_topic(self, topic_id: int, group: int | None = None) -> Case | None:
+        return self._out(next((c.id for c in self._s.cases.values()
+                               if c.topic_id == topic_id and c.staff_group == group), None))
 
     async def by_reporter_message(self, route: ChatRoute, message_id: int) -> Case | None:
         return self._out(self._s.links.get((route, message_id)))
@@ -234,15 +239,16 @@ class FakeCases(_Repo):
             self._s.links[(chat, message_id)] = case_id
             self._s.link_kinds[(chat, message_id)] = (kind, relay_id)
 
-    async def staff_link(self, message_id: int) -> StaffLink | None:
-        case_id = self._s.links.get((STAFF_CHAT, message_id))
+    async def staff_link(self, message_id: int, group: int | None = None) -> StaffLink | None:
+        chat = staff_chat(group)
+        case_id = self._s.links.get((chat, message_id))
         if case_id is None:
             return None
-        return StaffLink(case_id, self._s.link_kinds.get((STAFF_CHAT, message_id), (None, None))[0])
+        return StaffLink(case_id, self._s.link_kinds.get((chat, message_id), (None, None))[0])
 
     async def relay_confirmation(self, relay_id: str) -> int | None:
         return next((mid for (chat, mid), (_, rid) in self._s.link_kinds.items()
-                     if chat == STAFF_CHAT and rid == relay_id), None)
+                     if str(chat).startswith(STAFF_CHAT) and rid == relay_id), None)
 
     async def for_route(self, route: ChatRoute) -> list[Case]:
         cases = [self._out(cid) for cid, r in self._s.routes.items() if r == route]
@@ -254,15 +260,15 @@ class FakeCases(_Repo):
     async def route_of(self, case_id: str) -> ChatRoute | None:
         return self._s.routes.get(case_id)
 
-    async def open_cases(self, now: datetime) -> list[Case]:
+    async def open_cases(self, now: datetime, group: int | None = None) -> list[Case]:
         cases = [self._out(c.id) for c in self._s.cases.values()
-                 if c.status not in CLOSED and _announced(c, now)]
+                 if c.status not in CLOSED and _announced(c, now) and c.staff_group == group]
         return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
 
-    async def counts(self, now: datetime) -> dict[tuple[str, str], int]:
+    async def counts(self, now: datetime, group: int | None = None) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = {}
         for c in self._s.cases.values():
-            if _announced(c, now):
+            if _announced(c, now) and c.staff_group == group:
                 key = (c.status.value, c.category)
                 out[key] = out.get(key, 0) + 1
         return out
@@ -275,11 +281,12 @@ class FakeCases(_Repo):
 
     async def destination(self, case_id: str) -> CaseDestination | None:
         case = self._s.cases.get(case_id)
-        return CaseDestination(case.number, case.topic_id, case.card_message_id) if case else None
+        return (CaseDestination(case.number, case.topic_id, case.card_message_id,
+                                case.staff_group) if case else None)
 
     async def link_messages(self, links: Sequence[Link]) -> None:
         for link in links:
-            await self.link_message(STAFF_CHAT if link.route is None else link.route,
+            await self.link_message(staff_chat(link.group) if link.route is None else link.route,
                                     link.message_id, link.case_id, link.kind, link.relay_id)
             if link.card:
                 self._s.cases[link.case_id].card_message_id = link.message_id
@@ -583,7 +590,7 @@ async def seed_case(
     uow: FakeUnitOfWork, route: ChatRoute, created_at: datetime, *,
     status: CaseStatus = CaseStatus.RECEIVED, category: str = "korupsi", language: str = "id",
     awaiting_answer: bool = False, ticket: str | None = None, prefix: str = "WBS",
-    post_after: datetime | None = None,
+    post_after: datetime | None = None, staff_group: int | None = None,
 ) -> tuple[Case, TicketCode]:
     """A submitted case, as `submit_report` leaves it, committed: (case, ticket code)."""
     code = normalize_ticket(ticket) if ticket else new_ticket_code()
@@ -594,6 +601,7 @@ async def seed_case(
             report=dict(REPORT), created_at=created_at, updated_at=created_at, status=status,
             awaiting_answer=awaiting_answer,
             closed_at=created_at if status in CLOSED else None, post_after=post_after,
+            staff_group=staff_group,
         )
         await uow.cases.add(case, code, route, None)
         await uow.audit.record("reporter", "case.submitted", number, category)

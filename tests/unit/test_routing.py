@@ -1,0 +1,231 @@
+"""Several staff groups: which group a case belongs to (flows/routing.py), and that staff of
+one group see and act on their group's cases only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flows import routing
+from flows.commands import CaseRef, StaffReply
+from flows.delivery import where
+from flows.delivery_model import Queued, Where
+from flows.errors import UnknownCase
+from flows.intents import ChatRoute, Say, ToStaff, target_of
+from flows.lifecycle import CaseStatus
+from flows.policy import Policy
+from tests.unit.drive import (
+    ask_reporter,
+    handle,
+    list_open,
+    move_case,
+    remind_overdue,
+    show_case,
+    statistics,
+    within,
+)
+from tests.unit.fakes import FakeSealer, FakeUnitOfWork, policy, seed_case
+from tests.unit.test_reporting import keys, tap, to_review
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ROUTE = ChatRoute(7395501234)
+STAFF_USER = 424242001
+ESCALATION = -1002000000001
+HARASSMENT = -1002000000002
+NEUTRALITY = -1002000000003
+ROUTED = policy(escalation_group=ESCALATION,
+                routes=(("pelecehan", HARASSMENT), ("netralitas", NEUTRALITY)))
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork(clock=lambda: NOW)
+
+
+# ---- the decision
+
+
+@pytest.mark.parametrize(("pol", "category", "conflict", "group"), [
+    (policy(), "korupsi", False, None),  # one group: exactly as before
+    (policy(), "korupsi", True, None),  # no escalation group: the main group, said honestly
+    (policy(), "pelecehan", True, None),
+    (ROUTED, "korupsi", False, None),  # an unrouted category: the main group
+    (ROUTED, "pelecehan", False, HARASSMENT),
+    (ROUTED, "netralitas", False, NEUTRALITY),
+    (ROUTED, "pelecehan", True, ESCALATION),  # a conflict beats the category's route
+    (ROUTED, "korupsi", True, ESCALATION),
+    (ROUTED, None, False, None),
+    (policy(routes=(("pelecehan", HARASSMENT),)), "pelecehan", True, HARASSMENT),
+])
+def test_given_groups_and_a_report_then_its_group_is_escalation_then_route_then_main(
+    pol: Policy, category: str | None, conflict: bool, group: int | None,
+) -> None:
+    assert routing.group_for(pol, category, conflict) == group
+    assert routing.escalates(pol, conflict) == (conflict and pol.escalation_group is not None)
+
+
+def test_given_routes_then_every_group_is_listed_once_main_first() -> None:
+    pol = policy(escalation_group=ESCALATION, routes=(("pelecehan", HARASSMENT),
+                                                      ("netralitas", HARASSMENT)))
+    assert pol.staff_groups == (None, ESCALATION, HARASSMENT)
+    assert policy().staff_groups == (None,)
+
+
+# ---- submission
+
+
+async def _submit(uow: FakeUnitOfWork, category: str, *, conflict: bool) -> None:
+    sealer = FakeSealer()
+    out = await to_review(uow, sealer, ROUTED)
+    if category != "korupsi":  # to_review picks korupsi: change it on the draft
+        uow.state.drafts[ROUTE].category = category
+    uow.state.drafts[ROUTE].conflict = conflict
+    out = await tap(uow, sealer, out, "button.submit", ROUTED)
+    assert "intake.submitted" in keys(out)
+
+
+@pytest.mark.parametrize(("category", "conflict", "group", "audited"), [
+    ("korupsi", False, None, None),
+    ("pelecehan", False, HARASSMENT, "category"),
+    ("pelecehan", True, ESCALATION, "escalation"),
+])
+async def test_given_a_submitted_report_then_the_case_belongs_to_its_group_and_its_news_goes_there(
+    uow: FakeUnitOfWork, category: str, conflict: bool, group: int | None, audited: str | None,
+) -> None:
+    await _submit(uow, category, conflict=conflict)
+
+    [case] = uow.state.cases.values()
+    assert case.staff_group == group
+    routed = [e.detail for e in uow.state.audit if e.action == "case.routed"]
+    assert routed == ([audited] if audited else [])
+    # The card and every other staff message of the case go where the case belongs.
+    async with uow:
+        staff = uow.staff_bound()
+        assert staff
+        for intent in staff:
+            found = await where(_ctx(uow), Queued(1, target_of(intent), intent))
+            assert isinstance(found, Where) and found.route is None and found.group == group
+
+
+def _ctx(uow: FakeUnitOfWork):  # a bare context for delivery decisions
+    from flows.context import Context
+
+    return Context(uow, ROUTED, NOW, FakeSealer(), "id")
+
+
+# ---- scoped staff powers
+
+
+async def _two_cases(uow: FakeUnitOfWork):
+    main, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=10))
+    escalated, _ = await seed_case(uow, ChatRoute(7395509999), NOW - timedelta(days=10),
+                                   staff_group=ESCALATION)
+    return main, escalated
+
+
+async def test_given_a_case_of_another_group_when_named_by_number_then_not_found_and_nothing_changes(
+    uow: FakeUnitOfWork,
+) -> None:
+    main, escalated = await _two_cases(uow)
+    before = len(uow.state.audit)
+
+    for reply_in, other in ((ToStaff(), escalated), (ToStaff(group=ESCALATION), main)):
+        with pytest.raises(UnknownCase):
+            await show_case(uow, ROUTED, CaseRef(number=other.number), reply_in, NOW)
+        with pytest.raises(UnknownCase):
+            await move_case(uow, ROUTED, CaseRef(number=other.number), "verify", STAFF_USER,
+                            None, NOW, reply_in)
+        with pytest.raises(UnknownCase):
+            await ask_reporter(uow, ROUTED, CaseRef(number=other.number), STAFF_USER, "Halo?",
+                               NOW, reply_in)
+        with pytest.raises(UnknownCase):  # a press carries the case id: the same answer
+            await move_case(uow, ROUTED, CaseRef(case_id=other.id), "verify", STAFF_USER,
+                            None, NOW, reply_in)
+
+    assert uow.state.cases[escalated.id].status is CaseStatus.RECEIVED
+    assert uow.state.cases[main.id].status is CaseStatus.RECEIVED
+    assert len(uow.state.audit) == before
+
+
+async def test_given_a_case_of_its_own_group_then_that_group_acts_on_it(
+    uow: FakeUnitOfWork,
+) -> None:
+    _, escalated = await _two_cases(uow)
+    here = ToStaff(group=ESCALATION)
+
+    said = await move_case(uow, ROUTED, CaseRef(number=escalated.number), "verify", STAFF_USER,
+                           None, NOW, here)
+
+    assert uow.state.cases[escalated.id].status is CaseStatus.VERIFYING
+    assert any(isinstance(s, Say) and s.to == here for s in said)
+
+
+async def test_given_cases_in_two_groups_then_kasus_and_statistik_show_each_group_its_own(
+    uow: FakeUnitOfWork,
+) -> None:
+    main, escalated = await _two_cases(uow)
+
+    def rows(said):
+        return [r[0] for s in said if isinstance(s, Say) for r in s.params.get("rows", [])]
+
+    assert rows(await list_open(uow, ROUTED, NOW, ToStaff())) == [main.number]
+    assert rows(await list_open(uow, ROUTED, NOW, ToStaff(group=ESCALATION))) == [escalated.number]
+    assert rows(await list_open(uow, ROUTED, NOW, ToStaff(group=HARASSMENT))) == []
+    [main_stats] = await statistics(uow, ROUTED, ToStaff(), NOW)
+    [esc_stats] = await statistics(uow, ROUTED, ToStaff(group=ESCALATION), NOW)
+    [none_stats] = await statistics(uow, ROUTED, ToStaff(group=NEUTRALITY), NOW)
+    assert (main_stats.params["total"], esc_stats.params["total"], none_stats.params["total"]) == (
+        1, 1, 0)
+    assert esc_stats.to == ToStaff(group=ESCALATION)
+
+
+async def test_given_overdue_cases_in_two_groups_then_each_group_is_reminded_of_its_own_once_a_day(
+    uow: FakeUnitOfWork,
+) -> None:
+    main, escalated = await _two_cases(uow)
+
+    said = await remind_overdue(uow, ROUTED, NOW)
+    again = await remind_overdue(uow, ROUTED, NOW + timedelta(hours=1))
+
+    by_group = {s.to.group: [r[0] for r in s.params["rows"]] for s in said
+                if isinstance(s, Say) and isinstance(s.to, ToStaff)}
+    assert by_group == {None: [main.number], ESCALATION: [escalated.number]}
+    assert again == []
+
+
+async def test_given_a_message_id_linked_in_another_group_when_replied_to_then_nothing_happens(
+    uow: FakeUnitOfWork,
+) -> None:
+    main, escalated = await _two_cases(uow)
+    async with uow:  # the same message id in two groups, each its own case's card
+        await uow.cases.link_message("staff", 900, main.id, "card")
+        await uow.cases.link_message(f"staff:{ESCALATION}", 901, escalated.id, "card")
+        await uow.commit()
+
+    outcome = await handle(uow, StaffReply(replied_message_id=901, text="Pertanyaan", user_id=1,
+                                           reply_in=ToStaff()), ROUTED, NOW)
+
+    assert outcome.intents == [] and outcome.error is None
+    assert uow.state.cases[escalated.id].awaiting_answer is False
+
+
+async def test_given_a_topic_id_used_in_two_groups_then_each_group_finds_its_own_case(
+    uow: FakeUnitOfWork,
+) -> None:
+    main, escalated = await _two_cases(uow)
+    uow.state.cases[main.id].topic_id = 77
+    uow.state.cases[escalated.id].topic_id = 77
+
+    from flows import casework
+
+    async def found(group):
+        async def use(ctx):
+            ctx.staff_group = group
+            return (await casework.find_case(ctx, CaseRef(topic_id=77))).id
+        return await within(uow, use, policy=ROUTED, now=NOW)
+
+    assert await found(None) == main.id
+    assert await found(ESCALATION) == escalated.id
+    with pytest.raises(UnknownCase):
+        await found(HARASSMENT)
