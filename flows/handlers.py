@@ -254,6 +254,18 @@ async def move_by_command(ctx: Context, command: MoveByCommand) -> Result:
     if move.needs_text and not command.text:
         return _usage(ctx, command, "staff.move_hint", command=move.command, number=case.number)
     text = command.text if move.needs_text else None
+    if move.trigger == "conclude" and text:
+        # The conclusion is told to the reporter; the recommendation (after "Rekomendasi:")
+        # is for leadership only. Without one, the officer is asked for it next.
+        conclusion, recommendation = casework.split_recommendation(text)
+        if not conclusion:
+            return _usage(ctx, command, "staff.move_hint", command=move.command,
+                          number=case.number)
+        moved = await casework.move(ctx, case, move.trigger, command.user_id, conclusion,
+                                    command.reply_in, recommendation=recommendation)
+        if recommendation is None:
+            moved.append(move_prompts.ask_for_recommendation(ctx, case, command.user_id))
+        return moved
     return await casework.move(ctx, case, move.trigger, command.user_id, text, command.reply_in)
 
 

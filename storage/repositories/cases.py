@@ -100,6 +100,9 @@ class CaseRepository(Repository):
         row.report_enc = self.encrypt(CaseRow.report_enc, case.id, dumps(case.report))
         row.outcome_enc = (self.encrypt(CaseRow.outcome_enc, case.id, case.outcome.encode())
                            if case.outcome else None)
+        row.recommendation_enc = (
+            self.encrypt(CaseRow.recommendation_enc, case.id, case.recommendation.encode())
+            if case.recommendation else None)
         row.status = case.status.value
         row.updated_at, row.acknowledged_at, row.closed_at = (
             case.updated_at, case.acknowledged_at, case.closed_at)
@@ -137,12 +140,16 @@ class CaseRepository(Repository):
                   if row.report_enc else {})
         outcome = (self.decrypt(CaseRow.outcome_enc, row.id, row.outcome_enc).decode()
                    if row.outcome_enc else None)
+        recommendation = (
+            self.decrypt(CaseRow.recommendation_enc, row.id, row.recommendation_enc).decode()
+            if row.recommendation_enc else None)
         if evidence_ids is None:
             evidence_ids = (await self._evidence_ids([row.id]))[row.id]
         return Case(
             id=row.id, number=row.number, category=row.category, language=row.language,
             report=report, created_at=row.created_at, updated_at=row.updated_at,
-            status=CaseStatus(row.status), outcome=outcome, acknowledged_at=row.acknowledged_at,
+            status=CaseStatus(row.status), outcome=outcome, recommendation=recommendation,
+            acknowledged_at=row.acknowledged_at,
             closed_at=row.closed_at, awaiting_answer=row.awaiting_answer, topic_id=row.topic_id,
             card_message_id=row.card_message_id, has_contact=row.has_contact,
             evidence_ids=list(evidence_ids), post_after=row.post_after,

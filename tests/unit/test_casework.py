@@ -349,7 +349,10 @@ async def test_given_an_allowed_move_then_the_reporter_is_told_and_the_audit_rec
 
     stored = await load(uow, case)
     assert stored.status is m.dest
-    to_reporter, to_staff = says(out)
+    # Concluding without "Rekomendasi:" asks the officer for the recommendation next.
+    asked = [s.key for s in says(out) if s.awaits is not None]
+    assert asked == (["staff.prompt.recommendation"] if m.trigger == "conclude" else [])
+    to_reporter, to_staff = [s for s in says(out) if s.awaits is None]
     assert to_reporter == Say(ToReporter(case.id), f"reporter.status.{m.dest.value}",
                               {"number": case.number, "status": m.dest.value, "outcome": text or ""},
                               lang="id", case_id=case.id)
