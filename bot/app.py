@@ -72,6 +72,8 @@ def policy_from(settings: Settings) -> Policy:
         delivery_horizon=timedelta(days=settings.delivery_horizon_days),
         delivery_backoff_cap=settings.delivery_backoff_cap_seconds,
         relay_delay=timedelta(seconds=settings.relay_delay_seconds),
+        institution=settings.institution_name,
+        utc_offset=timedelta(hours=settings.utc_offset_hours),
     )
 
 
@@ -114,6 +116,8 @@ def register(app: Application, staff_chat_id: int) -> None:
         CommandHandler("kasus", staff.list_cases, staff_chat),
         CommandHandler("cari", staff.find, staff_chat),
         CommandHandler("statistik", staff.statistics, staff_chat),
+        CommandHandler("berkas", staff.case_file, staff_chat),
+        CommandHandler("laporan", staff.period_report, staff_chat),
         CommandHandler(["bantuan", "help"], staff.help_command, staff_chat),
         CommandHandler(list(staff.MOVE_COMMANDS), staff.move_command, staff_chat),
         CommandHandler(["start", "lapor", "report", "status", "batal", "cancel"],
@@ -136,7 +140,7 @@ def register(app: Application, staff_chat_id: int) -> None:
 
 REPORTER_COMMANDS = ("start", "lapor", "status", "batal", "bantuan")
 STAFF_COMMANDS = ("tanya", "kasus", "cari", "statistik", "verifikasi", "perluinfo", "klarifikasi",
-                  "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
+                  "selesai", "teruskan", "tolak", "bukakembali", "berkas", "laporan", "bantuan")
 
 
 async def register_commands(app: Application, staff_chat_id: int, staff_language: str) -> None:

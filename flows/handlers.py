@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from flows import casework, delivery, move_prompts, relay, reporting, staff_relay, status
+from flows import staff_reports as reports
 from flows.buttons import IntakeButton, MenuButton, RelayButton, WipeButton
 from flows.commands import (
     AdoptTopic,
@@ -28,6 +29,8 @@ from flows.commands import (
     FindCase,
     ListCases,
     Locate,
+    MakeCaseFile,
+    MakePeriodReport,
     MoveByCommand,
     OfferFile,
     Press,
@@ -232,7 +235,18 @@ async def find_case(ctx: Context, command: FindCase) -> Result:
 
 
 async def show_statistics(ctx: Context, command: ShowStatistics) -> Result:
-    return await casework.statistics(ctx, command.reply_in)
+    return await reports.statistics(ctx, command.period, command.reply_in)
+
+
+async def make_case_file(ctx: Context, command: MakeCaseFile) -> Result:
+    ref = command.ref
+    if ref.number is None and ref.topic_id is None and ref.case_id is None:
+        return _usage(ctx, command, "staff.usage_berkas")
+    return await reports.case_file(ctx, ref, command.user_id)
+
+
+async def make_period_report(ctx: Context, command: MakePeriodReport) -> Result:
+    return await reports.period_report(ctx, command.period, command.user_id, command.reply_in)
 
 
 async def staff_help(ctx: Context, command: StaffHelp) -> Result:
@@ -311,6 +325,7 @@ HANDLERS: dict[type[Command], Handler] = {
     StaffFileRefused: staff_file_refused,
     FindCase: find_case, ShowStatistics: show_statistics, StaffHelp: staff_help,
     MoveByCommand: move_by_command, StaffPress: staff_press, PrivateOnly: private_only,
+    MakeCaseFile: make_case_file, MakePeriodReport: make_period_report,
     ExpireDrafts: expire_drafts, RemindOverdue: remind_overdue,
     ClaimDeliveries: delivery.claim, Delivered: delivery.delivered,
     DeliveryFailed: delivery.failed, TopicWanted: delivery.topic_wanted,

@@ -34,3 +34,7 @@ class Policy:
     """How long a staff relay waits (its [Batalkan] window) before it leaves; 0: at once."""
     delivery_backoff_cap: float = 300.0
     """Longest pause (seconds) between two tries of one message."""
+    institution: str = ""
+    """The institution's name, on the case file and the period report."""
+    utc_offset: timedelta = timedelta(hours=7)
+    """The institution's time zone (WIB by default): report dates and periods are its days."""

@@ -276,6 +276,15 @@ class CaseRepository(Repository):
             .group_by(CaseRow.status, CaseRow.category))
         return {(status, category): n for status, category, n in result.all()}
 
+    async def for_period(self, first: datetime, after: datetime, now: datetime) -> list[Case]:
+        """Cases received before `after`, open or closed on or after `first`, that staff may
+        see at `now`; oldest first (for a period's report)."""
+        rows = (await self.session.scalars(select(CaseRow).where(
+            CaseRow.created_at < after,
+            or_(CaseRow.closed_at.is_(None), CaseRow.closed_at >= first), _announced(now))
+            .order_by(CaseRow.created_at))).all()
+        return await self._many(rows)
+
     async def add_message(self, case_id: str, direction: Direction, body: str, at: datetime) -> None:
         message_id = str(uuid.uuid4())
         self.session.add(CaseMessageRow(

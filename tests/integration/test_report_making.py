@@ -1,0 +1,126 @@
+"""Reports made from the database (bot/reports/maker.py through flows/report_sources.py): a case
+with evidence, a question and its answer, a conclusion and a recommendation, made by the real use
+cases on SQLite and PostgreSQL; its PDF read back by text extraction: everything leadership needs
+is there, and nothing that identifies the reporter or opens the case (ticket code) is."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import UTC, date, datetime, timedelta
+
+from pypdf import PdfReader
+
+from bot.reports.maker import ReportMaker
+from bot.reports.text import size
+from flows.bus import MessageBus
+from flows.commands import CaseRef, MoveByCommand
+from flows.intents import ToStaff
+from flows.lifecycle import CaseStatus
+from flows.report_sources import staff_display_name
+from storage.uow import Database
+from tests.integration.journey import (
+    ANSWER,
+    ANSWERS,
+    CONTACT,
+    EVIDENCE_NAME,
+    POLICY,
+    QUESTION,
+    REPORTER_CHAT,
+    STAFF_USER,
+    Journey,
+    run_journey,
+)
+
+START = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+CONCLUSION = "KESIMPULAN-8R1 terbukti meminta uang pelicin Rp 2 juta"
+ADVICE = "REKOMENDASI-4V7 hukuman disiplin berat dan pengembalian uang"
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+async def concluded_journey(db: Database) -> Journey:
+    """The journey (report with evidence and sealed contact, a question and its answer with a
+    photo, forwarded), then reopened, clarified and concluded with a recommendation."""
+    journey = await run_journey(db, START)
+    clock = [START + timedelta(days=3)]
+    bus = MessageBus(db.uow, policy=POLICY, clock=lambda: clock[0], sealer=db.keyring)
+    for command, text in (("bukakembali", None), ("klarifikasi", None),
+                          ("selesai", f"{CONCLUSION}\nRekomendasi: {ADVICE}")):
+        clock[0] += timedelta(hours=2)
+        outcome = await bus.handle(MoveByCommand(
+            command=command, ref=CaseRef(number=journey.number), text=text,
+            user_id=STAFF_USER, reply_in=ToStaff(journey.case_id)))
+        assert outcome.error is None, outcome.error
+    return journey
+
+
+async def test_given_a_concluded_case_when_its_file_is_made_from_the_database_then_it_holds_the_case_and_nothing_about_the_reporter(
+    db: Database,
+) -> None:
+    journey = await concluded_journey(db)
+    policy = POLICY.__class__(**{**POLICY.__dict__, "institution": "Inspektorat Kota Nusa Indah"})
+
+    made = await ReportMaker(db, policy).case_file(journey.case_id, "id")
+
+    assert made is not None and made.data.startswith(b"%PDF")
+    assert made.file_name == f"berkas-{journey.number}.pdf" and journey.number in made.caption
+    text = pdf_text(made.data)
+    flat = squash(text)
+    async with db.uow() as uow:
+        stored = [await uow.evidence.get(e) for e in journey.evidence_ids]
+        case = await uow.cases.get(journey.case_id)
+    assert case is not None and case.status is CaseStatus.CONCLUDED
+    for value in (journey.number, "Inspektorat Kota Nusa Indah", *ANSWERS.values(), QUESTION,
+                  ANSWER, CONCLUSION, ADVICE):
+        assert squash(value) in flat, value
+    for file in stored:  # every piece of evidence, by its hash, size and kind
+        assert file is not None
+        assert hashlib.sha256(file.data).hexdigest() in flat
+        assert squash(size(len(file.data))) in flat
+    assert "Dokumen" in text and "Foto" in text
+    # The timeline names the officer by the pseudonym label, never by the Telegram id.
+    async with db.uow() as uow:
+        label = staff_display_name(uow.actor_token("staff", STAFF_USER))
+    assert label is not None and squash(label) in flat
+    assert "Kontaktersegel" in flat and "ya" in text.lower()
+    # Absences: the ticket code in any spelling, the reporter's file name, the sealed contact,
+    # the reporter's chat and the officer's Telegram id.
+    ticket = journey.ticket
+    for secret in (ticket, ticket.replace("-", ""), EVIDENCE_NAME, CONTACT, "MARKER-CONTACT",
+                   "0812-3456-7890", str(REPORTER_CHAT), str(STAFF_USER)):
+        assert squash(secret) not in flat, secret
+        assert squash(secret).lower() not in flat.lower(), secret
+
+
+async def test_given_a_gone_case_when_its_file_is_asked_for_then_there_is_none(db: Database) -> None:
+    assert await ReportMaker(db, POLICY).case_file("no-such-case", "id") is None
+
+
+async def test_given_cases_when_a_period_report_is_made_then_it_counts_them_and_lists_the_conclusion(
+    db: Database,
+) -> None:
+    journey = await concluded_journey(db)
+
+    maker = ReportMaker(db, POLICY)
+    made = await maker.period(date(2026, 11, 1), date(2026, 11, 30), "id")
+    model = await maker.period_model(date(2026, 11, 1), date(2026, 11, 30))
+    elsewhere = await maker.period_model(date(2026, 10, 1), date(2026, 10, 31))
+
+    assert model.total == 1 and elsewhere.total == 0
+    assert dict(model.by_status)[CaseStatus.CONCLUDED] == 1
+    [concluded] = model.concluded
+    assert (concluded.number, concluded.outcome, concluded.recommendation) == (
+        journey.number, CONCLUSION, ADVICE)
+    flat = squash(pdf_text(made.data))
+    assert squash(journey.number) in flat and "KESIMPULAN-8R1" in flat and "REKOMENDASI-4V7" in flat
+    for secret in (journey.ticket, journey.ticket.replace("-", ""), *ANSWERS.values(), QUESTION):
+        assert squash(secret) not in flat, secret  # a period report holds no case's story
+    csv = await maker.period_csv(date(2026, 11, 1), date(2026, 11, 30))
+    assert "KESIMPULAN" not in csv and "REKOMENDASI" not in csv and journey.number not in csv
