@@ -5,12 +5,19 @@ is there, and nothing that identifies the reporter or opens the case (ticket cod
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import hashlib
 import io
+import stat
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
+from bot.cli import main as peluit
 from bot.reports.maker import ReportMaker
 from bot.reports.text import size
 from flows.bus import MessageBus
@@ -18,6 +25,7 @@ from flows.commands import CaseRef, MoveByCommand
 from flows.intents import ToStaff
 from flows.lifecycle import CaseStatus
 from flows.report_sources import staff_display_name
+from storage.models import AuditEventRow
 from storage.uow import Database
 from tests.integration.journey import (
     ANSWER,
@@ -124,3 +132,45 @@ async def test_given_cases_when_a_period_report_is_made_then_it_counts_them_and_
         assert squash(secret) not in flat, secret  # a period report holds no case's story
     csv = await maker.period_csv(date(2026, 11, 1), date(2026, 11, 30))
     assert "KESIMPULAN" not in csv and "REKOMENDASI" not in csv and journey.number not in csv
+
+
+async def test_given_the_cli_when_a_period_report_is_asked_then_it_writes_the_pdf_and_the_counts_privately(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    journey = await concluded_journey(db)
+    monkeypatch.setenv("PELUIT_DATA_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("PELUIT_DATABASE_URL", db.url)
+    monkeypatch.setenv("PELUIT_INSTITUTION_NAME", "Inspektorat Kota Nusa Indah")
+    monkeypatch.chdir(tmp_path)
+
+    def run_cli(*args: str) -> int:
+        try:
+            peluit(list(args))
+        except SystemExit as exit_:
+            return int(exit_.code or 0)
+        return 0
+
+    code = await asyncio.to_thread(run_cli, "report", "--from", "2026-10-01", "--to", "2026-12-31",
+                                   "--out", "q4.pdf", "--csv", "q4.csv")
+
+    assert code == 0, capsys.readouterr()
+    assert "2026-10-01..2026-12-31" in capsys.readouterr().out
+    pdf, counts = tmp_path / "q4.pdf", tmp_path / "q4.csv"
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o600 and stat.S_IMODE(counts.stat().st_mode) == 0o600
+    flat = squash(pdf_text(pdf.read_bytes()))
+    assert squash("Inspektorat Kota Nusa Indah") in flat and journey.number in flat
+    assert "KESIMPULAN-8R1" in flat and journey.ticket not in flat
+    rows = list(csv.reader(io.StringIO(counts.read_text(encoding="utf-8"))))
+    assert ["total", "", "1"] in rows and ["status", "concluded", "1"] in rows
+    assert "KESIMPULAN" not in counts.read_text() and journey.number not in counts.read_text()
+    async with db.sessions() as session:
+        made = (await session.execute(select(AuditEventRow.actor, AuditEventRow.detail).where(
+            AuditEventRow.action == "report.period_made"))).all()
+    assert [tuple(row) for row in made] == [("operator", "2026-10-01..2026-12-31")]
+    # A bad date or an inverted period writes nothing and says so.
+    assert await asyncio.to_thread(run_cli, "report", "--from", "2026-12-31", "--to",
+                                   "2026-10-01", "--out", "bad.pdf") == 2
+    assert not (tmp_path / "bad.pdf").exists()
+    assert await asyncio.to_thread(run_cli, "report", "--from", "kemarin", "--to",
+                                   "2026-10-01", "--out", "bad.pdf") == 2
