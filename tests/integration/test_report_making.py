@@ -10,7 +10,7 @@ import csv
 import hashlib
 import io
 import stat
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -20,16 +20,15 @@ from sqlalchemy import select
 from bot.cli import main as peluit
 from bot.reports.maker import ReportMaker
 from bot.reports.text import size
-from flows.bus import MessageBus
-from flows.commands import CaseRef, MoveByCommand
-from flows.intents import ToStaff
 from flows.lifecycle import CaseStatus
 from flows.report_sources import staff_display_name
 from storage.models import AuditEventRow
 from storage.uow import Database
 from tests.integration.journey import (
+    ADVICE,
     ANSWER,
     ANSWERS,
+    CONCLUSION,
     CONTACT,
     EVIDENCE_NAME,
     POLICY,
@@ -37,12 +36,10 @@ from tests.integration.journey import (
     REPORTER_CHAT,
     STAFF_USER,
     Journey,
-    run_journey,
+    run_concluded_journey,
 )
 
 START = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
-CONCLUSION = "KESIMPULAN-8R1 terbukti meminta uang pelicin Rp 2 juta"
-ADVICE = "REKOMENDASI-4V7 hukuman disiplin berat dan pengembalian uang"
 
 
 def pdf_text(data: bytes) -> str:
@@ -54,19 +51,7 @@ def squash(text: str) -> str:
 
 
 async def concluded_journey(db: Database) -> Journey:
-    """The journey (report with evidence and sealed contact, a question and its answer with a
-    photo, forwarded), then reopened, clarified and concluded with a recommendation."""
-    journey = await run_journey(db, START)
-    clock = [START + timedelta(days=3)]
-    bus = MessageBus(db.uow, policy=POLICY, clock=lambda: clock[0], sealer=db.keyring)
-    for command, text in (("bukakembali", None), ("klarifikasi", None),
-                          ("selesai", f"{CONCLUSION}\nRekomendasi: {ADVICE}")):
-        clock[0] += timedelta(hours=2)
-        outcome = await bus.handle(MoveByCommand(
-            command=command, ref=CaseRef(number=journey.number), text=text,
-            user_id=STAFF_USER, reply_in=ToStaff(journey.case_id)))
-        assert outcome.error is None, outcome.error
-    return journey
+    return await run_concluded_journey(db, START)
 
 
 async def test_given_a_concluded_case_when_its_file_is_made_from_the_database_then_it_holds_the_case_and_nothing_about_the_reporter(
