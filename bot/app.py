@@ -74,6 +74,8 @@ def policy_from(settings: Settings) -> Policy:
         relay_delay=timedelta(seconds=settings.relay_delay_seconds),
         staff_chat_id=settings.staff_chat_id,
         **staff_routing(settings),
+        institution=settings.institution_name,
+        utc_offset=timedelta(hours=settings.utc_offset_hours),
     )
 
 
@@ -127,6 +129,8 @@ def register(app: Application, staff_chat_id: int | tuple[int, ...]) -> None:
         CommandHandler("serahkan", staff.hand_over, staff_chat),
         CommandHandler("cari", staff.find, staff_chat),
         CommandHandler("statistik", staff.statistics, staff_chat),
+        CommandHandler("berkas", staff.case_file, staff_chat),
+        CommandHandler("laporan", staff.period_report, staff_chat),
         CommandHandler(["bantuan", "help"], staff.help_command, staff_chat),
         CommandHandler(list(staff.MOVE_COMMANDS), staff.move_command, staff_chat),
         CommandHandler(["start", "lapor", "report", "status", "batal", "cancel"],
@@ -149,7 +153,8 @@ def register(app: Application, staff_chat_id: int | tuple[int, ...]) -> None:
 
 REPORTER_COMMANDS = ("start", "lapor", "status", "batal", "bantuan")
 STAFF_COMMANDS = ("tanya", "kasus", "ambil", "serahkan", "cari", "statistik", "verifikasi",
-                  "perluinfo", "klarifikasi", "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
+                  "perluinfo", "klarifikasi", "selesai", "teruskan", "tolak", "bukakembali", "berkas",
+                  "laporan", "bantuan")
 
 
 async def register_commands(app: Application, staff_chat_id: int | tuple[int, ...],

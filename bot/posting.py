@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest
@@ -19,10 +19,21 @@ from bot.render import fill, render_say
 from bot.topics import Topics
 from flows.bus import MessageBus
 from flows.delivery_model import Link, LinkKind, Where
-from flows.intents import EditCard, EditConfirmation, RelayFile, Say, SendEvidence, WipeChat
+from flows.intents import (
+    EditCard,
+    EditConfirmation,
+    RelayFile,
+    Say,
+    SendEvidence,
+    SendReport,
+    WipeChat,
+)
 from flows.policy import Policy
 from storage import pacing
 from storage.uow import Database
+
+if TYPE_CHECKING:
+    from bot.reports.maker import Made, ReportMaker
 
 CAPTION_WORDS = 900
 """The most of an officer's words a file's caption carries (Telegram allows 1024 in all)."""
@@ -95,6 +106,7 @@ class Posting:
                              pace=self._pace_staff, queued=queued)
         self._progress: dict[int, int] = {}
         """Parts of a long text already sent, per outbox id (a retry resumes after them)."""
+        self._reports: ReportMaker | None = None
 
     def forget(self, item_id: int) -> None:
         self._progress.pop(item_id, None)
@@ -219,6 +231,38 @@ class Posting:
             return []
         return [Link(intent.case_id, where.route, message.message_id, kind=LinkKind.EVIDENCE,
                      group=where.group if staff else None)]
+
+    async def report(self, intent: SendReport, where: Where) -> list[Link]:
+        """A report made now from the records, in memory, posted into the staff group (a case
+        file into its case's topic) with protected content: no forwarding, no saving."""
+        if self._reports is None:  # fpdf2 and the fonts load with the first report, not at start
+            from bot.reports.maker import ReportMaker
+
+            self._reports = ReportMaker(self.db, self.policy)
+        made: Made | None
+        if intent.kind == "case_file" and intent.case_id:
+            made = await self._reports.case_file(intent.case_id, intent.lang)
+        elif intent.kind in ("statistics", "period") and intent.start and intent.end:
+            maker = (self._reports.statistics if intent.kind == "statistics"
+                     else self._reports.period)
+            made = await maker(intent.start, intent.end, intent.lang)
+        else:
+            made = None
+        if made is None:
+            raise Permanent("report_gone")
+        report = made
+        kw: dict[str, Any] = {"caption": report.caption, "protect_content": True}
+
+        async def call(thread_id: int | None) -> Any:
+            if intent.kind == "statistics":
+                return await self.bot.send_photo(self.staff_chat_id, report.data,
+                                                 message_thread_id=thread_id, **kw)
+            return await self.bot.send_document(self.staff_chat_id, report.data,
+                                                filename=report.file_name,
+                                                message_thread_id=thread_id, **kw)
+
+        await self._paced(self.staff_chat_id, call, where.thread_id, intent.to.case_id)
+        return []
 
     async def relay_file(self, intent: RelayFile, where: Where) -> list[Link]:
         """A staff file for the reporter (cleaned when it was taken), labelled "Petugas WBS"

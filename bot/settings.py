@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     categories: Annotated[tuple[str, ...], NoDecode] = Field(DEFAULT_CATEGORIES, alias="PELUIT_CATEGORIES")
     case_prefix: str = Field("WBS", alias="PELUIT_CASE_PREFIX")
     staff_language: str = Field("id", alias="PELUIT_STAFF_LANGUAGE")
+    # Reports for leadership (case file, period report): the institution's name on every page,
+    # and its time zone as hours from UTC (7 WIB, 8 WITA, 9 WIT): dates and periods are its days.
+    institution_name: str = Field("Whistleblowing System", alias="PELUIT_INSTITUTION_NAME")
+    utc_offset_hours: float = Field(7, ge=-12, le=14, alias="PELUIT_UTC_OFFSET_HOURS")
 
     draft_ttl_hours: float = Field(24, alias="PELUIT_DRAFT_TTL_HOURS")
     ack_deadline_days: int = Field(7, alias="PELUIT_ACK_DEADLINE_DAYS")

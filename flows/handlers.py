@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from flows import casework, delivery, handling, move_prompts, relay, reporting, staff_relay, status
+from flows import staff_reports as reports
 from flows.announcement import TAKE
 from flows.buttons import IntakeButton, MenuButton, RelayButton, WipeButton
 from flows.commands import (
@@ -30,6 +31,8 @@ from flows.commands import (
     HandOver,
     ListCases,
     Locate,
+    MakeCaseFile,
+    MakePeriodReport,
     MoveByCommand,
     OfferFile,
     Press,
@@ -264,7 +267,18 @@ async def find_case(ctx: Context, command: FindCase) -> Result:
 
 
 async def show_statistics(ctx: Context, command: ShowStatistics) -> Result:
-    return await casework.statistics(ctx, command.reply_in)
+    return await reports.statistics(ctx, command.period, command.reply_in)
+
+
+async def make_case_file(ctx: Context, command: MakeCaseFile) -> Result:
+    ref = command.ref
+    if ref.number is None and ref.topic_id is None and ref.case_id is None:
+        return _usage(ctx, command, "staff.usage_berkas")
+    return await reports.case_file(ctx, ref, command.user_id)
+
+
+async def make_period_report(ctx: Context, command: MakePeriodReport) -> Result:
+    return await reports.period_report(ctx, command.period, command.user_id, command.reply_in)
 
 
 async def staff_help(ctx: Context, command: StaffHelp) -> Result:
@@ -286,6 +300,18 @@ async def move_by_command(ctx: Context, command: MoveByCommand) -> Result:
     if move.needs_text and not command.text:
         return _usage(ctx, command, "staff.move_hint", command=move.command, number=case.number)
     text = command.text if move.needs_text else None
+    if move.trigger == "conclude" and text:
+        # The conclusion is told to the reporter; the recommendation (after "Rekomendasi:")
+        # is for leadership only. Without one, the officer is asked for it next.
+        conclusion, recommendation = casework.split_recommendation(text)
+        if not conclusion:
+            return _usage(ctx, command, "staff.move_hint", command=move.command,
+                          number=case.number)
+        moved = await casework.move(ctx, case, move.trigger, command.user_id, conclusion,
+                                    command.reply_in, recommendation=recommendation)
+        if recommendation is None:
+            moved.append(move_prompts.ask_for_recommendation(ctx, case, command.user_id))
+        return moved
     return await casework.move(ctx, case, move.trigger, command.user_id, text, command.reply_in)
 
 
@@ -336,6 +362,7 @@ HANDLERS: dict[type[Command], Handler] = {
     StaffFileRefused: staff_file_refused,
     FindCase: find_case, ShowStatistics: show_statistics, StaffHelp: staff_help,
     MoveByCommand: move_by_command, StaffPress: staff_press, PrivateOnly: private_only,
+    MakeCaseFile: make_case_file, MakePeriodReport: make_period_report,
     ExpireDrafts: expire_drafts, RemindOverdue: remind_overdue,
     ClaimDeliveries: delivery.claim, Delivered: delivery.delivered,
     DeliveryFailed: delivery.failed, TopicWanted: delivery.topic_wanted,

@@ -11,7 +11,7 @@ compares equal to what it holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, NewType
 
 from flows.buttons import ButtonData
@@ -293,8 +293,23 @@ class WipeChat:
     last_message_id: int
 
 
+@dataclass(frozen=True)
+class SendReport:
+    """A report for the staff group, made from the records when it is sent (in memory, never
+    written to disk) and posted with protected content: `kind` "case_file" (the PDF of
+    `case_id`, into its topic), "statistics" (the chart with the counts as its caption) or
+    "period" (the PDF for leadership, `start`..`end` inclusive)."""
+
+    to: ToStaff
+    kind: str
+    case_id: str | None = None
+    start: date | None = None
+    end: date | None = None
+    lang: str = "id"
+
+
 Intent = (Say | SendEvidence | OpenTopic | WipeChat | RelayFile | EditConfirmation | EditCard
-          | ShowTopicStatus)
+          | ShowTopicStatus | SendReport)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,10 @@ class Policy:
     """The staff group (for links to case topics: t.me/c/<internal id>/<topic id>)."""
     delivery_backoff_cap: float = 300.0
     """Longest pause (seconds) between two tries of one message."""
+    institution: str = ""
+    """The institution's name, on the case file and the period report."""
+    utc_offset: timedelta = timedelta(hours=7)
+    """The institution's time zone (WIB by default): report dates and periods are its days."""
     escalation_group: int | None = None
     """The staff group for a case the reporter says concerns the team or the leadership (None:
     none configured). Staff groups are named by their chat id; None is the main group."""

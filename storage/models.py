@@ -95,6 +95,8 @@ class CaseRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     report_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     outcome_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    recommendation_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """A concluded case's recommendation for leadership (never told to the reporter)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -273,6 +275,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, Purpose], ...] = (
     (DraftRow, "payload_enc", "content"),
     (CaseRow, "report_enc", "content"),
     (CaseRow, "outcome_enc", "content"),
+    (CaseRow, "recommendation_enc", "content"),
     (ReporterRouteRow, "route_enc", "routing"),
     (CaseMessageRow, "body_enc", "content"),
     (EvidenceRow, "meta_enc", "content"),

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from flows.model import EvidenceFile
 from storage.codec import dumps, loads
@@ -48,3 +48,14 @@ class EvidenceRepository(Repository):
         data = self.decrypt(EvidenceRow.data_enc, row.id, row.data_enc)
         return EvidenceFile(row.id, row.kind, meta["mime_type"], meta["file_name"], data,
                             meta.get("caption"))
+
+    async def received(self, case_id: str) -> list[tuple[EvidenceFile, datetime]]:
+        rows = (await self.session.scalars(select(EvidenceRow).where(
+            EvidenceRow.case_id == case_id).order_by(EvidenceRow.created_at, EvidenceRow.id))).all()
+        found = []
+        for row in rows:
+            meta = loads(self.decrypt(EvidenceRow.meta_enc, row.id, row.meta_enc))
+            data = self.decrypt(EvidenceRow.data_enc, row.id, row.data_enc)
+            found.append((EvidenceFile(row.id, row.kind, meta["mime_type"], meta["file_name"],
+                                       data, meta.get("caption")), row.created_at))
+        return found

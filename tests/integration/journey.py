@@ -152,3 +152,23 @@ async def run_journey(db: Database, now: datetime | None = None) -> Journey:
         final = await uow.cases.get(case.id)
         assert final is not None and final.outcome == OUTCOME
     return Journey(case.id, number, ticket, route, other, list(final.evidence_ids))
+
+
+CONCLUSION = "KESIMPULAN-8R1 terbukti meminta uang pelicin Rp 2 juta"
+ADVICE = "REKOMENDASI-4V7 hukuman disiplin berat dan pengembalian uang"
+
+
+async def run_concluded_journey(db: Database, now: datetime | None = None) -> Journey:
+    """The journey, then reopened, clarified and concluded with a recommendation (so the
+    recommendation column holds a value too)."""
+    start = now or datetime.now(UTC)
+    journey = await run_journey(db, start)
+    clock = _Clock(start + timedelta(days=3))
+    bus = MessageBus(db.uow, policy=POLICY, clock=clock, sealer=db.keyring)
+    for command, text in (("bukakembali", None), ("klarifikasi", None),
+                          ("selesai", f"{CONCLUSION}\nRekomendasi: {ADVICE}")):
+        clock.now += timedelta(hours=2)
+        await _run(bus, MoveByCommand(command=command, ref=CaseRef(number=journey.number),
+                                      text=text, user_id=STAFF_USER,
+                                      reply_in=ToStaff(journey.case_id)))
+    return journey

@@ -537,3 +537,25 @@ async def test_given_a_chat_when_the_same_language_is_set_again_then_nothing_is_
         await uow.commit()
     language, updated_at = await stored()
     assert language == "en" and updated_at > first[1]
+
+
+async def test_given_a_concluded_case_with_a_recommendation_when_saved_then_it_reads_back_and_is_stored_encrypted(
+    db: Database,
+) -> None:
+    from storage.models import CaseRow
+
+    case = a_case(4)
+    await add_case(db, case)
+    case.status, case.outcome = CaseStatus.CONCLUDED, "Terbukti; uang dikembalikan"
+    case.recommendation = "REKOMENDASI-7Q2 mutasi kepala seksi"
+    case.closed_at = case.updated_at = NOW + timedelta(days=2)
+    async with db.uow() as uow:
+        await uow.cases.save(case)
+        await uow.commit()
+
+    async with db.uow() as uow:
+        found = await uow.cases.get(case.id)
+    async with db.sessions() as session:
+        raw = await session.scalar(select(CaseRow.recommendation_enc).where(CaseRow.id == case.id))
+    assert found is not None and found.recommendation == case.recommendation
+    assert raw and b"REKOMENDASI-7Q2" not in raw

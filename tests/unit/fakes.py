@@ -89,6 +89,8 @@ class EvidenceRecord:
     file_name: str | None
     data: bytes
     seq: int
+    at: datetime | None = None
+    """When it was received (the fake's clock)."""
 
 
 @dataclass
@@ -265,6 +267,12 @@ class FakeCases(_Repo):
                  if c.status not in CLOSED and _announced(c, now) and c.staff_group == group]
         return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
 
+    async def for_period(self, first: datetime, after: datetime, now: datetime) -> list[Case]:
+        cases = [self._out(c.id) for c in self._s.cases.values()
+                 if c.created_at < after and (c.closed_at is None or c.closed_at >= first)
+                 and _announced(c, now)]
+        return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
+
     async def counts(self, now: datetime, group: int | None = None) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = {}
         for c in self._s.cases.values():
@@ -302,7 +310,8 @@ class FakeEvidence(_Repo):
         seq = self._s.next_seq()
         evidence_id = f"ev{seq}"
         self._s.evidence[evidence_id] = EvidenceRecord(
-            evidence_id, draft_id, case_id, kind, mime_type, file_name, bytes(data), seq)
+            evidence_id, draft_id, case_id, kind, mime_type, file_name, bytes(data), seq,
+            self._uow.clock())
         return evidence_id
 
     async def add(
@@ -325,6 +334,11 @@ class FakeEvidence(_Repo):
     async def get(self, evidence_id: str) -> EvidenceFile | None:
         e = self._s.evidence.get(evidence_id)
         return EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data) if e else None
+
+    async def received(self, case_id: str) -> list[tuple[EvidenceFile, datetime]]:
+        return [(EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data), e.at)
+                for e in sorted(self._s.evidence.values(), key=lambda e: e.seq)
+                if e.case_id == case_id and e.at is not None]
 
 
 class FakeOutbox(_Repo):
