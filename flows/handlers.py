@@ -164,6 +164,11 @@ async def press(ctx: Context, command: Press) -> Result:
                          answer=Answer(""))
         if button.choice == "status":
             return Reply(await status.ask_for_ticket(ctx, route), answer=Answer(""))
+        if button.choice == "held":
+            said = await relay.held_choice(ctx, route, button.arg)
+            if said is None:  # [Laporan baru]: the held message is dropped, a report begins
+                said = await reporting.start_report(ctx, route, command.message_id)
+            return Reply(said, answer=Answer(""))
         key = "start.privacy" if button.choice == "privacy" else "help.reporter"
         return Reply(_say(ctx, command, key), answer=Answer(""))
     raise StaleButton

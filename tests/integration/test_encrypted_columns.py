@@ -17,6 +17,7 @@ from storage.models import (
     CaseRow,
     DraftRow,
     EvidenceRow,
+    HeldMessageRow,
     OutboxRow,
     ReporterRouteRow,
 )
@@ -49,6 +50,8 @@ OLD_CALLS = {
         "01027231ee95199a669943d7622ed5ca29716b5ffc055d492e2da292de0de24f6581107e5e9e71f1388bdfc01703650bcf"),
     OutboxRow.payload_enc: (("content", "outbox", "payload_enc"),
         "0102633120c56e0eb0254cf359356be282a6aaf6479343a205b6a8a9e77a0db1c5cb7135a315fb5b0602e86e3bf1a55a4cfc"),
+    HeldMessageRow.body_enc: (("content", "held_messages", "body_enc"),
+        "010263315fc20ac9eb45a48ba188e63cd77d36e1723693bc4ddd757f2f3d91acf4341d2f8363aaeb1d93ab3567ca20bd25e7f40f504b"),
 }
 
 

@@ -70,7 +70,9 @@ REQUIRED: dict[str, frozenset[str]] = {
     "reporter.answer_sent": frozenset({"number"}),
     "reporter.which_case": frozenset({"numbers"}),
     "reporter.no_case": frozenset(),
-    "reporter.case_closed": frozenset({"number"}),
+    "reporter.case_closed": frozenset({"number", "status", "outcome"}),
+    "reporter.ask_relay": frozenset({"number"}),
+    **_none("reporter.held_dropped", "reporter.held_gone"),
     **{f"reporter.status.{s}": frozenset({"number", "status"})
        for s in ("received", "verifying", "needs_info", "clarification")},
     **{f"reporter.status.{s}": frozenset({"number", "status", "outcome"})
@@ -177,6 +179,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     **_none(*(f"button.{b}" for b in (
         "report", "status", "help", "privacy", "lang_id", "lang_en", "next", "skip", "clear", "keep",
         "skip_evidence", "done_evidence", "anonymous", "leave_contact", "submit", "cancel", "wipe",
+        "relay_send", "relay_new", "relay_drop",
         *(f"edit_{f}" for f in ("category", *_TEXT_STEPS, "evidence", "identity")),
     ))),
     **_none(*(f"move.{m}" for m in (
