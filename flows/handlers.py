@@ -51,8 +51,9 @@ from flows.commands import (
 )
 from flows.context import Answer, Context, Reply, Result
 from flows.errors import InvalidTransition, StaleButton
-from flows.intents import Button, Intent, Say, ToChat
+from flows.intents import Button, ChatRoute, Intent, Say, ToChat
 from flows.lifecycle import MOVES_BY_TRIGGER, CaseStatus, move_for_command
+from flows.policy import REPORT_WINDOW, report_limit_key
 from flows.uploads import refusal_say
 
 log = logging.getLogger("peluit.flows")
@@ -92,7 +93,17 @@ async def start_report(ctx: Context, command: StartReport) -> Result:
 
 
 async def cancel_report(ctx: Context, command: CancelReport) -> Result:
+    await _uncount_draft(ctx, command.route)
     return await reporting.cancel(ctx, command.route)
+
+
+async def _uncount_draft(ctx: Context, route: ChatRoute) -> None:
+    """A cancelled draft is no report: the hourly limit counts submitted reports (and the one
+    being written), so the draft's count is taken back while its window lasts."""
+    draft = ctx.draft
+    if draft is not None:
+        await ctx.uow.throttle.refund(report_limit_key(ctx.uow.actor_token("chat", route)),
+                                      draft.created_at, REPORT_WINDOW, ctx.now)
 
 
 async def show_help(ctx: Context, command: ShowHelp | UnknownCommand) -> Result:
@@ -151,6 +162,8 @@ async def press(ctx: Context, command: Press) -> Result:
     """Every button pressed in a private chat; each is answered (a refusal is its own answer)."""
     button, route = command.button, command.route
     if isinstance(button, IntakeButton):
+        if button.action == "cancel":
+            await _uncount_draft(ctx, route)
         return Reply(await reporting.press(ctx, route, button), answer=Answer(""))
     if isinstance(button, WipeButton):
         last = command.message_id or button.first_message_id

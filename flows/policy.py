@@ -23,6 +23,9 @@ class Policy:
     case_files_per_day: int = 20
     case_bytes_per_day: int = 100 * 1024 * 1024
     reports_per_chat_per_hour: int = 3
+    """Reports a chat may submit in an hour. A draft counts while it is being written (so the
+    limit refuses the next report before it is written, not at its end); a cancelled draft is
+    taken off the count (`report_limit_key`)."""
     status_attempts_per_chat: int = 5
     status_attempts_global: int = 100
     status_window: timedelta = timedelta(minutes=15)
@@ -34,3 +37,12 @@ class Policy:
     """How long a staff relay waits (its [Batalkan] window) before it leaves; 0: at once."""
     delivery_backoff_cap: float = 300.0
     """Longest pause (seconds) between two tries of one message."""
+
+
+REPORT_WINDOW = 3600.0
+"""The window of `reports_per_chat_per_hour`, in seconds."""
+
+
+def report_limit_key(chat_token: str) -> str:
+    """The throttle key counting a chat's reports (`chat_token`: the chat's keyed pseudonym)."""
+    return f"reports:{chat_token}"

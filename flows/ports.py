@@ -138,6 +138,12 @@ class Throttle(Protocol):
         """Count `amount` attempts at once; the window's count after them."""
         ...
 
+    async def refund(self, key: str, since: datetime, window_seconds: float,
+                     now: datetime) -> None:
+        """Take back one attempt counted at `since`: only while the window that counted it is
+        still the current one, and never below zero."""
+        ...
+
 
 @dataclass
 class ChatState:

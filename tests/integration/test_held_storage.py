@@ -1,5 +1,6 @@
 """Storage of a reporter's held message (asked "to the officer, or a new report?") on SQLite and
-PostgreSQL: encrypted at rest, added to for the same case, replaced for another, taken once."""
+PostgreSQL: encrypted at rest, added to for the same case, replaced for another, taken once; and
+the report limit's refund of a cancelled draft."""
 
 from __future__ import annotations
 
@@ -67,3 +68,22 @@ async def test_given_a_held_message_a_day_old_then_a_new_hold_forgets_it(db: Dat
         await uow.chats.hold(ROUTE, case.id, "baru", NOW)
         assert await uow.chats.take_held(other) is None
         assert (await uow.chats.take_held(ROUTE)) == HeldMessage(case.id, "baru", NOW)
+
+
+async def test_given_a_counted_attempt_when_refunded_then_only_its_own_window_counts_one_less(
+    db: Database,
+) -> None:
+    key, hour = "reports:chat:test", 3600.0
+    async with db.uow() as uow:
+        assert await uow.throttle.add(key, 2, hour, NOW) == 2
+        await uow.throttle.refund(key, NOW + timedelta(minutes=5), hour, NOW + timedelta(minutes=10))
+        assert await uow.throttle.count(key, hour, NOW + timedelta(minutes=10)) == 1
+        await uow.throttle.refund(key, NOW, hour, NOW + timedelta(minutes=10))
+        await uow.throttle.refund(key, NOW, hour, NOW + timedelta(minutes=10))  # never below 0
+        assert await uow.throttle.count(key, hour, NOW + timedelta(minutes=10)) == 0
+        later = NOW + timedelta(hours=2)
+        assert await uow.throttle.add(key, 1, hour, later) == 1  # a new window
+        await uow.throttle.refund(key, NOW, hour, later)  # counted in the old window: not here
+        assert await uow.throttle.count(key, hour, later) == 1
+        await uow.throttle.refund("reports:none", NOW, hour, later)  # no row: nothing
+        assert await uow.throttle.count("reports:none", hour, later) == 0

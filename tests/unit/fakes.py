@@ -411,6 +411,12 @@ class FakeThrottle(_Repo):
         row.count += amount
         return row.count
 
+    async def refund(self, key: str, since: datetime, window_seconds: float,
+                     now: datetime) -> None:
+        row = self._current(key, window_seconds, now)
+        if row is not None and row.window_start <= since and row.count > 0:
+            row.count -= 1
+
 
 class FakePrompts(_Repo):
     async def add(self, message_id: int, prompt: MovePrompt) -> None:
