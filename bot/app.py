@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import logs, reporter, staff, staff_files
+from bot import logs, render, reporter, staff, staff_files
 from bot.calls import with_retries
 from bot.delivery import AnswerRecorder
 from bot.delivery_updates import delivery_handlers
@@ -53,6 +53,7 @@ Handler = Callable[[Update, PeluitContext], Awaitable[None]]
 def policy_from(settings: Settings) -> Policy:
     return Policy(
         categories=settings.categories, case_prefix=settings.case_prefix,
+        institution_name=settings.institution_name.strip(),
         staff_language=settings.staff_language,
         draft_ttl=timedelta(hours=settings.draft_ttl_hours),
         ack_deadline=timedelta(days=settings.ack_deadline_days),
@@ -156,6 +157,7 @@ async def register_commands(app: Application, staff_chat_id: int, staff_language
 def build_application(settings: Settings, db: Database | None = None) -> Application:
     db = db or open_database(settings)
     policy = policy_from(settings)
+    render.set_zone(settings.zone)  # every date and time shown, in the institution's zone
     root = settings.telegram_api_url.rstrip("/")
     builder = (ApplicationBuilder().token(settings.telegram_bot_token)
                .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")

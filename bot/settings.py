@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -52,6 +53,10 @@ class Settings(BaseSettings):
     categories: Annotated[tuple[str, ...], NoDecode] = Field(DEFAULT_CATEGORIES, alias="PELUIT_CATEGORIES")
     case_prefix: str = Field("WBS", alias="PELUIT_CASE_PREFIX")
     staff_language: str = Field("id", alias="PELUIT_STAFF_LANGUAGE")
+    # Named in the reporter's welcome and help ("Inspektorat Kabupaten Contoh"); empty: "our
+    # institution". Dates and times are shown in this zone (an IANA name).
+    institution_name: str = Field("", alias="PELUIT_INSTITUTION_NAME", max_length=120)
+    timezone: str = Field("Asia/Jakarta", alias="PELUIT_TIMEZONE")
 
     draft_ttl_hours: float = Field(24, alias="PELUIT_DRAFT_TTL_HOURS")
     ack_deadline_days: int = Field(7, alias="PELUIT_ACK_DEADLINE_DAYS")
@@ -93,6 +98,20 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta,"
+                             " Asia/Makassar or Asia/Jayapura)") from None
+        return value.strip()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def database_url_or_default(self) -> str:

@@ -10,6 +10,8 @@ from datetime import timedelta
 class Policy:
     categories: tuple[str, ...]
     case_prefix: str = "WBS"
+    institution_name: str = ""
+    """Named in the welcome and the help (empty: a neutral wording)."""
     staff_language: str = "id"
     draft_ttl: timedelta = timedelta(hours=24)
     ack_deadline: timedelta = timedelta(days=7)

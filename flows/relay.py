@@ -27,12 +27,14 @@ from flows.intents import (
 from flows.model import Case, Direction
 from flows.status import status_request
 from flows.uploads import Upload
+from flows.welcome import welcome
 
 
-async def case_for_message(ctx: Context, route: ChatRoute,
-                           reply_to_message_id: int | None) -> Case | list[Intent]:
+async def case_for_message(ctx: Context, route: ChatRoute, reply_to_message_id: int | None,
+                           *, greet: bool = False) -> Case | list[Intent]:
     """The open case a reporter's message belongs to (the one replied to, else the one waiting
-    for an answer, else the only open one), or what to tell the reporter when there is none."""
+    for an answer, else the only open one), or what to tell the reporter when there is none
+    (`greet`: a text from a chat that never reported gets the welcome)."""
     uow, language = ctx.uow, ctx.language
     case = None
     if reply_to_message_id is not None:
@@ -48,6 +50,8 @@ async def case_for_message(ctx: Context, route: ChatRoute,
         if case is None and every:  # only closed cases: the latest one, and what it came to
             case = max(every, key=lambda c: c.updated_at)
     if case is None:
+        if greet:  # first contact ("halo, saya mau lapor"): the welcome, with the menu
+            return [welcome(ctx.policy, route, language)]
         return [Say(ToChat(route), "reporter.no_case", lang=language)]
     if case.closed:
         return [closed_say(route, case, language)]
@@ -79,7 +83,7 @@ async def reporter_message(
     if text is not None and (said := await status_request(
             ctx, route, text, file=evidence is not None)) is not None:
         return said
-    case = await case_for_message(ctx, route, reply_to_message_id)
+    case = await case_for_message(ctx, route, reply_to_message_id, greet=evidence is None)
     if not isinstance(case, Case):
         return case
     if evidence is None and text is not None and not await _is_reply_to_case(

@@ -23,6 +23,7 @@ from flows.intents import (
     ToChat,
     ToReporter,
     ToStaff,
+    moment,
 )
 from flows.lifecycle import CLOSED, MOVES, CaseStatus, Move
 from flows.model import Case, Direction
@@ -64,7 +65,7 @@ def without_card_edit(intents: list[Intent], case: Case) -> list[Intent]:
     card's last activity changes)."""
     edits = [i for i in intents if isinstance(i, EditCard)]
     assert [e.card.case_id for e in edits] == [case.id]
-    assert edits[0].card.params["activity"] == NOW.strftime("%Y-%m-%d %H:%M UTC")
+    assert edits[0].card.params["activity"] == moment(NOW)
     return [i for i in intents if not isinstance(i, EditCard)]
 
 
@@ -254,7 +255,7 @@ async def test_given_a_reply_linked_in_another_chat_then_it_does_not_count_here(
 
     out = await reply(uow, ROUTE, text="Halo", reply_to_message_id=77)
 
-    assert keys(out) == ["reporter.no_case"]
+    assert keys(out) == ["start.welcome"]  # this chat never reported: the welcome
     assert await uow.cases.messages(case.id) == []
 
 
@@ -371,10 +372,24 @@ async def test_given_several_cases_awaiting_then_the_reporter_is_asked_which(uow
     assert await uow.cases.messages(a.id) == [] and await uow.cases.messages(b.id) == []
 
 
-async def test_given_no_case_for_the_chat_then_the_no_case_hint(uow: FakeUnitOfWork) -> None:
+async def test_given_no_case_for_the_chat_when_a_first_message_then_the_welcome_with_the_menu(
+    uow: FakeUnitOfWork,
+) -> None:
     await seed_case(uow, OTHER, NOW)
 
-    out = await reply(uow, text="Halo?")
+    out = await reply(uow, text="halo, saya mau lapor")
+
+    [said] = says(out)
+    assert (said.key, said.params) == ("start.welcome", {"institution": ""})
+    assert [b.data for row in said.buttons for b in row][:2] == [
+        MenuButton("lapor"), MenuButton("status")]
+    assert uow.staff_bound() == [] and ROUTE not in uow.state.held
+
+
+async def test_given_no_case_for_the_chat_when_a_file_then_the_no_case_hint(
+    uow: FakeUnitOfWork,
+) -> None:
+    out = await reply(uow, evidence=Upload("photo", b"\xff\xd8\xff", "image/jpeg", None))
 
     assert out == [Say(ToChat(ROUTE), "reporter.no_case", lang="id")]
 

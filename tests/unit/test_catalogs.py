@@ -23,7 +23,7 @@ MAX_LABEL = 30
 MAX_COMMAND = 60
 MAX_TOPIC = 128
 PLAIN_PREFIXES = ("button.", "move.", "category.", "command.", "state.", "field.", "word.", "sla.",
-                  "timeline.", "report.")
+                  "timeline.", "report.", "format.")
 PLAIN_KEYS = frozenset({"staff.topic_name", "staff.row", "status.code_placeholder"})
 LABEL_PREFIXES = ("button.", "move.", "category.")
 
@@ -42,7 +42,8 @@ def _none(*keys: str) -> dict[str, frozenset[str]]:
 
 REQUIRED: dict[str, frozenset[str]] = {
     # reporter intake
-    **_none("start.welcome", "start.privacy", "help.reporter", "lang.choose", "lang.set",
+    "start.welcome": frozenset({"institution"}), "help.reporter": frozenset({"institution"}),
+    **_none("start.privacy", "lang.choose", "lang.set",
             "intake.intro", "intake.resume", "intake.ask_category"),
     **_none(*(f"intake.ask_{step}" for step in (*_TEXT_STEPS, "contact"))),
     **{f"intake.edit_{step}": frozenset({"current"}) for step in _TEXT_STEPS},
@@ -79,7 +80,8 @@ REQUIRED: dict[str, frozenset[str]] = {
        for s in ("concluded", "forwarded", "not_actionable")},
     # status
     "status.ask_code": frozenset(),
-    "status.show": frozenset({"number", "status", "timeline", "question", "outcome"}),
+    "status.show": frozenset({"number", "status", "timeline", "question", "outcome", "contact"}),
+    "status.contact_block": frozenset(),
     "status.question_block": frozenset({"question"}),
     "status.outcome_block": frozenset({"outcome"}),
     **_none("status.malformed", "status.unknown", "status.code_placeholder", "status.ask_again",
@@ -90,10 +92,13 @@ REQUIRED: dict[str, frozenset[str]] = {
     "reporter.staff_file": frozenset({"number"}),
     "reporter.staff_file_text": frozenset({"number", "text"}),
     **_none("timeline.submitted", "timeline.question", "timeline.answer"),
+    "timeline.moved": frozenset({"status"}),
+    "format.moment": frozenset({"day", "month", "year", "hour", "minute", "zone"}),
+    "format.months": frozenset(),
     **_none(*(f"state.{s}" for s in _STATUSES)),
     **_none(*(f"field.{f}" for f in _FIELDS)),
     **_none(*(f"category.{c}" for c in _CATEGORIES)),
-    **_none("word.yes", "word.no", "word.skipped"),
+    **_none("word.yes", "word.no", "word.skipped", "word.institution"),
     # staff group
     "staff.card": _REPORT | {"number", "status", "created", "activity", "overdue", "handler"},
     "staff.card_handler": frozenset({"handler"}),
