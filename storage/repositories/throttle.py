@@ -32,7 +32,7 @@ def _throttle_hit(insert: Any) -> Prepared:
 
 _THROTTLE_HIT = per_dialect(_throttle_hit)
 _THROTTLE_REFUND = Prepared(update(ThrottleRow).where(
-    ThrottleRow.key == bindparam("key"), ThrottleRow.count > 0,
+    ThrottleRow.key == bindparam("b_key"), ThrottleRow.count > 0,
     ThrottleRow.window_start <= bindparam("since", type_=UTCDateTime()),
     ThrottleRow.window_start > bindparam("cutoff", type_=UTCDateTime()),
     ThrottleRow.window_start <= bindparam("now", type_=UTCDateTime()),
@@ -91,5 +91,5 @@ class ThrottleRepository(Repository):
         """One statement: the window that counted the attempt at `since`, if it is still the
         current one, counts one less (never below zero)."""
         await _THROTTLE_REFUND.rows(self.session, {
-            "key": key, "since": since, "now": now,
+            "b_key": key, "since": since, "now": now,
             "cutoff": now - timedelta(seconds=window_seconds)})
