@@ -67,7 +67,7 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
         "report", help="the period report for leadership (PDF) and its counts (CSV)",
         description="Write the period report for leadership as a PDF (--out) and/or its counts "
                     "only as CSV (--csv), from the bot's database. Dates are the institution's "
-                    "days (PELUIT_UTC_OFFSET_HOURS), both inclusive.")
+                    "days (PELUIT_TIMEZONE), both inclusive.")
     report.add_argument("--from", dest="start", required=True, type=date.fromisoformat,
                         metavar="YYYY-MM-DD", help="first day of the period")
     report.add_argument("--to", dest="end", required=True, type=date.fromisoformat,

@@ -7,6 +7,8 @@ import html
 import re
 import string
 from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -19,9 +21,11 @@ from flows.intents import (
     CategoryCounts,
     CategoryName,
     Fields,
+    Institution,
     Keyboard,
     MaybeSkipped,
     Mention,
+    Moment,
     Note,
     OverdueMark,
     OverdueRows,
@@ -32,6 +36,11 @@ from flows.intents import (
     YesNo,
 )
 
+DEFAULT_ZONE = "Asia/Jakarta"
+INDONESIAN_ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+                    "Asia/Ujung_Pandang": "WITA", "Asia/Jayapura": "WIT"}
+"""Indonesia's three zones by their names; any other zone is shown as its UTC offset."""
+_zone: tzinfo = ZoneInfo(DEFAULT_ZONE)
 SAFE_LIMIT = 3900
 """Split well below Telegram's limit so a re-opened tag never pushes a part over it."""
 _TOKENS = re.compile(r"(<[^>]+>)|(&#?\w+;)|([^<&]+)")
@@ -141,7 +150,53 @@ def derived_params(language: str, say: Say) -> dict[str, object]:
     return words
 
 
+def set_zone(zone: tzinfo) -> None:
+    """The institution's time zone (`PELUIT_TIMEZONE`), set once by the composition root: every
+    date and time shown to anyone is rendered in it."""
+    global _zone
+    _zone = zone
+
+
+def zone_label(zone: tzinfo, local: datetime) -> str:
+    """WIB / WITA / WIT for Indonesia's zones; else the UTC offset at that moment ("UTC+9",
+    "UTC+5:30", "UTC-3", "UTC")."""
+    name = INDONESIAN_ZONES.get(getattr(zone, "key", ""))
+    if name:
+        return name
+    offset = local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    hours, rest = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def format_moment(at: datetime, language: str, zone: tzinfo | None = None) -> str:
+    """A moment for people: "28 Nov 2026, 14.05 WIB" (id), "28 Nov 2026, 14:05 WIB" (en), in
+    the institution's zone."""
+    zone = zone or _zone
+    local = at.astimezone(zone)
+    months = plain(language, "format.months").split()
+    return plain(language, "format.moment", {
+        "day": local.day, "month": months[local.month - 1], "year": local.year,
+        "hour": f"{local.hour:02d}", "minute": f"{local.minute:02d}",
+        "zone": zone_label(zone, local)})
+
+
+def _moment(language: str, value: str) -> str:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # not a moment (e.g. written by an older version): shown as it is
+    return format_moment(at, language) if at.tzinfo is not None else value
+
+
 def _words(lang: str, value: object) -> object:
+    if isinstance(value, Moment):
+        return _moment(lang, value)
+    if isinstance(value, Institution):
+        return str(value) if value else plain(lang, "word.institution")
     if isinstance(value, StatusName):
         return plain(lang, f"state.{value}")
     if isinstance(value, CategoryName):
@@ -184,16 +239,17 @@ class _Lines(_Raw):
 
 def timeline_lines(language: str, timeline: list[list[str]]) -> list[str]:
     lines = []
-    for day, action, detail in timeline:
+    for at, action, detail in timeline:
         if action == "case.moved":
-            what = plain(language, f"state.{detail}")
+            what = plain(language, "timeline.moved",
+                         {"status": plain(language, f"state.{detail}")})
         elif action == "case.submitted":
             what = plain(language, "timeline.submitted")
         elif action == "relay.to_reporter":
             what = plain(language, "timeline.question")
         else:
             what = plain(language, "timeline.answer")
-        lines.append(f"{day} · {what}")
+        lines.append(f"{_moment(language, at)} · {what}")
     return lines
 
 

@@ -58,22 +58,15 @@ from flows.commands import (
 )
 from flows.context import Answer, Context, Reply, Result
 from flows.errors import InvalidTransition, StaleButton
-from flows.intents import Button, Intent, Say, ToChat
+from flows.intents import ChatRoute, Intent, Say, ToChat
 from flows.lifecycle import MOVES_BY_TRIGGER, CaseStatus, move_for_command
+from flows.policy import REPORT_WINDOW, report_limit_key
 from flows.uploads import refusal_say
+from flows.welcome import reporter_help, welcome
 
 log = logging.getLogger("peluit.flows")
 Handler = Callable[[Context, Any], Awaitable[Result]]
 LANGUAGES = ("id", "en")
-
-
-def menu() -> tuple[tuple[Button, ...], ...]:
-    return (
-        (Button("button.report", MenuButton("lapor")), Button("button.status", MenuButton("status"))),
-        (Button("button.help", MenuButton("help")), Button("button.privacy", MenuButton("privacy"))),
-        (Button("button.lang_id", MenuButton("lang", "id")),
-         Button("button.lang_en", MenuButton("lang", "en"))),
-    )
 
 
 def _say(ctx: Context, command: Any, key: str, /, **params: object) -> list[Intent]:
@@ -91,7 +84,7 @@ async def start(ctx: Context, command: Start) -> Result:
         return await status.ask_for_ticket(ctx, command.route)
     await ctx.uow.chats.clear_ticket_prompt(command.route)  # the menu: no code awaited
     log.info("reporter.start")
-    return [Say(ToChat(command.route), "start.welcome", lang=ctx.language, buttons=menu())]
+    return [welcome(ctx.policy, command.route, ctx.language)]
 
 
 async def start_report(ctx: Context, command: StartReport) -> Result:
@@ -99,11 +92,21 @@ async def start_report(ctx: Context, command: StartReport) -> Result:
 
 
 async def cancel_report(ctx: Context, command: CancelReport) -> Result:
+    await _uncount_draft(ctx, command.route)
     return await reporting.cancel(ctx, command.route)
 
 
+async def _uncount_draft(ctx: Context, route: ChatRoute) -> None:
+    """A cancelled draft is no report: the hourly limit counts submitted reports (and the one
+    being written), so the draft's count is taken back while its window lasts."""
+    draft = ctx.draft
+    if draft is not None:
+        await ctx.uow.throttle.refund(report_limit_key(ctx.uow.actor_token("chat", route)),
+                                      draft.created_at, REPORT_WINDOW, ctx.now)
+
+
 async def show_help(ctx: Context, command: ShowHelp | UnknownCommand) -> Result:
-    return _say(ctx, command, "help.reporter")
+    return [reporter_help(ctx.policy, command.route, ctx.language)]
 
 
 async def check_status(ctx: Context, command: CheckStatus) -> Result:
@@ -158,6 +161,8 @@ async def press(ctx: Context, command: Press) -> Result:
     """Every button pressed in a private chat; each is answered (a refusal is its own answer)."""
     button, route = command.button, command.route
     if isinstance(button, IntakeButton):
+        if button.action == "cancel":
+            await _uncount_draft(ctx, route)
         return Reply(await reporting.press(ctx, route, button), answer=Answer(""))
     if isinstance(button, WipeButton):
         last = command.message_id or button.first_message_id
@@ -171,8 +176,14 @@ async def press(ctx: Context, command: Press) -> Result:
                          answer=Answer(""))
         if button.choice == "status":
             return Reply(await status.ask_for_ticket(ctx, route), answer=Answer(""))
-        key = "start.privacy" if button.choice == "privacy" else "help.reporter"
-        return Reply(_say(ctx, command, key), answer=Answer(""))
+        if button.choice == "held":
+            said = await relay.held_choice(ctx, route, button.arg)
+            if said is None:  # [Laporan baru]: the held message is dropped, a report begins
+                said = await reporting.start_report(ctx, route, command.message_id)
+            return Reply(said, answer=Answer(""))
+        if button.choice == "privacy":
+            return Reply(_say(ctx, command, "start.privacy"), answer=Answer(""))
+        return Reply([reporter_help(ctx.policy, route, ctx.language)], answer=Answer(""))
     raise StaleButton
 
 

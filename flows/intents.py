@@ -11,7 +11,7 @@ compares equal to what it holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import ClassVar, NewType
 
 from flows.buttons import ButtonData
@@ -54,6 +54,20 @@ class StatusName(str):
     """A case status (`state.<value>` in the catalog)."""
 
 
+class Institution(str):
+    """The institution's name (`PELUIT_INSTITUTION_NAME`); empty: a neutral wording
+    (`word.institution`) in the reader's language."""
+
+
+class Moment(str):
+    """A moment, as ISO 8601 in UTC to the minute (`moment`): shown in the reader's language
+    and the institution's time zone ("28 Nov 2026, 14.05 WIB")."""
+
+
+def moment(at: datetime) -> Moment:
+    return Moment(at.astimezone(UTC).replace(second=0, microsecond=0).isoformat())
+
+
 class CategoryName(str):
     """A category code (its label, or the code itself: categories are configuration)."""
 
@@ -71,7 +85,7 @@ class Fields(str):
 
 
 class Timeline(list[list[str]]):
-    """[day, audit action, detail] rows of a case's history, one line each."""
+    """[moment (`moment`), audit action, detail] rows of a case's history, one line each."""
 
 
 class CaseRows(list[list[object]]):
@@ -108,6 +122,12 @@ class QuestionBlock(Block):
 
 class OutcomeBlock(Block):
     key, field = "status.outcome_block", "outcome"
+
+
+class ContactBlock(Block):
+    """Non-empty when the reporter left contact details: what becomes of them, in plain words."""
+
+    key, field = "status.contact_block", "contact"
 
 
 class HandlerBlock(Block):
@@ -154,7 +174,7 @@ class Mention(str):
 PARAM_KINDS: tuple[type, ...] = (StatusName, CategoryName, YesNo, MaybeSkipped, Fields, Timeline,
                                  CaseRows, OverdueRows, StatusCounts, CategoryCounts,
                                  QuestionBlock, OutcomeBlock, HandlerBlock, OverdueMark,
-                                 SavedAnswer, AddingTo, Note)
+                                 SavedAnswer, AddingTo, Note, Institution, Moment, ContactBlock)
 """Every kind, for the outbox codec (it stores a value's kind by name)."""
 
 

@@ -154,6 +154,12 @@ class Throttle(Protocol):
         """Count `amount` attempts at once; the window's count after them."""
         ...
 
+    async def refund(self, key: str, since: datetime, window_seconds: float,
+                     now: datetime) -> None:
+        """Take back one attempt counted at `since`: only while the window that counted it is
+        still the current one, and never below zero."""
+        ...
+
 
 @dataclass
 class ChatState:
@@ -167,6 +173,15 @@ class ChatState:
     """Messages for this chat wait or are under way: new ones queue behind them."""
 
 
+@dataclass(frozen=True)
+class HeldMessage:
+    """A reporter's message held until the reporter says where it goes."""
+
+    case_id: str
+    text: str
+    at: datetime
+
+
 class Chats(Protocol):
     async def state(self, route: ChatRoute) -> ChatState: ...
     async def language(self, route: ChatRoute) -> str | None: ...
@@ -177,6 +192,14 @@ class Chats(Protocol):
         ...
 
     async def clear_ticket_prompt(self, route: ChatRoute) -> None: ...
+    async def hold(self, route: ChatRoute, case_id: str, text: str, now: datetime) -> None:
+        """Keep a message (encrypted) until the reporter chooses where it goes; a second one
+        for the same case is added to the first (another case's replaces it)."""
+        ...
+
+    async def take_held(self, route: ChatRoute) -> HeldMessage | None:
+        """The held message, removed (None when there is none)."""
+        ...
 
 
 class Prompts(Protocol):

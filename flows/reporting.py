@@ -17,6 +17,7 @@ from flows.errors import NoDraft, StaleButton, TooManyReports
 from flows.intake import TEXT_STEPS, Draft, InvalidStep, Step, fire, is_continue_word
 from flows.intents import Button, ChatRoute, Fields, Intent, Later, Say, ToChat, WipeChat
 from flows.model import Case
+from flows.policy import REPORT_WINDOW, report_limit_key
 from flows.prompts import REPORT_FIELDS, done_button, prompt
 from flows.status import status_request
 from flows.tickets import new_ticket_code
@@ -34,9 +35,8 @@ async def start_report(ctx: Context, route: ChatRoute, message_id: int) -> list[
     draft = ctx.draft
     if draft is not None:
         return [prompt(policy, draft, route, "intake.resume")]
-    if not await uow.throttle.hit(
-        f"reports:{uow.actor_token('chat', route)}", policy.reports_per_chat_per_hour, 3600, now
-    ):
+    if not await uow.throttle.hit(report_limit_key(uow.actor_token("chat", route)),
+                                  policy.reports_per_chat_per_hour, REPORT_WINDOW, now):
         raise TooManyReports
     draft = Draft(
         id=str(uuid.uuid4()), language=ctx.language, created_at=now, updated_at=now,

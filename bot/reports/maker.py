@@ -22,6 +22,9 @@ from storage.uow import Database
 CAPTION_LIMIT = 1024
 """Telegram's caption limit (characters)."""
 
+REPORT_INSTITUTION = "Whistleblowing System"
+"""On a case file and a period report when PELUIT_INSTITUTION_NAME is empty."""
+
 
 @dataclass(frozen=True)
 class Made:
@@ -72,7 +75,8 @@ class ReportMaker:
         model = await self.case_file_model(case_id)
         if model is None:
             return None
-        data = await asyncio.to_thread(case_file_pdf, model, lang, self.policy.institution)
+        data = await asyncio.to_thread(case_file_pdf, model, lang,
+                                       self.policy.institution_name or REPORT_INSTITUTION)
         return Made(data, f"berkas-{model.number}.pdf",
                     t(lang, "report.caption.case_file", number=model.number))
 
@@ -84,7 +88,8 @@ class ReportMaker:
 
     async def period(self, start: date, end: date, lang: str) -> Made:
         model = await self.period_model(start, end)
-        data = await asyncio.to_thread(period_report_pdf, model, lang, self.policy.institution)
+        data = await asyncio.to_thread(period_report_pdf, model, lang,
+                                       self.policy.institution_name or REPORT_INSTITUTION)
         return Made(data, f"laporan-wbs-{start.isoformat()}-{end.isoformat()}.pdf",
                     t(lang, "report.caption.period", start=start.isoformat(),
                       end=end.isoformat(), total=model.total))

@@ -145,6 +145,7 @@ async def test_given_a_deleted_case_topic_when_the_next_message_for_the_case_arr
         fake.delete_topic(STAFF_CHAT, old_topic)
 
         await reporter.say(ANSWER)
+        await reporter.press("m:held:send", in_message=await reporter.expect(button="m:held:send"))
         await reporter.expect(snippet("reporter.answer_sent"))
         await fake.wait_for(lambda: fake.topics(STAFF_CHAT))
         (new_topic, new_name), = fake.topics(STAFF_CHAT).items()

@@ -17,6 +17,7 @@ from storage.models import (
     CaseRow,
     DraftRow,
     EvidenceRow,
+    HeldMessageRow,
     OutboxRow,
     ReporterRouteRow,
     StaffMemberRow,
@@ -56,6 +57,8 @@ OLD_CALLS = {
     # added with the staff directory (migration 0004_a): the place as first spelled out, pinned
     StaffMemberRow.name_enc: (("content", "staff_members", "name_enc"),
         "010263311635c6753641a76ba5c538df89a370999ac85fec06fe12a51626bcd515f653603d195fc4d7818d00bb21674c118891c3cc16"),
+    HeldMessageRow.body_enc: (("content", "held_messages", "body_enc"),
+        "010263315fc20ac9eb45a48ba188e63cd77d36e1723693bc4ddd757f2f3d91acf4341d2f8363aaeb1d93ab3567ca20bd25e7f40f504b"),
 }
 
 

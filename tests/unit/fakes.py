@@ -36,7 +36,7 @@ from flows.intents import (
 from flows.lifecycle import CLOSED, CaseStatus
 from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
 from flows.policy import Policy
-from flows.ports import ChatState, DuplicateUpdate
+from flows.ports import ChatState, DuplicateUpdate, HeldMessage
 from flows.tickets import TicketCode, format_case_number, new_ticket_code, normalize_ticket
 
 STAFF_CHAT = "staff"
@@ -136,6 +136,8 @@ class _State:
     """staff prompt message id -> the move its reply completes"""
     staff: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """staff pseudonym -> (name, lower-case @username)"""
+    held: dict[ChatRoute, HeldMessage] = field(default_factory=dict)
+    """chat -> the message held until the reporter chooses where it goes"""
     seq: int = 0
 
     def next_seq(self) -> int:
@@ -440,6 +442,12 @@ class FakeThrottle(_Repo):
         row.count += amount
         return row.count
 
+    async def refund(self, key: str, since: datetime, window_seconds: float,
+                     now: datetime) -> None:
+        row = self._current(key, window_seconds, now)
+        if row is not None and row.window_start <= since and row.count > 0:
+            row.count -= 1
+
 
 class FakePrompts(_Repo):
     async def add(self, message_id: int, prompt: MovePrompt) -> None:
@@ -492,6 +500,15 @@ class FakeChats(_Repo):
 
     async def clear_ticket_prompt(self, route: ChatRoute) -> None:
         self._s.ticket_prompts.pop(route, None)
+
+    async def hold(self, route: ChatRoute, case_id: str, text: str, now: datetime) -> None:
+        before = self._s.held.get(route)
+        if before is not None and before.case_id == case_id:
+            text = before.text + "\n" + text
+        self._s.held[route] = HeldMessage(case_id, text, now)
+
+    async def take_held(self, route: ChatRoute) -> HeldMessage | None:
+        return self._s.held.pop(route, None)
 
 
 class FakeUnitOfWork:

@@ -916,12 +916,11 @@ async def test_given_no_old_drafts_when_expiring_then_nothing_is_deleted_or_reco
 
 
 async def test_given_too_many_reports_from_one_chat_in_an_hour_then_too_many_reports(
-    uow: FakeUnitOfWork,
+    uow: FakeUnitOfWork, sealer: FakeSealer,
 ) -> None:
     pol = policy(reports_per_chat_per_hour=2)
-    for minute in (0, 10):
-        await start_report(uow, pol, ROUTE, "id", 1, NOW + timedelta(minutes=minute))
-        await cancel(uow, ROUTE, "id")
+    for _ in range(2):
+        await tap(uow, sealer, await to_review(uow, sealer, pol), "button.submit", pol)
 
     with pytest.raises(TooManyReports):
         await start_report(uow, pol, ROUTE, "id", 1, NOW + timedelta(minutes=20))
@@ -930,6 +929,29 @@ async def test_given_too_many_reports_from_one_chat_in_an_hour_then_too_many_rep
     await start_report(uow, pol, OTHER, "id", 1, NOW + timedelta(minutes=20))  # other chats are free
     await start_report(uow, pol, ROUTE, "id", 1, NOW + timedelta(minutes=61))  # a new hour
     assert await stored(uow) is not None
+
+
+async def test_given_two_cancelled_drafts_and_one_report_then_the_chat_may_still_report(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    for minute in (0, 5):  # one cancelled with /batal, one with the draft's [Batal] button
+        out = await start_report(uow, POLICY, ROUTE, "id", 1, NOW + timedelta(minutes=minute))
+        if minute:
+            await tap(uow, sealer, out, "button.cancel")
+        else:
+            await cancel(uow, ROUTE, "id")
+    await tap(uow, sealer, await to_review(uow, sealer), "button.submit")
+    assert len(uow.state.cases) == 1
+
+    out = await start_report(uow, POLICY, ROUTE, "id", 1, NOW + timedelta(minutes=20))
+
+    assert "intake.too_many_reports" not in keys(out)
+    assert await stored(uow) is not None
+    # the count is the report and the draft being written: one more report fits, not two
+    await tap(uow, sealer, await to_review(uow, sealer), "button.submit")
+    await tap(uow, sealer, await to_review(uow, sealer), "button.submit")
+    with pytest.raises(TooManyReports):
+        await start_report(uow, POLICY, ROUTE, "id", 1, NOW + timedelta(minutes=30))
 
 
 async def test_given_the_throttle_then_its_key_does_not_hold_the_chat_id(uow: FakeUnitOfWork) -> None:
