@@ -47,6 +47,8 @@ ORDER = (Step.CATEGORY, *TEXT_STEPS, Step.EVIDENCE, Step.IDENTITY, Step.CONTACT,
 PROGRESS = {s: i for i, s in enumerate(ORDER[:8], start=1)} | {Step.CONTACT: 8}
 """'Langkah 3 dari 8': the number shown on each question (the contact belongs to step 8)."""
 STEP_COUNT = 8
+CAPTION_START = 40
+"""How much of a file's caption the evidence list shows."""
 CONTINUE_WORDS = frozenset({
     "lanjut", "lanjutkan", "sudah", "selesai", "cukup", "sudah cukup", "next", "done",
     "continue", "finished", "that's all", "thats all", "skip", "lewati", "lewat",
@@ -130,6 +132,9 @@ class Draft:
     pending: str = ""
     """Text received for the current step that was too short: kept, and joined with the next."""
     evidence_ids: list[str] = field(default_factory=list)
+    evidence_info: dict[str, list[object]] = field(default_factory=dict)
+    """evidence id -> [kind, size in bytes, the start of its caption]: what the evidence step
+    lists (the files themselves rest encrypted in the evidence store)."""
     sealed_contact: bytes | None = None
     editing: bool = False
     appending: bool = False
@@ -198,6 +203,32 @@ class Draft:
         """Skipping a step leaves it unanswered, whatever was typed or saved before."""
         self.pending = ""
         self.answers.pop(self.step.value, None)
+
+    # ---- files (taken at any step; they wait for the evidence step)
+    def keep_file(self, evidence_id: str, kind: str, size: int, caption: str | None) -> None:
+        """A file sent at any step: kept for the evidence step, whatever the current step."""
+        self.evidence_ids.append(evidence_id)
+        words = " ".join((caption or "").split())
+        if len(words) > CAPTION_START:
+            words = words[:CAPTION_START].rstrip() + "…"
+        self.evidence_info[evidence_id] = [kind, size, words]
+
+    def files(self) -> list[tuple[str, str, int, str]]:
+        """(id, kind, size, caption start) of each file kept, in the order they came."""
+        rows = []
+        for eid in self.evidence_ids:
+            kind, size, caption = (self.evidence_info.get(eid) or ["document", 0, ""])[:3]
+            rows.append((eid, str(kind), int(size), str(caption)))  # type: ignore[call-overload]
+        return rows
+
+    def remove_file(self, evidence_id: str) -> bool:
+        """[🗑 n]: the file is no longer part of the draft (False: it was not, a stale press)."""
+        if evidence_id not in self.evidence_ids:
+            return False
+        self.evidence_ids.remove(evidence_id)
+        self.evidence_info.pop(evidence_id, None)
+        self.version += 1  # the list that showed it is out of date
+        return True
 
     # ---- callbacks (named in TRANSITIONS / machine)
     def start_editing(self) -> None:

@@ -80,6 +80,10 @@ class OverdueRows(list[tuple[str, str, int]]):
     """[number, overdue kind, age in days] rows of the daily reminder."""
 
 
+class FileRows(list[list[object]]):
+    """[kind, size in bytes, caption start] of each file a draft keeps, numbered from 1."""
+
+
 class StatusCounts(list[tuple[str, int]]):
     """(status, count) pairs, one line each."""
 
@@ -147,7 +151,7 @@ class Mention(str):
 PARAM_KINDS: tuple[type, ...] = (StatusName, CategoryName, YesNo, MaybeSkipped, Fields, Timeline,
                                  CaseRows, OverdueRows, StatusCounts, CategoryCounts,
                                  QuestionBlock, OutcomeBlock, HandlerBlock, OverdueMark,
-                                 SavedAnswer, AddingTo, Note)
+                                 SavedAnswer, AddingTo, Note, FileRows)
 """Every kind, for the outbox codec (it stores a value's kind by name)."""
 
 

@@ -17,7 +17,7 @@ from flows.errors import NoDraft, StaleButton, TooManyReports
 from flows.intake import TEXT_STEPS, Draft, InvalidStep, Step, fire, is_continue_word
 from flows.intents import Button, ChatRoute, Fields, Intent, Later, Say, ToChat, WipeChat
 from flows.model import Case
-from flows.prompts import REPORT_FIELDS, done_button, prompt
+from flows.prompts import REPORT_FIELDS, button, done_button, prompt
 from flows.status import status_request
 from flows.tickets import new_ticket_code
 from flows.uploads import Upload
@@ -114,46 +114,56 @@ async def receive_unsupported(ctx: Context, route: ChatRoute) -> list[Intent]:
 
 
 def evidence_refusal(ctx: Context, route: ChatRoute, draft: Draft, size: int = 0) -> list[Intent]:
-    """Why a file Telegram announces with `size` bytes cannot be added to the draft now ([] when
-    it can). Stored files are not measured again: cleaning may change a file's size."""
+    """Why a file Telegram announces with `size` bytes cannot be added to the draft ([] when it
+    can: at any step, it is kept for the evidence step). Stored files are not measured again:
+    cleaning may change a file's size."""
     policy = ctx.policy
     to, lang = ToChat(route), draft.language
-    if draft.step is not Step.EVIDENCE:
-        key = "intake.files_later" if draft.step in TEXT_STEPS else "intake.files_not_now"
-        return [Say(to, key, lang=lang), prompt(policy, draft, route)]
+    at_evidence = draft.step is Step.EVIDENCE
     if len(draft.evidence_ids) >= policy.max_attachments:
+        if not at_evidence:
+            return [prompt(policy, draft, route, "intake.files_full")]
         return [Say(to, "intake.evidence_limit", {"max": policy.max_attachments}, lang=lang,
                     buttons=done_button(draft))]
     if size > policy.max_file_bytes:
-        return [uploads.refusal_say(policy, route, "evidence_too_big", lang, done_button(draft))]
+        return [uploads.refusal_say(policy, route, "evidence_too_big", lang,
+                                    done_button(draft) if at_evidence else ())]
     return []
 
 
 async def receive_evidence(ctx: Context, route: ChatRoute, upload: Upload) -> list[Intent]:
+    """A file, at any step of the draft: kept (encrypted) for the evidence step. At the evidence
+    step it is counted; at any other step the current question comes again with a short note."""
     uow, policy, now = ctx.uow, ctx.policy, ctx.now
     draft = _loaded(ctx)
     to, lang = ToChat(route), draft.language
     refused = evidence_refusal(ctx, route, draft)
     if refused:
         return refused
+    at_evidence = draft.step is Step.EVIDENCE
     scope = uow.actor_token("draft", draft.id)
     if await uploads.held_back(uow, scope, upload.may_carry_metadata, now):
         draft.updated_at = now
         await uow.drafts.save(route, draft)
-        return [Say(to, "intake.metadata_held", lang=lang, buttons=done_button(draft))]
+        return [Say(to, "intake.metadata_held", lang=lang,
+                    buttons=done_button(draft) if at_evidence else ())]
     evidence_id = await uow.evidence.add(
         draft.id, upload.kind, upload.data, upload.mime_type, upload.file_name, upload.caption
     )
-    draft.evidence_ids.append(evidence_id)
+    draft.keep_file(evidence_id, upload.kind, len(upload.data), upload.caption)
     draft.updated_at = now
     await uow.drafts.save(route, draft)
     intents = await uploads.notices(
         uow, to, lang, scope, removed=upload.metadata_removed,
         may_carry_metadata=upload.may_carry_metadata, recording=upload.recording, now=now)
+    if not at_evidence:
+        intents.append(prompt(policy, draft, route, "intake.files_kept"))
+        return intents
+    count = len(draft.evidence_ids)
     intents.append(Say(
-        to, "intake.evidence_saved",
-        {"count": len(draft.evidence_ids), "max": policy.max_attachments}, lang=lang,
-        buttons=done_button(draft),
+        to, "intake.evidence_saved", {"count": count, "max": policy.max_attachments}, lang=lang,
+        buttons=((button("button.remove_this_file", "drop", draft, evidence_id),),
+                 *done_button(draft)),
     ))
     return intents
 
@@ -200,6 +210,11 @@ async def _apply_button(
             draft.clear_answer()
             draft.version += 1  # the question that showed the answer is out of date
             note = "intake.cleared"
+        elif action == "drop":
+            if not draft.remove_file(arg):
+                raise StaleButton
+            await ctx.uow.evidence.remove(draft.id, arg)
+            note = "intake.file_removed"
         elif action == "back":
             fire(draft, "back")
         elif action == "add":

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from flows.model import EvidenceFile
 from storage.codec import dumps, loads
@@ -48,3 +48,8 @@ class EvidenceRepository(Repository):
         data = self.decrypt(EvidenceRow.data_enc, row.id, row.data_enc)
         return EvidenceFile(row.id, row.kind, meta["mime_type"], meta["file_name"], data,
                             meta.get("caption"))
+
+    async def remove(self, draft_id: str, evidence_id: str) -> None:
+        await self.session.execute(delete(EvidenceRow).where(
+            EvidenceRow.id == evidence_id, EvidenceRow.draft_id == draft_id,
+            EvidenceRow.case_id.is_(None)))

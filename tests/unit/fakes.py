@@ -314,6 +314,11 @@ class FakeEvidence(_Repo):
         e = self._s.evidence.get(evidence_id)
         return EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data) if e else None
 
+    async def remove(self, draft_id: str, evidence_id: str) -> None:
+        e = self._s.evidence.get(evidence_id)
+        if e is not None and e.draft_id == draft_id and e.case_id is None:
+            del self._s.evidence[evidence_id]
+
 
 class FakeOutbox(_Repo):
     async def put(self, intents: Sequence[Intent], not_before: datetime | None = None, *,
