@@ -108,6 +108,11 @@ def is_continue_word(text: str) -> bool:
     return " ".join(word.split()) in CONTINUE_WORDS
 
 
+def voice_length(seconds: int) -> str:
+    """0:42, 12:05: how long a voice answer is."""
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def previous_text_step(step: Step) -> Step | None:
     return _ADDS_TO.get(step)
 
@@ -135,6 +140,9 @@ class Draft:
     evidence_info: dict[str, list[object]] = field(default_factory=dict)
     """evidence id -> [kind, size in bytes, the start of its caption]: what the evidence step
     lists (the files themselves rest encrypted in the evidence store)."""
+    voices: dict[str, list[list[object]]] = field(default_factory=dict)
+    """step -> [[evidence id, seconds], ...]: voice notes that answer a story step (the sound
+    rests encrypted in the evidence store, like a file)."""
     sealed_contact: bytes | None = None
     editing: bool = False
     appending: bool = False
@@ -150,9 +158,10 @@ class Draft:
 
     def answer_problem(self) -> AnswerProblem | None:
         text = self.candidate_answer().strip()
-        if not text:
+        spoken = bool(self.voices.get(self.step.value))  # a voice answers: no minimum applies
+        if not text and not spoken:
             return AnswerProblem.EMPTY
-        if len(text) < MIN_CHARS.get(self.step, 1):
+        if not spoken and len(text) < MIN_CHARS.get(self.step, 1):
             return AnswerProblem.TOO_SHORT
         if len(text) > self.max_chars:
             return AnswerProblem.TOO_LONG
@@ -163,17 +172,21 @@ class Draft:
 
     def has_previous_answer(self) -> bool:
         earlier = _ADDS_TO.get(self.step)
-        return earlier is not None and bool(self.answers.get(earlier.value))
+        return earlier is not None and self.answered(earlier)
+
+    def answered(self, step: Step) -> bool:
+        """The step has an answer saved: text, a voice, or both."""
+        return bool(self.answers.get(step.value) or self.voices.get(step.value))
 
     def has_contact(self) -> bool:
         return self.sealed_contact is not None
 
     def complete(self) -> bool:
-        return self.category is not None and all(self.answers.get(s) for s in REQUIRED_STEPS)
+        return self.category is not None and all(self.answered(s) for s in REQUIRED_STEPS)
 
     def missing_steps(self) -> list[Step]:
         missing = [] if self.category else [Step.CATEGORY]
-        return missing + [s for s in REQUIRED_STEPS if not self.answers.get(s)]
+        return missing + [s for s in REQUIRED_STEPS if not self.answered(s)]
 
     # ---- answers
     def candidate_answer(self) -> str:
@@ -192,17 +205,34 @@ class Draft:
         return self.answers.get(self.step.value, "")
 
     def clear_answer(self) -> None:
-        """[🗑 Hapus jawaban ini]: the step's answer and anything typed for it are gone."""
+        """[🗑 Hapus jawaban ini]: the step's answer (text and voice) and anything typed for it
+        are gone."""
         self.pending = ""
         self.answers.pop(self.step.value, None)
+        self.voices.pop(self.step.value, None)
 
     def clear_pending(self) -> None:
         self.pending = ""
 
     def discard_answer(self) -> None:
-        """Skipping a step leaves it unanswered, whatever was typed or saved before."""
+        """Skipping a step leaves it unanswered, whatever was typed, said or saved before."""
         self.pending = ""
         self.answers.pop(self.step.value, None)
+        self.voices.pop(self.step.value, None)
+
+    # ---- voice answers
+    def add_voice(self, evidence_id: str, seconds: int) -> None:
+        """A voice note answers the current story step (next to any text)."""
+        self.voices.setdefault(self.step.value, []).append([evidence_id, max(0, int(seconds))])
+
+    def voice_ids(self) -> list[str]:
+        return [str(v[0]) for step in TEXT_STEPS for v in self.voices.get(step.value, [])]
+
+    def shown_answer(self, step: Step | str) -> str:
+        """The answer as the review and staff read it: the text, then "🎤 0:42" per voice."""
+        key = Step(step).value
+        marks = [f"🎤 {voice_length(int(str(v[1])))}" for v in self.voices.get(key, [])]
+        return "\n".join([t for t in (self.answers.get(key, ""),) if t] + marks)
 
     # ---- files (taken at any step; they wait for the evidence step)
     def keep_file(self, evidence_id: str, kind: str, size: int, caption: str | None) -> None:

@@ -73,8 +73,10 @@ class Cases(Protocol):
 class Evidence(Protocol):
     async def add(
         self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
-        caption: str | None = None,
-    ) -> str: ...
+        caption: str | None = None, answer: str | None = None,
+    ) -> str:
+        """`answer`: the story step a voice answer answers (None: an evidence file)."""
+        ...
     async def add_to_case(
         self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
         caption: str | None = None,

@@ -67,7 +67,7 @@ def prompt(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Sa
         rows: list[tuple[Button, ...]] = []
         if step is Step.CONTACT:
             return Say(to, "intake.ask_contact", params, lang=lang, buttons=(_way_back(draft),))
-        saved = draft.saved_answer()
+        saved = draft.shown_answer(step)
         params["saved"] = (AddingTo(saved) if draft.appending else SavedAnswer(saved))
         first = []
         if saved and not draft.appending:
@@ -114,7 +114,7 @@ def evidence_prompt(policy: Policy, draft: Draft, route: ChatRoute,
 
 
 def review(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Say:
-    params = report_params({f: draft.answers.get(f, "") for f in REPORT_FIELDS})
+    params = report_params({f: draft.shown_answer(f) for f in REPORT_FIELDS})
     params["note"] = Note(note)
     params["category"] = CategoryName(draft.category or "")
     params["evidence_count"] = len(draft.evidence_ids)

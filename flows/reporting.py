@@ -113,13 +113,17 @@ async def receive_unsupported(ctx: Context, route: ChatRoute) -> list[Intent]:
     return [prompt(ctx.policy, draft, route, key)]
 
 
-def evidence_refusal(ctx: Context, route: ChatRoute, draft: Draft, size: int = 0) -> list[Intent]:
+def evidence_refusal(ctx: Context, route: ChatRoute, draft: Draft, size: int = 0,
+                     kind: str = "") -> list[Intent]:
     """Why a file Telegram announces with `size` bytes cannot be added to the draft ([] when it
     can: at any step, it is kept for the evidence step). Stored files are not measured again:
     cleaning may change a file's size."""
     policy = ctx.policy
     to, lang = ToChat(route), draft.language
     at_evidence = draft.step is Step.EVIDENCE
+    if _answers_by_voice(ctx, draft, kind):
+        return ([uploads.refusal_say(policy, route, "evidence_too_big", lang)]
+                if size > policy.max_file_bytes else [])
     if len(draft.evidence_ids) >= policy.max_attachments:
         if not at_evidence:
             return [prompt(policy, draft, route, "intake.files_full")]
@@ -137,6 +141,8 @@ async def receive_evidence(ctx: Context, route: ChatRoute, upload: Upload) -> li
     uow, policy, now = ctx.uow, ctx.policy, ctx.now
     draft = _loaded(ctx)
     to, lang = ToChat(route), draft.language
+    if _answers_by_voice(ctx, draft, upload.kind):
+        return await _voice_answer(ctx, route, draft, upload)
     refused = evidence_refusal(ctx, route, draft)
     if refused:
         return refused
@@ -165,6 +171,33 @@ async def receive_evidence(ctx: Context, route: ChatRoute, upload: Upload) -> li
         buttons=((button("button.remove_this_file", "drop", draft, evidence_id),),
                  *done_button(draft)),
     ))
+    return intents
+
+
+def _answers_by_voice(ctx: Context, draft: Draft, kind: str) -> bool:
+    """A voice note at a story step answers it (at most `max_attachments` voices per draft;
+    beyond that it is kept as a file, within the files' own limit)."""
+    return (kind == "voice" and draft.step in TEXT_STEPS
+            and len(draft.voice_ids()) < ctx.policy.max_attachments)
+
+
+async def _voice_answer(ctx: Context, route: ChatRoute, draft: Draft,
+                        upload: Upload) -> list[Intent]:
+    """A voice note answers the story step: kept encrypted with the draft (as files are), and
+    the next question follows. It counts as an answer (no minimum length); text can still be
+    added with [➕ Tambah]. The first time, a word that a voice can identify the speaker."""
+    uow, now = ctx.uow, ctx.now
+    step = draft.step
+    evidence_id = await uow.evidence.add(draft.id, "voice", upload.data, upload.mime_type, None,
+                                         None, answer=step.value)
+    draft.add_voice(evidence_id, upload.duration)
+    draft.updated_at = now
+    fire(draft, "proceed")  # a voice is an answer: the guard lets it through
+    await uow.drafts.save(route, draft)
+    scope = uow.actor_token("draft", draft.id)
+    intents = await uploads.notices(uow, ToChat(route), draft.language, scope, removed=False,
+                                    may_carry_metadata=False, recording=True, now=now)
+    intents.append(prompt(ctx.policy, draft, route, "intake.voice_saved"))
     return intents
 
 
@@ -254,13 +287,13 @@ async def _submit(ctx: Context, route: ChatRoute, draft: Draft) -> list[Intent |
     post_after = now + (policy.new_case_delay_max * (secrets.randbelow(1000) / 1000)) if delay else None
     case = Case(
         id=str(uuid.uuid4()), number=number, category=draft.category or "lainnya",
-        language=draft.language, report={f: draft.answers.get(f, "") for f in REPORT_FIELDS},
+        language=draft.language, report={f: draft.shown_answer(f) for f in REPORT_FIELDS},
         created_at=now, updated_at=now, has_contact=draft.sealed_contact is not None,
-        evidence_ids=list(draft.evidence_ids), post_after=post_after,
+        evidence_ids=[*draft.voice_ids(), *draft.evidence_ids], post_after=post_after,
     )
     ticket = new_ticket_code()
     await uow.cases.add(case, ticket, route, draft.sealed_contact)
-    await uow.evidence.attach(draft.evidence_ids, case.id)
+    await uow.evidence.attach(case.evidence_ids, case.id)  # voice answers first, after the card
     await uow.drafts.delete(route)
     await uow.audit.record("reporter", "case.submitted", case.number, case.category)
     if case.has_contact:

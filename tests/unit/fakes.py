@@ -85,6 +85,7 @@ class EvidenceRecord:
     file_name: str | None
     data: bytes
     seq: int
+    answer: str | None = None
 
 
 @dataclass
@@ -295,9 +296,11 @@ class FakeEvidence(_Repo):
 
     async def add(
         self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
-        caption: str | None = None,
+        caption: str | None = None, answer: str | None = None,
     ) -> str:
-        return await self._add(draft_id, None, kind, data, mime_type, file_name)
+        evidence_id = await self._add(draft_id, None, kind, data, mime_type, file_name)
+        self._s.evidence[evidence_id].answer = answer
+        return evidence_id
 
     async def add_to_case(
         self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
@@ -312,7 +315,8 @@ class FakeEvidence(_Repo):
 
     async def get(self, evidence_id: str) -> EvidenceFile | None:
         e = self._s.evidence.get(evidence_id)
-        return EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data) if e else None
+        return (EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data, answer=e.answer)
+                if e else None)
 
     async def remove(self, draft_id: str, evidence_id: str) -> None:
         e = self._s.evidence.get(evidence_id)

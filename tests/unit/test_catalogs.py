@@ -59,6 +59,8 @@ REQUIRED: dict[str, frozenset[str]] = {
     "intake.evidence_saved": frozenset({"count", "max"}),
     "intake.evidence_list": _QUESTION | {"count", "max", "list"},
     "intake.files_kept": frozenset({"files"}),
+    "intake.voice_saved": frozenset(),
+    "staff.voice_answer": frozenset({"step", "number"}),
     "intake.files_full": frozenset({"max_files"}),
     "intake.evidence_limit": frozenset({"max"}),
     "intake.evidence_too_big": frozenset({"max_mb"}),

@@ -714,6 +714,62 @@ async def test_given_review_when_evidence_is_edited_then_the_list_then_back_to_r
     assert says(out)[0].params["evidence_count"] == 0
 
 
+def voice(n: int = 1, seconds: int = 42) -> Upload:
+    return Upload("voice", f"OggS-voice-{n}".encode(), "audio/ogg", None, recording=True,
+                  duration=seconds)
+
+
+async def test_given_a_story_step_when_a_voice_note_arrives_then_it_answers_and_reaches_staff_with_the_card(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    out = await start_report(uow, POLICY, ROUTE, "id", 1, NOW)
+    out = await tap(uow, sealer, out, "category.korupsi")
+
+    out = await receive_evidence(uow, POLICY, ROUTE, voice(1, 42), NOW)
+
+    assert noted(out) == [("intake.voice_notice", ""), ("intake.ask_who", "intake.voice_saved")]
+    find_button(out, "button.add_previous")  # text can still be added to the spoken answer
+    out = await receive_evidence(uow, POLICY, ROUTE, voice(2, 7), NOW)  # who: by voice too
+    assert noted(out) == [("intake.ask_when", "intake.voice_saved")]  # the notice came once
+    out = await tap(uow, sealer, out, "button.add_previous")
+    out = await say(uow, sealer, "Pak H")  # a short text added to a voice answer is fine
+    assert keys(out) == ["intake.ask_when"]
+    for step in ("when", "where", "how"):
+        out = await say(uow, sealer, ANSWERS[step])
+    draft = await stored(uow)
+    assert draft is not None and draft.evidence_ids == []  # answers, not evidence files
+    out = await tap(uow, sealer, out, "button.skip_evidence")
+    out = await tap(uow, sealer, out, "button.anonymous")
+    review = says(out)[0].params
+    assert review["what"] == "🎤 0:42" and review["who"] == "Pak H\n🎤 0:07"
+    assert review["evidence_count"] == 0
+
+    before = len(uow.sent)
+    await tap(uow, sealer, out, "button.submit")
+
+    staff = [i for i in uow.sent[before:] if i in uow.staff_bound()]
+    card = staff[1]
+    assert isinstance(card, Say) and card.card and card.params["what"] == "🎤 0:42"
+    voices = [i for i in staff if isinstance(i, SendEvidence)]
+    assert staff.index(voices[0]) == 2  # right after the card
+    sent = [uow.state.evidence[i.evidence_id] for i in voices]
+    assert [(e.data, e.answer, e.kind) for e in sent] == [
+        (b"OggS-voice-1", "what", "voice"), (b"OggS-voice-2", "who", "voice")]
+    assert all(e.case_id == card.case_id for e in sent)
+
+
+async def test_given_the_evidence_step_when_a_voice_note_arrives_then_it_is_evidence_not_an_answer(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    await to_evidence(uow, sealer)
+
+    out = await receive_evidence(uow, POLICY, ROUTE, voice(), NOW)
+
+    assert keys(out)[-1] == "intake.evidence_saved"
+    draft = await stored(uow)
+    assert draft is not None and len(draft.evidence_ids) == 1 and draft.voices == {}
+
+
 async def test_given_a_file_that_cannot_be_taken_then_the_reason_with_the_size_limit(
     uow: FakeUnitOfWork, sealer: FakeSealer,
 ) -> None:

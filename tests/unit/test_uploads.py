@@ -233,3 +233,14 @@ async def test_given_a_case_when_recordings_arrive_then_the_voice_notice_comes_o
     assert keys(first).count("intake.voice_notice") == 1
     assert "intake.voice_notice" not in keys(second)
     assert "intake.metadata_removed_recording" in keys(first) + keys(second)
+
+
+async def test_given_a_full_draft_at_a_story_step_when_a_voice_is_offered_then_it_may_answer(
+    uow: FakeUnitOfWork,
+) -> None:
+    """A voice answers the step: it is not one of the evidence files the limit counts."""
+    await draft_at(uow, Step.WHAT, files=POLICY.max_attachments)
+
+    assert await check_upload(uow, POLICY, ROUTE, "id", "voice", 1000, NOW) == []
+    too_big = await check_upload(uow, POLICY, ROUTE, "id", "voice", POLICY.max_file_bytes + 1, NOW)
+    assert keys(too_big) == ["intake.evidence_too_big"]
