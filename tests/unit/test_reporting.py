@@ -758,6 +758,18 @@ async def test_given_a_story_step_when_a_voice_note_arrives_then_it_answers_and_
     assert all(e.case_id == card.case_id for e in sent)
 
 
+async def test_given_review_when_what_is_edited_by_voice_then_back_to_review_with_both(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    out = await to_review(uow, sealer)
+    out = await tap(uow, sealer, out, "button.edit_what")
+
+    out = await receive_evidence(uow, POLICY, ROUTE, voice(1, 61), NOW)
+
+    assert noted(out) == [("intake.voice_notice", ""), ("intake.review", "intake.voice_saved")]
+    assert says(out)[-1].params["what"] == f"{ANSWERS['what']}\n🎤 1:01"
+
+
 async def test_given_the_evidence_step_when_a_voice_note_arrives_then_it_is_evidence_not_an_answer(
     uow: FakeUnitOfWork, sealer: FakeSealer,
 ) -> None:
