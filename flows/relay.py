@@ -86,15 +86,20 @@ async def reporter_message(
     case = await case_for_message(ctx, route, reply_to_message_id, greet=evidence is None)
     if not isinstance(case, Case):
         return case
-    if evidence is None and text is not None and not await _is_reply_to_case(
-            ctx, route, reply_to_message_id):
+    if evidence is None and text is not None and not await _is_answer(
+            ctx, route, case, reply_to_message_id):
         await uow.chats.hold(route, case.id, text[: policy.max_answer_chars], now)
         return [ask_where(route, case, language)]
     return await _relay(ctx, route, case, text, evidence)
 
 
-async def _is_reply_to_case(ctx: Context, route: ChatRoute, reply_to: int | None) -> bool:
-    return reply_to is not None and await ctx.uow.cases.by_reporter_message(
+async def _is_answer(ctx: Context, route: ChatRoute, case: Case, reply_to: int | None) -> bool:
+    """A reply to one of the case's messages; or, while the officer waits for an answer, a reply
+    to any message (a question sent again after a restart is not linked: its copy is the one the
+    reporter may answer)."""
+    if reply_to is None:
+        return False
+    return case.awaiting_answer or await ctx.uow.cases.by_reporter_message(
         route, reply_to) is not None
 
 
