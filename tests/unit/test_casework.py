@@ -286,8 +286,8 @@ async def test_given_one_case_awaiting_an_answer_then_a_plain_message_is_asked_a
 async def test_given_an_officer_waiting_for_an_answer_when_the_reporter_replies_to_an_unlinked_message_then_it_goes_at_once(
     uow: FakeUnitOfWork,
 ) -> None:
-    # After a restart a question may be sent twice and only one copy linked: the reporter who
-    # answers the other copy is answering, not starting something new.
+    # A question is linked only once Telegram has answered (and after a restart it may be sent
+    # twice): the reporter who replies to it before that is answering, not starting something new.
     waiting, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2), awaiting_answer=True)
 
     out = await reply(uow, text="Rincian: kwitansi ada pada saya", reply_to_message_id=4242)
@@ -298,15 +298,18 @@ async def test_given_an_officer_waiting_for_an_answer_when_the_reporter_replies_
         "Rincian: kwitansi ada pada saya"]
 
 
-async def test_given_no_question_waiting_when_the_reporter_replies_to_an_unlinked_message_then_they_are_asked(
+async def test_given_no_question_waiting_when_the_reporter_replies_to_a_message_then_it_goes_but_a_plain_one_is_asked_about(
     uow: FakeUnitOfWork,
 ) -> None:
     case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
 
-    out = await reply(uow, text="Satu hal lagi", reply_to_message_id=4242)
+    replied = await reply(uow, text="Satu hal lagi", reply_to_message_id=4242)
+    plain = await reply(uow, text="Halo, saya mau lapor yang lain")
 
-    assert keys(out) == ["reporter.ask_relay"] and uow.state.held[ROUTE].text == "Satu hal lagi"
-    assert await uow.cases.messages(case.id) == []
+    assert keys(replied) == ["staff.reporter_answer", "reporter.answer_sent"]
+    assert keys(plain) == ["reporter.ask_relay"]
+    assert uow.state.held[ROUTE].text == "Halo, saya mau lapor yang lain"
+    assert [m.body for m in await uow.cases.messages(case.id)] == ["Satu hal lagi"]
 
 
 async def test_given_a_single_open_case_when_a_free_message_then_it_is_held_and_the_reporter_asked(
