@@ -154,6 +154,9 @@ async def reporter_other(ctx: Context, command: ReporterOther) -> Result:
 async def press(ctx: Context, command: Press) -> Result:
     """Every button pressed in a private chat; each is answered (a refusal is its own answer)."""
     button, route = command.button, command.route
+    if isinstance(button, IntakeButton) and button.action == "conflict":
+        intents, outcome = await reporting.choose_conflict(ctx, route, button.arg)
+        return Reply(list(intents), answer=Answer(outcome, alert=True))
     if isinstance(button, IntakeButton):
         return Reply(await reporting.press(ctx, route, button), answer=Answer(""))
     if isinstance(button, WipeButton):

@@ -26,7 +26,7 @@ from tests.unit.drive import (
     within,
 )
 from tests.unit.fakes import FakeSealer, FakeUnitOfWork, policy, seed_case
-from tests.unit.test_reporting import keys, tap, to_review
+from tests.unit.test_reporting import keys, say, tap, to_review
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROUTE = ChatRoute(7395501234)
@@ -112,6 +112,101 @@ def _ctx(uow: FakeUnitOfWork):  # a bare context for delivery decisions
     from flows.context import Context
 
     return Context(uow, ROUTED, NOW, FakeSealer(), "id")
+
+
+# ---- the reporter decides about conflict
+
+
+async def _at_who(uow: FakeUnitOfWork, sealer: FakeSealer, pol: Policy):
+    from tests.unit.drive import start_report
+
+    out = await start_report(uow, pol, ROUTE, "id", 100, NOW)
+    out = await tap(uow, sealer, out, "category.korupsi", pol)
+    out = await say(uow, sealer, "Pungutan liar saat mengurus izin usaha.", pol)
+    assert keys(out) == ["intake.ask_who"]
+    return out
+
+
+async def _press(uow: FakeUnitOfWork, sealer: FakeSealer, shown, key: str, pol: Policy):
+    """A press through the bus, returning its outcome (the answer shown at once, too)."""
+    from flows.buttons import decode, encode
+    from flows.commands import Press
+    from tests.unit.test_reporting import find_button
+
+    data = decode(encode(find_button(shown, key).data))
+    return await handle(uow, Press(route=ROUTE, button=data, message_id=0), pol, NOW, sealer)
+
+
+@pytest.mark.parametrize(("pol", "pressed", "answer", "group"), [
+    (ROUTED, "button.conflict_yes", "intake.conflict.goes_escalation", ESCALATION),
+    (ROUTED, "button.conflict_unknown", "intake.conflict.goes_escalation", ESCALATION),
+    (ROUTED, "button.conflict_no", "intake.conflict.goes_main", None),
+    (policy(), "button.conflict_yes", "intake.conflict.no_escalation", None),  # said honestly
+])
+async def test_given_the_who_question_when_the_reporter_answers_about_conflict_then_the_case_goes_where_promised(
+    uow: FakeUnitOfWork, pol: Policy, pressed: str, answer: str, group: int | None,
+) -> None:
+    sealer = FakeSealer()
+    who = await _at_who(uow, sealer, pol)
+    out = await say(uow, sealer, "Kepala Seksi Perizinan", pol)  # typed first, pressed after
+    assert keys(out) == ["intake.ask_when"]
+
+    outcome = await _press(uow, sealer, who, pressed, pol)  # the older message's button
+
+    assert outcome.error is None and outcome.intents == []  # a word on screen, no message
+    assert outcome.answer is not None and outcome.answer.key == answer
+    review = await to_review_from_when(uow, sealer, pol)
+    [shown] = [s for s in review if s.key == "intake.review"]
+    expected = answer if answer != "intake.conflict.goes_main" else ""
+    assert str(shown.params["conflict_note"]) == expected  # the review says it again
+    out = await tap(uow, sealer, review, "button.submit", pol)
+    [case] = uow.state.cases.values()
+    assert case.staff_group == group
+
+
+async def to_review_from_when(uow: FakeUnitOfWork, sealer: FakeSealer, pol: Policy):
+    for text in ("Maret 2026", "Kantor dinas", "Diminta uang tunai"):
+        out = await say(uow, sealer, text, pol)
+    out = await tap(uow, sealer, out, "button.skip_evidence", pol)
+    return await tap(uow, sealer, out, "button.anonymous", pol)
+
+
+async def test_given_the_review_when_conflict_is_changed_there_then_the_review_shows_it(
+    uow: FakeUnitOfWork,
+) -> None:
+    sealer = FakeSealer()
+    await _at_who(uow, sealer, ROUTED)
+    await say(uow, sealer, "Inspektur Pembantu", ROUTED)
+    review = await to_review_from_when(uow, sealer, ROUTED)
+    assert str(says_of(review).params["conflict"]) == "intake.conflict.answer_none"
+
+    outcome = await _press(uow, sealer, review, "button.conflict_yes", ROUTED)
+
+    again = says_of(outcome.intents)
+    assert again.key == "intake.review"
+    assert str(again.params["conflict"]) == "intake.conflict.answer_yes"
+    assert str(again.params["conflict_note"]) == "intake.conflict.goes_escalation"
+    marked = [b for row in again.buttons for b in row if b.key == "button.conflict_yes"]
+    assert marked[0].params["mark"] == "✓ "
+
+
+def says_of(intents) -> Say:
+    [shown] = [i for i in intents if isinstance(i, Say)]
+    return shown
+
+
+async def test_given_an_unknown_conflict_answer_then_stale_and_nothing_changes(
+    uow: FakeUnitOfWork,
+) -> None:
+    from flows.buttons import IntakeButton
+    from flows.commands import Press
+
+    sealer = FakeSealer()
+    await _at_who(uow, sealer, ROUTED)
+    outcome = await handle(uow, Press(route=ROUTE, button=IntakeButton("conflict", 0, "maybe"),
+                                      message_id=0), ROUTED, NOW, sealer)
+    assert outcome.error is not None
+    assert uow.state.drafts[ROUTE].conflict is False
 
 
 # ---- scoped staff powers
