@@ -124,6 +124,7 @@ def register(app: Application, staff_chat_id: int | tuple[int, ...]) -> None:
         CommandHandler("tanya", staff.ask, staff_chat),
         CommandHandler("kasus", staff.list_cases, staff_chat),
         CommandHandler("ambil", staff.take, staff_chat),
+        CommandHandler("alihkan", staff.transfer, staff_chat),
         CommandHandler("serahkan", staff.hand_over, staff_chat),
         CommandHandler("cari", staff.find, staff_chat),
         CommandHandler("statistik", staff.statistics, staff_chat),
@@ -148,7 +149,7 @@ def register(app: Application, staff_chat_id: int | tuple[int, ...]) -> None:
 
 
 REPORTER_COMMANDS = ("start", "lapor", "status", "batal", "bantuan")
-STAFF_COMMANDS = ("tanya", "kasus", "ambil", "serahkan", "cari", "statistik", "verifikasi",
+STAFF_COMMANDS = ("tanya", "kasus", "ambil", "serahkan", "alihkan", "cari", "statistik", "verifikasi",
                   "perluinfo", "klarifikasi", "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
 
 

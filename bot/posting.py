@@ -19,7 +19,15 @@ from bot.render import fill, render_say
 from bot.topics import Topics
 from flows.bus import MessageBus
 from flows.delivery_model import Link, LinkKind, Where
-from flows.intents import EditCard, EditConfirmation, RelayFile, Say, SendEvidence, WipeChat
+from flows.intents import (
+    EditCard,
+    EditConfirmation,
+    MarkMoved,
+    RelayFile,
+    Say,
+    SendEvidence,
+    WipeChat,
+)
 from flows.policy import Policy
 from storage import pacing
 from storage.uow import Database
@@ -159,6 +167,25 @@ class Posting:
                                   say.card and first, kind, say.relay_id if staff else None,
                                   say.awaits, group=where.group if staff else None))
         return links
+
+    async def mark_moved(self, intent: MarkMoved, where: Where) -> None:
+        """The card in the group a case left says only that it was moved: no content, no
+        buttons. A card message that is gone (or already says so) leaves nothing to do."""
+        if intent.card_message_id is None:
+            return
+        words = fill(intent.lang, intent.key, {"number": intent.number})
+
+        async def call(thread_id: int | None) -> Any:
+            return await self.bot.edit_message_text(
+                words, chat_id=self.chat_id(where), message_id=intent.card_message_id,
+                parse_mode="HTML", reply_markup=None)
+
+        try:
+            await self._paced(self.chat_id(where), call, None, None)
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "not modified" not in said and "message to edit not found" not in said:
+                raise
 
     async def edit_card(self, intent: EditCard, where: Where) -> None:
         """The card message shows the card as it is now. An edit that changes nothing, or a

@@ -33,6 +33,7 @@ from flows.delivery_model import Gone, Handled, Link, NotYet, Queued, Sent, Unre
 from flows.intents import (
     EditCard,
     EditConfirmation,
+    MarkMoved,
     OpenTopic,
     RelayFile,
     Say,
@@ -354,6 +355,10 @@ class Sender:
 
     async def _send(self, item: Queued, where: Where) -> list[Link]:
         intent = item.intent
+        if isinstance(intent, MarkMoved):
+            await self.posting.mark_moved(intent, where)
+            await self.topics.mark_moved(intent, where.thread_id, self.posting.chat_id(where))
+            return []
         if isinstance(intent, OpenTopic):
             await self.topics.open(intent.case_id, chat_id=self.posting.chat_id(where))
             return []

@@ -11,7 +11,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from flows import casework, delivery, handling, move_prompts, relay, reporting, staff_relay, status
+from flows import (
+    casework,
+    delivery,
+    handling,
+    move_prompts,
+    relay,
+    reporting,
+    routing,
+    staff_relay,
+    status,
+    transfer,
+)
 from flows.announcement import TAKE
 from flows.buttons import IntakeButton, MenuButton, RelayButton, WipeButton
 from flows.commands import (
@@ -50,6 +61,7 @@ from flows.commands import (
     TakeCase,
     TopicMade,
     TopicWanted,
+    TransferCase,
     UnknownCommand,
     UpdateFailed,
 )
@@ -254,6 +266,14 @@ async def take_case(ctx: Context, command: TakeCase) -> Result:
     return await handling.take(ctx, case, _me(command), command.reply_in)
 
 
+async def transfer_case(ctx: Context, command: TransferCase) -> Result:
+    """`/alihkan <group>` in a case's topic, or `/alihkan <case number> <group>`."""
+    if not _has_ref(command.ref) or not command.to:
+        return _usage(ctx, command, "staff.usage_alihkan", names=routing.group_names(ctx.policy))
+    case = await casework.find_case(ctx, command.ref or CaseRef())
+    return await transfer.transfer(ctx, case, command.user_id, command.to, command.reply_in)
+
+
 async def hand_over(ctx: Context, command: HandOver) -> Result:
     """`/serahkan [@username]` in a case's topic (or with the case number first)."""
     if not _has_ref(command.ref):
@@ -335,7 +355,7 @@ HANDLERS: dict[type[Command], Handler] = {
     ReceiveFile: receive_file, FileFailed: file_failed, ReporterOther: reporter_other,
     UnknownCommand: show_help, Press: press, UpdateFailed: update_failed,
     AskReporter: ask_reporter, StaffReply: staff_reply, ListCases: list_cases,
-    TakeCase: take_case, HandOver: hand_over,
+    TakeCase: take_case, HandOver: hand_over, TransferCase: transfer_case,
     StaffFileRefused: staff_file_refused,
     FindCase: find_case, ShowStatistics: show_statistics, StaffHelp: staff_help,
     MoveByCommand: move_by_command, StaffPress: staff_press, PrivateOnly: private_only,

@@ -37,6 +37,10 @@ class Cases(Protocol):
     async def known_tickets(self, tickets: Sequence[TicketCode]) -> set[TicketCode]:
         """Which of these codes open a case: one keyed-hash lookup for them all."""
         ...
+    async def transfer(self, case_id: str, group: int | None) -> None:
+        """The case now belongs to staff group `group`: no topic, card or handler there yet."""
+        ...
+
     async def by_staff_message(self, message_id: int, group: int | None = None) -> Case | None:
         """The case of a message in staff group `group` (None: the main group)."""
         ...

@@ -21,7 +21,7 @@ async def conflict_report(r: Reporter, answer: str) -> dict:
     answer (its buttons stay usable); returns the review."""
     await r.say("/lapor")
     menu = await r.expect(button="i:cat:")
-    await r.fake.press(r.user_id, menu, [d for d in buttons(menu) if d.startswith("i:cat:")][0])
+    await r.fake.press(r.user_id, menu, next(d for d in buttons(menu) if d.startswith("i:cat:")))
     await r.expect(button="i:back:")
     await r.say(REPORT["what"])
     who = await r.expect(button="i:conflict:")

@@ -197,6 +197,10 @@ class FakeCases(_Repo):
         assert case.id in self._s.cases, "save of a case never added"
         self._s.cases[case.id] = copy.deepcopy(case)
 
+    async def transfer(self, case_id: str, group: int | None) -> None:
+        case = self._s.cases[case_id]
+        case.staff_group, case.topic_id, case.card_message_id, case.handler = group, None, None, None
+
     def _out(self, case_id: str | None) -> Case | None:
         stored = self._s.cases.get(case_id) if case_id else None
         if stored is None:

@@ -324,3 +324,73 @@ async def test_given_a_topic_id_used_in_two_groups_then_each_group_finds_its_own
     assert await found(ESCALATION) == escalated.id
     with pytest.raises(UnknownCase):
         await found(HARASSMENT)
+
+
+# ---- transfer (/alihkan)
+
+
+async def test_given_a_case_when_transferred_then_the_old_card_says_moved_and_the_new_group_gets_it(
+    uow: FakeUnitOfWork,
+) -> None:
+    from flows.commands import TransferCase
+    from flows.intents import MarkMoved, OpenTopic
+
+    case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=1))
+    stored = uow.state.cases[case.id]
+    stored.topic_id, stored.card_message_id, stored.handler = 77, 501, "staff:someone"
+    in_topic = ToStaff(thread_id=77)
+
+    outcome = await handle(uow, TransferCase(ref=CaseRef(topic_id=77), to="eskalasi",
+                                             user_id=STAFF_USER, reply_in=in_topic), ROUTED, NOW)
+
+    assert outcome.error is None
+    moved = [i for i in outcome.intents if isinstance(i, MarkMoved)]
+    assert moved == [MarkMoved(ToStaff(thread_id=77, group=None), case.number, 501)]
+    assert "uang" not in repr(moved) and REPORT_WORDS not in repr(moved)  # no content
+    assert any(isinstance(i, OpenTopic) and i.case_id == case.id for i in outcome.intents)
+    [card] = [i for i in outcome.intents if isinstance(i, Say) and i.card]
+    assert card.params["what"] == case.report["what"]  # the full card, for the new group
+    after = uow.state.cases[case.id]
+    assert (after.staff_group, after.topic_id, after.card_message_id, after.handler) == (
+        ESCALATION, None, None, None)
+    [audited] = [e for e in uow.state.audit if e.action == "case.transferred"]
+    assert audited.detail == "utama->eskalasi" and audited.case_number == case.number
+    # The old group: the case does not exist for it any more; the new group finds it.
+    with pytest.raises(UnknownCase):
+        await show_case(uow, ROUTED, CaseRef(number=case.number), ToStaff(), NOW)
+    with pytest.raises(UnknownCase):
+        await ask_reporter(uow, ROUTED, CaseRef(topic_id=77), STAFF_USER, "Halo?", NOW, in_topic)
+    assert await show_case(uow, ROUTED, CaseRef(number=case.number), ToStaff(group=ESCALATION),
+                           NOW)
+
+
+REPORT_WORDS = "Kepala"
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("keuangan", "staff.transfer_unknown_group"),
+    ("utama", "staff.transfer_same_group"),
+])
+async def test_given_a_wrong_group_name_when_transferring_then_nothing_changes(
+    uow: FakeUnitOfWork, name: str, key: str,
+) -> None:
+    from flows.commands import TransferCase
+
+    case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=1))
+    before = len(uow.state.audit)
+
+    outcome = await handle(uow, TransferCase(ref=CaseRef(number=case.number), to=name,
+                                             user_id=STAFF_USER, reply_in=ToStaff()), ROUTED, NOW)
+
+    assert [i.key for i in outcome.intents if isinstance(i, Say)] == [key]
+    assert uow.state.cases[case.id].staff_group is None and len(uow.state.audit) == before
+
+
+def test_given_group_names_then_each_configured_group_is_found_by_its_short_name() -> None:
+    assert routing.group_named(ROUTED, "utama") == (True, None)
+    assert routing.group_named(ROUTED, "Eskalasi") == (True, ESCALATION)
+    assert routing.group_named(ROUTED, "pelecehan") == (True, HARASSMENT)
+    assert routing.group_named(policy(), "eskalasi") == (False, None)  # none configured
+    assert routing.group_named(ROUTED, "korupsi") == (False, None)  # not routed
+    assert routing.group_name(ROUTED, NEUTRALITY) == "netralitas"
+    assert routing.group_names(ROUTED) == "utama, eskalasi, pelecehan, netralitas"
