@@ -4,10 +4,11 @@ no escalation group the reporter is told honestly, before sending, where the rep
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from bot.i18n import text
-from tests.e2e.harness import REPORT, STAFF_CHAT, Reporter, buttons, running_peluit
+from tests.e2e.harness import REPORT, STAFF_CHAT, Reporter, buttons, file_report, running_peluit
 from tests.e2e.test_intake_forgiving import calls_towards
 from tests.e2e.test_staff_groups import ESCALATION_CHAT, everything, groups
 
@@ -78,3 +79,41 @@ async def test_given_a_conflict_report_and_no_escalation_group_then_the_reporter
         await fake.wait_for(lambda: len(fake.topics(STAFF_CHAT)) == 1, 10)
         assert "uang pelicin" in everything(fake, STAFF_CHAT)  # as the reporter was told
     assert fake.rejected == []
+
+
+LEAD = 987650189
+
+
+async def test_given_the_escalation_group_unreachable_then_its_cases_wait_for_it_alone_and_go_out_when_it_is_back(
+    fake, tmp_path, database_url
+):
+    fake.add_group(ESCALATION_CHAT, "Pimpinan", forum=True, members=(LEAD,))
+    fake.set_member(ESCALATION_CHAT, fake.bot_id, "left")  # removed from the escalation group
+    async with running_peluit(fake, tmp_path, database_url,
+                              PELUIT_ESCALATION_CHAT_ID=ESCALATION_CHAT) as peluit:
+        health = peluit.services.health
+        r = Reporter(fake, 987650603)
+        await conflict_report(r, "yes")
+        await r.press("i:submit:")
+        await r.expect(button="i:wipe:")
+        await fake.wait_for(lambda: f"staff_unreachable:{ESCALATION_CHAT}" in health.problems(), 20)
+
+        # The main group is not held back, and nothing of the escalated case goes there.
+        await file_report(Reporter(fake, 987650604))
+        await fake.wait_for(lambda: "uang pelicin" in everything(fake, STAFF_CHAT), 20)
+        assert "staff_unreachable" not in health.problems()
+        assert everything(fake, STAFF_CHAT).count("uang pelicin") == 1
+        assert len(fake.topics(STAFF_CHAT)) == 1  # only the plain report
+        # No loop: the parked card is not tried again and again while the group is away.
+        tried = len([c for c in fake.calls if str(c.params.get("chat_id")) == str(ESCALATION_CHAT)])
+        await asyncio.sleep(3)
+        again = len([c for c in fake.calls if str(c.params.get("chat_id")) == str(ESCALATION_CHAT)])
+        assert again - tried <= 2, again - tried
+
+        # Added back as an administrator: its watch releases the card, in that group only.
+        await fake.change_member(ESCALATION_CHAT, fake.bot_id, "administrator")
+        fake.set_bot_rights(ESCALATION_CHAT, can_manage_topics=True)
+        await fake.wait_for(lambda: len(fake.topics(ESCALATION_CHAT)) == 1, 60)
+        await fake.wait_for(lambda: "uang pelicin" in everything(fake, ESCALATION_CHAT), 20)
+        await peluit.settle(20)
+        assert len(fake.topics(STAFF_CHAT)) == 1
