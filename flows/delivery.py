@@ -102,7 +102,7 @@ async def record(ctx: Context, sent: Sequence[object]) -> list[Intent]:
     intents: list[Intent] = []
     for link in links:
         if link.prompt is not None:  # a reply to it completes its move
-            await ctx.uow.prompts.add(link.message_id, link.prompt)
+            await ctx.uow.prompts.add(link.message_id, link.prompt, link.group)
     if sent:
         ids = [s.item_id for s in sent]  # type: ignore[attr-defined]
         relays = [s.item_id for s in sent if s.relay]  # type: ignore[attr-defined]

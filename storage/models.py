@@ -172,6 +172,8 @@ class MovePromptRow(Base):
     group) by the officer `actor` (a keyed pseudonym) completes `trigger` on the case."""
 
     __tablename__ = "move_prompts"
+    staff_group: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    """The staff group the prompt was sent in (0: the main group): message ids are per chat."""
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     case_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("cases.id", ondelete="CASCADE"), index=True

@@ -130,8 +130,8 @@ class _State:
     """chat -> until when its next message is taken as a ticket code"""
     processed: set[int] = field(default_factory=set)
     """update ids recorded as processed (at commit)"""
-    prompts: dict[int, MovePrompt] = field(default_factory=dict)
-    """staff prompt message id -> the move its reply completes"""
+    prompts: dict[tuple[int | None, int], MovePrompt] = field(default_factory=dict)
+    """(staff group, prompt message id) -> the move its reply completes"""
     staff: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """staff pseudonym -> (name, lower-case @username)"""
     seq: int = 0
@@ -432,14 +432,14 @@ class FakeThrottle(_Repo):
 
 
 class FakePrompts(_Repo):
-    async def add(self, message_id: int, prompt: MovePrompt) -> None:
-        self._s.prompts[message_id] = prompt
+    async def add(self, message_id: int, prompt: MovePrompt, group: int | None = None) -> None:
+        self._s.prompts[(group, message_id)] = prompt
 
-    async def get(self, message_id: int) -> MovePrompt | None:
-        return self._s.prompts.get(message_id)
+    async def get(self, message_id: int, group: int | None = None) -> MovePrompt | None:
+        return self._s.prompts.get((group, message_id))
 
-    async def remove(self, message_id: int) -> None:
-        self._s.prompts.pop(message_id, None)
+    async def remove(self, message_id: int, group: int | None = None) -> None:
+        self._s.prompts.pop((group, message_id), None)
 
 
 class FakeStaff(_Repo):
