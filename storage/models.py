@@ -239,7 +239,8 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Unexpected (non-Telegram) errors so far: after a few the message is parked."""
-    parked_for: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    parked_for: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """staff (the main group), staff:<chat id> (another staff group), refused, error."""
     """Why a parked message waits: "staff" (the staff group cannot be reached), "error"
     (unexpected errors: tried again at the next start), "refused" (Telegram refused it for
     good; kept for the operator)."""

@@ -1,5 +1,7 @@
 """move prompts per staff group: the key is (staff_group, message_id), since message ids are per
 chat (0: the main group). Pending prompts are kept (all of them were sent in the main group).
+outbox.parked_for 16 -> 32 characters: a message parked for another staff group waits under
+"staff:<chat id>".
 
 Revision ID: 0004_g
 Revises: 0004_e
@@ -25,9 +27,16 @@ def upgrade() -> None:
         batch_op.create_primary_key('pk_move_prompts', ['staff_group', 'message_id'])
     with op.batch_alter_table('move_prompts', schema=None) as batch_op:
         batch_op.alter_column('staff_group', server_default=None)
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.alter_column('parked_for', existing_type=sa.String(length=16),
+                              type_=sa.String(length=32), existing_nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("UPDATE outbox SET parked_for = 'staff' WHERE parked_for LIKE 'staff:%'")
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.alter_column('parked_for', existing_type=sa.String(length=32),
+                              type_=sa.String(length=16), existing_nullable=True)
     # A prompt of another group cannot be kept under its message id alone.
     op.execute("DELETE FROM move_prompts WHERE staff_group <> 0")
     with op.batch_alter_table('move_prompts', schema=None) as batch_op:
