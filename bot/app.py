@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import logs, reporter, selfcheck, staff, staff_files
+from bot import logs, render, reporter, selfcheck, staff, staff_files
 from bot.calls import with_retries
 from bot.delivery import answer_recorder
 from bot.delivery_updates import delivery_handlers
@@ -53,6 +53,7 @@ Handler = Callable[[Update, PeluitContext], Awaitable[None]]
 def policy_from(settings: Settings) -> Policy:
     return Policy(
         categories=settings.categories, case_prefix=settings.case_prefix,
+        institution_name=settings.institution_name.strip(),
         staff_language=settings.staff_language,
         draft_ttl=timedelta(hours=settings.draft_ttl_hours),
         ack_deadline=timedelta(days=settings.ack_deadline_days),
@@ -74,6 +75,9 @@ def policy_from(settings: Settings) -> Policy:
         relay_delay=timedelta(seconds=settings.relay_delay_seconds),
         staff_chat_id=settings.staff_chat_id,
         **staff_routing(settings),
+        # Indonesia's zones keep one offset all year (no daylight saving): report periods are
+        # days at this offset.
+        utc_offset=settings.zone.utcoffset(datetime.now(UTC)) or timedelta(0),
     )
 
 
@@ -128,6 +132,8 @@ def register(app: Application, staff_chat_id: int | tuple[int, ...]) -> None:
         CommandHandler("serahkan", staff.hand_over, staff_chat),
         CommandHandler("cari", staff.find, staff_chat),
         CommandHandler("statistik", staff.statistics, staff_chat),
+        CommandHandler("berkas", staff.case_file, staff_chat),
+        CommandHandler("laporan", staff.period_report, staff_chat),
         CommandHandler(["bantuan", "help"], staff.help_command, staff_chat),
         CommandHandler(list(staff.MOVE_COMMANDS), staff.move_command, staff_chat),
         CommandHandler(["start", "lapor", "report", "status", "batal", "cancel"],
@@ -150,7 +156,8 @@ def register(app: Application, staff_chat_id: int | tuple[int, ...]) -> None:
 
 REPORTER_COMMANDS = ("start", "lapor", "status", "batal", "bantuan")
 STAFF_COMMANDS = ("tanya", "kasus", "ambil", "serahkan", "alihkan", "cari", "statistik", "verifikasi",
-                  "perluinfo", "klarifikasi", "selesai", "teruskan", "tolak", "bukakembali", "bantuan")
+                  "perluinfo", "klarifikasi", "selesai", "teruskan", "tolak", "bukakembali", "berkas",
+                  "laporan", "bantuan")
 
 
 async def register_commands(app: Application, staff_chat_id: int | tuple[int, ...],
@@ -173,6 +180,7 @@ async def register_commands(app: Application, staff_chat_id: int | tuple[int, ..
 def build_application(settings: Settings, db: Database | None = None) -> Application:
     db = db or open_database(settings)
     policy = policy_from(settings)
+    render.set_zone(settings.zone)  # every date and time shown, in the institution's zone
     root = settings.telegram_api_url.rstrip("/")
     builder = (ApplicationBuilder().token(settings.telegram_bot_token)
                .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")

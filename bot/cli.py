@@ -9,6 +9,8 @@
     peluit purge                apply the retention rules now (the bot also does it by itself)
     peluit identity reveal WBS-2026-0042 --key FILE --reason "..."
                                 break-glass: open a sealed contact with the offline key (audited)
+    peluit report --from 2026-10-01 --to 2026-12-31 --out FILE.pdf [--csv FILE.csv]
+                                the period report for leadership (PDF); the counts as CSV
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,7 +57,23 @@ def _parser() -> argparse.ArgumentParser:
     reveal.add_argument("case_number")
     reveal.add_argument("--key", required=True, type=Path, help="the disclosure private key file")
     reveal.add_argument("--reason", required=True, help="why (written to the audit log)")
+    _report_parser(sub)
     return parser
+
+
+def _report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`peluit report`: its own function, apart from the other subcommands."""
+    report = sub.add_parser(
+        "report", help="the period report for leadership (PDF) and its counts (CSV)",
+        description="Write the period report for leadership as a PDF (--out) and/or its counts "
+                    "only as CSV (--csv), from the bot's database. Dates are the institution's "
+                    "days (PELUIT_TIMEZONE), both inclusive.")
+    report.add_argument("--from", dest="start", required=True, type=date.fromisoformat,
+                        metavar="YYYY-MM-DD", help="first day of the period")
+    report.add_argument("--to", dest="end", required=True, type=date.fromisoformat,
+                        metavar="YYYY-MM-DD", help="last day of the period")
+    report.add_argument("--out", type=Path, help="the PDF to write")
+    report.add_argument("--csv", type=Path, help="the CSV of counts to write (no case content)")
 
 
 class OfflineError(SystemExit):
@@ -177,6 +196,50 @@ async def _reveal(settings: Settings, case_number: str, key: Path, reason: str) 
     return 0
 
 
+async def _report(settings: Settings, start: date, end: date, out: Path | None,
+                  csv_out: Path | None) -> int:
+    """The period report (PDF) and/or its counts (CSV), written where the operator said, and
+    audited (who cannot be known here: the operator)."""
+    from bot.app import policy_from
+    from bot.reports.maker import ReportMaker
+
+    if out is None and csv_out is None:
+        print("nothing to write: give --out FILE.pdf and/or --csv FILE.csv", file=sys.stderr)
+        return 2
+    if end < start:
+        print("--to is before --from: nothing was written", file=sys.stderr)
+        return 2
+    db = await _offline_database(settings)
+    try:
+        maker = ReportMaker(db, policy_from(settings))
+        written = []
+        if out is not None:
+            made = await maker.period(start, end, settings.staff_language)
+            _write_private(out, made.data)
+            written.append(f"{out} ({len(made.data) // 1024} KiB)")
+        if csv_out is not None:
+            _write_private(csv_out, (await maker.period_csv(start, end)).encode())
+            written.append(str(csv_out))
+        async with db.uow() as uow:
+            await uow.audit.record("operator", "report.period_made", None,
+                                   f"{start.isoformat()}..{end.isoformat()}")
+            await uow.commit()
+    finally:
+        await db.close()
+    print(f"period {start.isoformat()}..{end.isoformat()}: wrote {', '.join(written)}")
+    return 0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """A report is confidential: readable by its owner only (0600), written whole."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o600)
+
+
 def _calm_line(error: BaseException) -> str:
     """One line for the terminal about an error nobody caught: its type and what to check, never
     its text (python-telegram-bot's InvalidToken message quotes the whole token)."""
@@ -260,6 +323,8 @@ def _main(argv: Sequence[str] | None) -> None:
         code = asyncio.run(_purge(settings))
     elif command == "identity":
         code = asyncio.run(_reveal(settings, args.case_number, args.key, args.reason))
+    elif command == "report":
+        code = asyncio.run(_report(settings, args.start, args.end, args.out, args.csv))
     else:
         code = asyncio.run(_audit_verify(settings))
     sys.exit(code)

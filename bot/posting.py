@@ -8,14 +8,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest
 
 from bot.delivery import ANSWER, Permanent, carefully
 from bot.evidence_copy import file_name, staff_caption, staff_file_name
-from bot.render import fill, render_say
+from bot.render import fill, plain, render_say
 from bot.topics import Topics
 from flows.bus import MessageBus
 from flows.delivery_model import Link, LinkKind, Where
@@ -26,11 +26,15 @@ from flows.intents import (
     RelayFile,
     Say,
     SendEvidence,
+    SendReport,
     WipeChat,
 )
 from flows.policy import Policy
 from storage import pacing
 from storage.uow import Database
+
+if TYPE_CHECKING:
+    from bot.reports.maker import Made, ReportMaker
 
 CAPTION_WORDS = 900
 """The most of an officer's words a file's caption carries (Telegram allows 1024 in all)."""
@@ -103,6 +107,7 @@ class Posting:
                              pace=self._pace_staff, queued=queued)
         self._progress: dict[int, int] = {}
         """Parts of a long text already sent, per outbox id (a retry resumes after them)."""
+        self._reports: ReportMaker | None = None
 
     def forget(self, item_id: int) -> None:
         self._progress.pop(item_id, None)
@@ -221,7 +226,12 @@ class Posting:
         if where.reply_to is not None:
             common["reply_parameters"] = ReplyParameters(where.reply_to,
                                                          allow_sending_without_reply=True)
-        if staff and evidence.kind != "video_note":  # a video note takes no caption
+        if staff and evidence.answer:  # a voice answer: which question it answers
+            common["caption"] = fill(self.policy.staff_language, "staff.voice_answer", {
+                "number": where.number,
+                "step": plain(self.policy.staff_language, f"field.{evidence.answer}")})
+            common["parse_mode"] = "HTML"
+        elif staff and evidence.kind != "video_note":  # a video note takes no caption
             common["caption"] = staff_caption(self.policy.staff_language, where.number,
                                               evidence.caption)
             common["parse_mode"] = "HTML"
@@ -246,6 +256,38 @@ class Posting:
             return []
         return [Link(intent.case_id, where.route, message.message_id, kind=LinkKind.EVIDENCE,
                      group=where.group if staff else None)]
+
+    async def report(self, intent: SendReport, where: Where) -> list[Link]:
+        """A report made now from the records, in memory, posted into the staff group (a case
+        file into its case's topic) with protected content: no forwarding, no saving."""
+        if self._reports is None:  # fpdf2 and the fonts load with the first report, not at start
+            from bot.reports.maker import ReportMaker
+
+            self._reports = ReportMaker(self.db, self.policy)
+        made: Made | None
+        if intent.kind == "case_file" and intent.case_id:
+            made = await self._reports.case_file(intent.case_id, intent.lang)
+        elif intent.kind in ("statistics", "period") and intent.start and intent.end:
+            maker = (self._reports.statistics if intent.kind == "statistics"
+                     else self._reports.period)
+            made = await maker(intent.start, intent.end, intent.lang)
+        else:
+            made = None
+        if made is None:
+            raise Permanent("report_gone")
+        report = made
+        kw: dict[str, Any] = {"caption": report.caption, "protect_content": True}
+
+        async def call(thread_id: int | None) -> Any:
+            if intent.kind == "statistics":
+                return await self.bot.send_photo(self.staff_chat_id, report.data,
+                                                 message_thread_id=thread_id, **kw)
+            return await self.bot.send_document(self.staff_chat_id, report.data,
+                                                filename=report.file_name,
+                                                message_thread_id=thread_id, **kw)
+
+        await self._paced(self.staff_chat_id, call, where.thread_id, intent.to.case_id)
+        return []
 
     async def relay_file(self, intent: RelayFile, where: Where) -> list[Link]:
         """A staff file for the reporter (cleaned when it was taken), labelled "Petugas WBS"

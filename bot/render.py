@@ -7,6 +7,8 @@ import html
 import re
 import string
 from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -19,9 +21,12 @@ from flows.intents import (
     CategoryCounts,
     CategoryName,
     Fields,
+    FileRows,
+    Institution,
     Keyboard,
     MaybeSkipped,
     Mention,
+    Moment,
     Note,
     OverdueMark,
     OverdueRows,
@@ -32,6 +37,11 @@ from flows.intents import (
     YesNo,
 )
 
+DEFAULT_ZONE = "Asia/Jakarta"
+INDONESIAN_ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+                    "Asia/Ujung_Pandang": "WITA", "Asia/Jayapura": "WIT"}
+"""Indonesia's three zones by their names; any other zone is shown as its UTC offset."""
+_zone: tzinfo = ZoneInfo(DEFAULT_ZONE)
 SAFE_LIMIT = 3900
 """Split well below Telegram's limit so a re-opened tag never pushes a part over it."""
 _TOKENS = re.compile(r"(<[^>]+>)|(&#?\w+;)|([^<&]+)")
@@ -141,7 +151,53 @@ def derived_params(language: str, say: Say) -> dict[str, object]:
     return words
 
 
+def set_zone(zone: tzinfo) -> None:
+    """The institution's time zone (`PELUIT_TIMEZONE`), set once by the composition root: every
+    date and time shown to anyone is rendered in it."""
+    global _zone
+    _zone = zone
+
+
+def zone_label(zone: tzinfo, local: datetime) -> str:
+    """WIB / WITA / WIT for Indonesia's zones; else the UTC offset at that moment ("UTC+9",
+    "UTC+5:30", "UTC-3", "UTC")."""
+    name = INDONESIAN_ZONES.get(getattr(zone, "key", ""))
+    if name:
+        return name
+    offset = local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    hours, rest = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def format_moment(at: datetime, language: str, zone: tzinfo | None = None) -> str:
+    """A moment for people: "28 Nov 2026, 14.05 WIB" (id), "28 Nov 2026, 14:05 WIB" (en), in
+    the institution's zone."""
+    zone = zone or _zone
+    local = at.astimezone(zone)
+    months = plain(language, "format.months").split()
+    return plain(language, "format.moment", {
+        "day": local.day, "month": months[local.month - 1], "year": local.year,
+        "hour": f"{local.hour:02d}", "minute": f"{local.minute:02d}",
+        "zone": zone_label(zone, local)})
+
+
+def _moment(language: str, value: str) -> str:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # not a moment (e.g. written by an older version): shown as it is
+    return format_moment(at, language) if at.tzinfo is not None else value
+
+
 def _words(lang: str, value: object) -> object:
+    if isinstance(value, Moment):
+        return _moment(lang, value)
+    if isinstance(value, Institution):
+        return str(value) if value else plain(lang, "word.institution")
     if isinstance(value, StatusName):
         return plain(lang, f"state.{value}")
     if isinstance(value, CategoryName):
@@ -159,6 +215,8 @@ def _words(lang: str, value: object) -> object:
         return _Raw("\n".join(case_row(lang, row) for row in value))
     if isinstance(value, OverdueRows):
         return _Raw("\n".join(overdue_lines(lang, value)))
+    if isinstance(value, FileRows):
+        return _Lines([file_row(lang, i, row) for i, row in enumerate(value, start=1)])
     if isinstance(value, StatusCounts | CategoryCounts):
         prefix = "state" if isinstance(value, StatusCounts) else "category"
         return _Lines([f"• {label(lang, f'{prefix}.{k}', k)}: {n}" for k, n in value])
@@ -182,18 +240,30 @@ class _Lines(_Raw):
         return super().__new__(cls, "\n".join(escape(line) for line in lines))
 
 
+def file_size(size: int) -> str:
+    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(1, round(size / 1024))} KB"
+
+
+def file_row(language: str, number: int, row: list[object]) -> str:
+    """"2. 📷 Foto · 340 KB · “kwitansi dari…”": one file a draft keeps."""
+    kind, size, caption = [*row, "", 0, ""][:3]
+    words = f" · “{caption}”" if caption else ""
+    return f"{number}. {plain(language, f'filekind.{kind}')} · {file_size(int(str(size)))}{words}"
+
+
 def timeline_lines(language: str, timeline: list[list[str]]) -> list[str]:
     lines = []
-    for day, action, detail in timeline:
+    for at, action, detail in timeline:
         if action == "case.moved":
-            what = plain(language, f"state.{detail}")
+            what = plain(language, "timeline.moved",
+                         {"status": plain(language, f"state.{detail}")})
         elif action == "case.submitted":
             what = plain(language, "timeline.submitted")
         elif action == "relay.to_reporter":
             what = plain(language, "timeline.question")
         else:
             what = plain(language, "timeline.answer")
-        lines.append(f"{day} · {what}")
+        lines.append(f"{_moment(language, at)} · {what}")
     return lines
 
 

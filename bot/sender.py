@@ -38,6 +38,7 @@ from flows.intents import (
     RelayFile,
     Say,
     SendEvidence,
+    SendReport,
     ShowTopicStatus,
     ToChat,
     WipeChat,
@@ -389,6 +390,8 @@ class Sender:
             return await self.posting.evidence(intent, where)
         if isinstance(intent, RelayFile):
             return await self.posting.relay_file(intent, where)
+        if isinstance(intent, SendReport):
+            return await self.posting.report(intent, where)
         if isinstance(intent, EditConfirmation):
             await self.posting.edit_confirmation(intent, where)
         elif isinstance(intent, EditCard):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     categories: Annotated[tuple[str, ...], NoDecode] = Field(DEFAULT_CATEGORIES, alias="PELUIT_CATEGORIES")
     case_prefix: str = Field("WBS", alias="PELUIT_CASE_PREFIX")
     staff_language: str = Field("id", alias="PELUIT_STAFF_LANGUAGE")
+    # Named in the reporter's welcome and help ("Inspektorat Kabupaten Contoh"); empty: "our
+    # institution"; reports: "Whistleblowing System"). Dates and times are shown in this zone
+    # (an IANA name).
+    institution_name: str = Field("", alias="PELUIT_INSTITUTION_NAME", max_length=120)
+    timezone: str = Field("Asia/Jakarta", alias="PELUIT_TIMEZONE")
 
     draft_ttl_hours: float = Field(24, alias="PELUIT_DRAFT_TTL_HOURS")
     ack_deadline_days: int = Field(7, alias="PELUIT_ACK_DEADLINE_DAYS")
@@ -136,6 +142,20 @@ class Settings(BaseSettings):
         """Every configured staff group, the main one first, each once."""
         groups = [self.staff_chat_id, self.escalation_chat_id, *(c for _, c in self.routes)]
         return tuple(dict.fromkeys(g for g in groups if g))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta,"
+                             " Asia/Makassar or Asia/Jayapura)") from None
+        return value.strip()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def database_url_or_default(self) -> str:

@@ -18,6 +18,8 @@ from flows.commands import (
     HandOver,
     HandOverTo,
     ListCases,
+    MakeCaseFile,
+    MakePeriodReport,
     MoveByCommand,
     PrivateOnly,
     ShowStatistics,
@@ -154,7 +156,21 @@ async def find(update: Update, context: PeluitContext) -> None:
 
 
 async def statistics(update: Update, context: PeluitContext) -> None:
-    await dispatch.handle(update, context, ShowStatistics(**staff(update)))
+    """`/statistik [period]`: 2026-11, 30 (days), 2026-Q4, 2026; nothing: this month."""
+    await dispatch.handle(update, context, ShowStatistics(
+        period=" ".join(context.args or []), **staff(update)))
+
+
+async def case_file(update: Update, context: PeluitContext) -> None:
+    """`/berkas` in a case's topic, or `/berkas WBS-2026-0001` anywhere in the group."""
+    ref, _ = _split_ref(update.effective_message, context.args or [])
+    await dispatch.handle(update, context, MakeCaseFile(ref=ref or CaseRef(), **staff(update)))
+
+
+async def period_report(update: Update, context: PeluitContext) -> None:
+    """`/laporan <period>`: the PDF for leadership."""
+    await dispatch.handle(update, context, MakePeriodReport(
+        period=" ".join(context.args or []), **staff(update)))
 
 
 async def help_command(update: Update, context: PeluitContext) -> None:

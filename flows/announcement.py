@@ -23,6 +23,7 @@ from flows.intents import (
     StatusName,
     ToStaff,
     YesNo,
+    moment,
 )
 from flows.lifecycle import CLOSED, CaseStatus, Role, allowed_moves
 from flows.model import Case
@@ -68,8 +69,8 @@ def case_card(policy: Policy, case: Case, *, to: ToStaff | None = None,
         "number": case.number, "category": CategoryName(case.category),
         "status": StatusName(case.status.value), "evidence_count": len(case.evidence_ids),
         "contact": YesNo("yes" if case.has_contact else "no"),
-        "created": case.created_at.date().isoformat(),
-        "activity": (case.updated_at or case.created_at).strftime("%Y-%m-%d %H:%M UTC"),
+        "created": moment(case.created_at),
+        "activity": moment(case.updated_at or case.created_at),
         "overdue": OverdueMark(overdue_kind(policy, case, now) if now else ""),
         "handler": HandlerBlock(case.handler_name if case.handler else ""), **report_params(case.report),
     }

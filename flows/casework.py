@@ -7,6 +7,7 @@ identified at all. Staff see case numbers, never ticket codes.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flows import staff_relay
@@ -32,8 +33,10 @@ from flows.policy import Policy
 from flows.tickets import parse_case_number
 from flows.uploads import Upload
 
-__all__ = ["CaseRef", "ask", "case_card", "find_case", "list_open", "move", "remind_overdue",
-           "show_case", "statistics"]
+__all__ = ["CaseRef", "ask", "case_card", "find_case", "list_open", "move", "recommend",
+           "remind_overdue", "show_case", "split_recommendation", "statistics"]
+
+_RECOMMENDATION = re.compile(r"(?i)\b(?:rekomendasi|recommendation)\s*:")
 
 
 async def find_case(ctx: Context, ref: CaseRef) -> Case:
@@ -75,12 +78,41 @@ async def ask(ctx: Context, case: Case, staff_user_id: int, text: str, reply_in:
 # ---- status moves
 
 
+def split_recommendation(text: str) -> tuple[str, str | None]:
+    """`/selesai` words: the conclusion (told to the reporter), then after "Rekomendasi:" the
+    recommendation for leadership (never told to the reporter); None when there is none."""
+    found = _RECOMMENDATION.search(text)
+    if found is None:
+        return text.strip(), None
+    conclusion, recommendation = text[:found.start()].strip(), text[found.end():].strip()
+    return conclusion, recommendation or None
+
+
+async def recommend(ctx: Context, case: Case, staff_user_id: int, text: str,
+                    reply_in: ToStaff) -> list[Intent]:
+    """Record a concluded case's recommendation for leadership (encrypted; audited without its
+    words). The reporter is told nothing: the recommendation is for leadership and staff."""
+    uow, policy = ctx.uow, ctx.policy
+    if case.status is not CaseStatus.CONCLUDED:
+        return [Say(reply_in, "staff.recommendation_not_concluded", {"number": case.number},
+                    lang=policy.staff_language)]
+    case.recommendation = text.strip()[: policy.max_answer_chars]
+    case.updated_at = ctx.now
+    await uow.cases.save(case)
+    await uow.audit.record(uow.actor_token("staff", staff_user_id), "case.recommended",
+                           case.number)
+    return [Say(reply_in, "staff.recommended", {"number": case.number},
+                lang=policy.staff_language, case_id=case.id)]
+
+
 async def move(ctx: Context, case: Case, trigger: str, staff_user_id: int, text: str | None,
                reply_in: ToStaff, *, question: str | None = None,
-               confirm: bool = True) -> list[Intent]:
+               recommendation: str | None = None, confirm: bool = True) -> list[Intent]:
     """Move a case through the procedure; the reporter is told (with `question`, when the move
     asks one), the audit log records it, the card and the topic show the new status. `confirm`:
-    say so in the group too (a press is answered on the officer's screen instead)."""
+    say so in the group too (a press is answered on the officer's screen instead).
+    `recommendation` (concluding): for leadership, stored with the case, never told to the
+    reporter (the reporter is told the conclusion: `text`)."""
     uow, policy, now = ctx.uow, ctx.policy, ctx.now
     before = case.status
     case.status = apply_move(before, trigger, Role.STAFF, text)
@@ -96,9 +128,14 @@ async def move(ctx: Context, case: Case, trigger: str, staff_user_id: int, text:
         case.closed_at = None
     if case.status is CaseStatus.NEEDS_INFO:
         case.awaiting_answer = True
+    if case.status is CaseStatus.CONCLUDED:
+        recommendation = (recommendation or "").strip()[: policy.max_answer_chars]
+        case.recommendation = recommendation or None
     await uow.cases.save(case)
     actor = uow.actor_token("staff", staff_user_id)
     await uow.audit.record(actor, "case.moved", case.number, f"{before.value}->{case.status.value}")
+    if case.recommendation and case.status is CaseStatus.CONCLUDED:
+        await uow.audit.record(actor, "case.recommended", case.number)
     status = StatusName(case.status.value)
     reporter_params = {"number": case.number, "status": status, "outcome": case.outcome or ""}
     key = f"reporter.status.{case.status.value}"

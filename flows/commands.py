@@ -234,7 +234,9 @@ class FindCase(StaffCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class ShowStatistics(StaffCommand):
-    """/statistik."""
+    """/statistik [period]: the chart with the counts (`period` as typed; empty: this month)."""
+
+    period: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -262,6 +264,20 @@ class StaffPress(StaffCommand):
 @dataclass(frozen=True, kw_only=True)
 class PrivateOnly(StaffCommand):
     """A reporter's command typed in the staff group."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MakeCaseFile(StaffCommand):
+    """/berkas (in a case's topic) or /berkas <case number>: the case file as a PDF."""
+
+    ref: CaseRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class MakePeriodReport(StaffCommand):
+    """/laporan <period>: the PDF for leadership (`period` as typed)."""
+
+    period: str = ""
 
 
 # ---- the clock and the sender

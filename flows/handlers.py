@@ -23,6 +23,7 @@ from flows import (
     status,
     transfer,
 )
+from flows import staff_reports as reports
 from flows.announcement import TAKE
 from flows.buttons import IntakeButton, MenuButton, RelayButton, WipeButton
 from flows.commands import (
@@ -41,6 +42,8 @@ from flows.commands import (
     HandOver,
     ListCases,
     Locate,
+    MakeCaseFile,
+    MakePeriodReport,
     MoveByCommand,
     OfferFile,
     Press,
@@ -67,22 +70,15 @@ from flows.commands import (
 )
 from flows.context import Answer, Context, Reply, Result
 from flows.errors import InvalidTransition, StaleButton
-from flows.intents import Button, Intent, Say, ToChat
+from flows.intents import ChatRoute, Intent, Say, ToChat
 from flows.lifecycle import MOVES_BY_TRIGGER, CaseStatus, move_for_command
+from flows.policy import REPORT_WINDOW, report_limit_key
 from flows.uploads import refusal_say
+from flows.welcome import reporter_help, welcome
 
 log = logging.getLogger("peluit.flows")
 Handler = Callable[[Context, Any], Awaitable[Result]]
 LANGUAGES = ("id", "en")
-
-
-def menu() -> tuple[tuple[Button, ...], ...]:
-    return (
-        (Button("button.report", MenuButton("lapor")), Button("button.status", MenuButton("status"))),
-        (Button("button.help", MenuButton("help")), Button("button.privacy", MenuButton("privacy"))),
-        (Button("button.lang_id", MenuButton("lang", "id")),
-         Button("button.lang_en", MenuButton("lang", "en"))),
-    )
 
 
 def _say(ctx: Context, command: Any, key: str, /, **params: object) -> list[Intent]:
@@ -100,7 +96,7 @@ async def start(ctx: Context, command: Start) -> Result:
         return await status.ask_for_ticket(ctx, command.route)
     await ctx.uow.chats.clear_ticket_prompt(command.route)  # the menu: no code awaited
     log.info("reporter.start")
-    return [Say(ToChat(command.route), "start.welcome", lang=ctx.language, buttons=menu())]
+    return [welcome(ctx.policy, command.route, ctx.language)]
 
 
 async def start_report(ctx: Context, command: StartReport) -> Result:
@@ -108,11 +104,21 @@ async def start_report(ctx: Context, command: StartReport) -> Result:
 
 
 async def cancel_report(ctx: Context, command: CancelReport) -> Result:
+    await _uncount_draft(ctx, command.route)
     return await reporting.cancel(ctx, command.route)
 
 
+async def _uncount_draft(ctx: Context, route: ChatRoute) -> None:
+    """A cancelled draft is no report: the hourly limit counts submitted reports (and the one
+    being written), so the draft's count is taken back while its window lasts."""
+    draft = ctx.draft
+    if draft is not None:
+        await ctx.uow.throttle.refund(report_limit_key(ctx.uow.actor_token("chat", route)),
+                                      draft.created_at, REPORT_WINDOW, ctx.now)
+
+
 async def show_help(ctx: Context, command: ShowHelp | UnknownCommand) -> Result:
-    return _say(ctx, command, "help.reporter")
+    return [reporter_help(ctx.policy, command.route, ctx.language)]
 
 
 async def check_status(ctx: Context, command: CheckStatus) -> Result:
@@ -137,7 +143,8 @@ async def offer_file(ctx: Context, command: OfferFile) -> Result:
         return said
     draft = ctx.draft
     if draft is not None:
-        refused = reporting.evidence_refusal(ctx, command.route, draft, command.size)
+        refused = reporting.evidence_refusal(ctx, command.route, draft, command.size,
+                                             command.kind)
     else:
         refused = await relay.file_refusal(ctx, command.route, command.size, command.reply_to)
     return refused if refused else Reply(take_file=True)
@@ -170,6 +177,8 @@ async def press(ctx: Context, command: Press) -> Result:
         intents, outcome = await reporting.choose_conflict(ctx, route, button.arg)
         return Reply(list(intents), answer=Answer(outcome, alert=True))
     if isinstance(button, IntakeButton):
+        if button.action == "cancel":
+            await _uncount_draft(ctx, route)
         return Reply(await reporting.press(ctx, route, button), answer=Answer(""))
     if isinstance(button, WipeButton):
         last = command.message_id or button.first_message_id
@@ -183,8 +192,14 @@ async def press(ctx: Context, command: Press) -> Result:
                          answer=Answer(""))
         if button.choice == "status":
             return Reply(await status.ask_for_ticket(ctx, route), answer=Answer(""))
-        key = "start.privacy" if button.choice == "privacy" else "help.reporter"
-        return Reply(_say(ctx, command, key), answer=Answer(""))
+        if button.choice == "held":
+            said = await relay.held_choice(ctx, route, button.arg)
+            if said is None:  # [Laporan baru]: the held message is dropped, a report begins
+                said = await reporting.start_report(ctx, route, command.message_id)
+            return Reply(said, answer=Answer(""))
+        if button.choice == "privacy":
+            return Reply(_say(ctx, command, "start.privacy"), answer=Answer(""))
+        return Reply([reporter_help(ctx.policy, route, ctx.language)], answer=Answer(""))
     raise StaleButton
 
 
@@ -287,7 +302,18 @@ async def find_case(ctx: Context, command: FindCase) -> Result:
 
 
 async def show_statistics(ctx: Context, command: ShowStatistics) -> Result:
-    return await casework.statistics(ctx, command.reply_in)
+    return await reports.statistics(ctx, command.period, command.reply_in)
+
+
+async def make_case_file(ctx: Context, command: MakeCaseFile) -> Result:
+    ref = command.ref
+    if ref.number is None and ref.topic_id is None and ref.case_id is None:
+        return _usage(ctx, command, "staff.usage_berkas")
+    return await reports.case_file(ctx, ref, command.user_id)
+
+
+async def make_period_report(ctx: Context, command: MakePeriodReport) -> Result:
+    return await reports.period_report(ctx, command.period, command.user_id, command.reply_in)
 
 
 async def staff_help(ctx: Context, command: StaffHelp) -> Result:
@@ -309,6 +335,18 @@ async def move_by_command(ctx: Context, command: MoveByCommand) -> Result:
     if move.needs_text and not command.text:
         return _usage(ctx, command, "staff.move_hint", command=move.command, number=case.number)
     text = command.text if move.needs_text else None
+    if move.trigger == "conclude" and text:
+        # The conclusion is told to the reporter; the recommendation (after "Rekomendasi:")
+        # is for leadership only. Without one, the officer is asked for it next.
+        conclusion, recommendation = casework.split_recommendation(text)
+        if not conclusion:
+            return _usage(ctx, command, "staff.move_hint", command=move.command,
+                          number=case.number)
+        moved = await casework.move(ctx, case, move.trigger, command.user_id, conclusion,
+                                    command.reply_in, recommendation=recommendation)
+        if recommendation is None:
+            moved.append(move_prompts.ask_for_recommendation(ctx, case, command.user_id))
+        return moved
     return await casework.move(ctx, case, move.trigger, command.user_id, text, command.reply_in)
 
 
@@ -359,6 +397,7 @@ HANDLERS: dict[type[Command], Handler] = {
     StaffFileRefused: staff_file_refused,
     FindCase: find_case, ShowStatistics: show_statistics, StaffHelp: staff_help,
     MoveByCommand: move_by_command, StaffPress: staff_press, PrivateOnly: private_only,
+    MakeCaseFile: make_case_file, MakePeriodReport: make_period_report,
     ExpireDrafts: expire_drafts, RemindOverdue: remind_overdue,
     ClaimDeliveries: delivery.claim, Delivered: delivery.delivered,
     DeliveryFailed: delivery.failed, TopicWanted: delivery.topic_wanted,

@@ -11,7 +11,7 @@ compares equal to what it holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import ClassVar, NewType
 
 from flows.buttons import ButtonData
@@ -54,6 +54,20 @@ class StatusName(str):
     """A case status (`state.<value>` in the catalog)."""
 
 
+class Institution(str):
+    """The institution's name (`PELUIT_INSTITUTION_NAME`); empty: a neutral wording
+    (`word.institution`) in the reader's language."""
+
+
+class Moment(str):
+    """A moment, as ISO 8601 in UTC to the minute (`moment`): shown in the reader's language
+    and the institution's time zone ("28 Nov 2026, 14.05 WIB")."""
+
+
+def moment(at: datetime) -> Moment:
+    return Moment(at.astimezone(UTC).replace(second=0, microsecond=0).isoformat())
+
+
 class CategoryName(str):
     """A category code (its label, or the code itself: categories are configuration)."""
 
@@ -71,7 +85,7 @@ class Fields(str):
 
 
 class Timeline(list[list[str]]):
-    """[day, audit action, detail] rows of a case's history, one line each."""
+    """[moment (`moment`), audit action, detail] rows of a case's history, one line each."""
 
 
 class CaseRows(list[list[object]]):
@@ -82,6 +96,10 @@ class CaseRows(list[list[object]]):
 class OverdueRows(list[tuple[str, str, int] | tuple[str, str, int, str]]):
     """[number, overdue kind, age in days, handler's name] rows of the daily reminder, grouped
     by handler when shown (no name: nobody handles it yet)."""
+
+
+class FileRows(list[list[object]]):
+    """[kind, size in bytes, caption start] of each file a draft keeps, numbered from 1."""
 
 
 class StatusCounts(list[tuple[str, int]]):
@@ -108,6 +126,12 @@ class QuestionBlock(Block):
 
 class OutcomeBlock(Block):
     key, field = "status.outcome_block", "outcome"
+
+
+class ContactBlock(Block):
+    """Non-empty when the reporter left contact details: what becomes of them, in plain words."""
+
+    key, field = "status.contact_block", "contact"
 
 
 class HandlerBlock(Block):
@@ -154,7 +178,8 @@ class Mention(str):
 PARAM_KINDS: tuple[type, ...] = (StatusName, CategoryName, YesNo, MaybeSkipped, Fields, Timeline,
                                  CaseRows, OverdueRows, StatusCounts, CategoryCounts,
                                  QuestionBlock, OutcomeBlock, HandlerBlock, OverdueMark,
-                                 SavedAnswer, AddingTo, Note)
+                                 SavedAnswer, AddingTo, Note, Institution, Moment, ContactBlock,
+                                 FileRows)
 """Every kind, for the outbox codec (it stores a value's kind by name)."""
 
 
@@ -306,8 +331,23 @@ class WipeChat:
     last_message_id: int
 
 
+@dataclass(frozen=True)
+class SendReport:
+    """A report for the staff group, made from the records when it is sent (in memory, never
+    written to disk) and posted with protected content: `kind` "case_file" (the PDF of
+    `case_id`, into its topic), "statistics" (the chart with the counts as its caption) or
+    "period" (the PDF for leadership, `start`..`end` inclusive)."""
+
+    to: ToStaff
+    kind: str
+    case_id: str | None = None
+    start: date | None = None
+    end: date | None = None
+    lang: str = "id"
+
+
 Intent = (Say | SendEvidence | OpenTopic | WipeChat | RelayFile | EditConfirmation | EditCard
-          | ShowTopicStatus | MarkMoved)
+          | ShowTopicStatus | SendReport | MarkMoved)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,11 @@ class Case:
     updated_at: datetime
     status: CaseStatus = CaseStatus.RECEIVED
     outcome: str | None = None
-    """Conclusion, authority forwarded to, or reason not actionable: stored encrypted."""
+    """Conclusion, authority forwarded to, or reason not actionable: stored encrypted. The
+    reporter is told it (it is the move's text)."""
+    recommendation: str | None = None
+    """A concluded case's recommendation for leadership: stored encrypted, never told to the
+    reporter (only staff, the case file and the period report show it)."""
     acknowledged_at: datetime | None = None
     closed_at: datetime | None = None
     awaiting_answer: bool = False
@@ -76,3 +80,5 @@ class EvidenceFile:
     file_name: str | None
     data: bytes
     caption: str | None = None
+    answer: str | None = None
+    """A voice answer: the story step it answers (what, who, when, where, how)."""

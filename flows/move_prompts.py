@@ -7,6 +7,10 @@ stored by flows/delivery.py): the case, the move, the officer's pseudonym and wh
 Another officer's reply completes nothing; nor does a reply after it expired. A prompt asks for
 one `step` ("text"); a move that needs more words later (issue 15: a conclusion and then a
 recommendation) can answer one step with the prompt for the next.
+
+[Selesai] takes two steps: the conclusion (the move is made; the reporter is told the
+conclusion), then the recommendation for leadership (step "recommendation": recorded, never told
+to the reporter).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from flows.model import Case
 
 PROMPT_TTL = timedelta(minutes=30)
 """How long a prompt waits for its officer's reply."""
+RECOMMENDATION = "recommendation"
+"""The step after a conclusion: the recommendation for leadership."""
 
 
 async def ask_for_words(ctx: Context, case: Case, move: Move, user_id: int, name: str) -> Reply:
@@ -33,6 +39,17 @@ async def ask_for_words(ctx: Context, case: Case, move: Move, user_id: int, name
               {"officer": officer, "number": case.number}, lang=ctx.policy.staff_language,
               case_id=case.id, reply_prompt=f"staff.prompt_hint.{move.trigger}", awaits=prompt)
     return Reply([say], answer=Answer(""))
+
+
+def ask_for_recommendation(ctx: Context, case: Case, user_id: int, name: str = "") -> Say:
+    """The second step of [Selesai] (or of `/selesai` without "Rekomendasi:"): the
+    recommendation for leadership, asked of the officer who concluded."""
+    prompt = MovePrompt(case.id, "conclude", ctx.uow.actor_token("staff", user_id),
+                        ctx.now + PROMPT_TTL, step=RECOMMENDATION)
+    return Say(ToStaff(case.id), "staff.prompt.recommendation",
+               {"officer": Mention(name or "Petugas", user_id), "number": case.number},
+               lang=ctx.policy.staff_language, case_id=case.id,
+               reply_prompt="staff.prompt_hint.recommendation", awaits=prompt)
 
 
 async def answer(ctx: Context, message_id: int, user_id: int, text: str,
@@ -60,7 +77,18 @@ async def answer(ctx: Context, message_id: int, user_id: int, text: str,
     move = MOVES_BY_TRIGGER[prompt.trigger]
     case = await casework.find_case(ctx, CaseRef(case_id=prompt.case_id))
     await uow.prompts.remove(message_id, ctx.staff_group)
+    if prompt.step == RECOMMENDATION:
+        return await casework.recommend(ctx, case, user_id, words, reply_in)
     if move.asks == "question":
         return await casework.move(ctx, case, move.trigger, user_id, None, reply_in,
                                    question=words)
+    if move.trigger == "conclude":
+        conclusion, recommendation = casework.split_recommendation(words)
+        if not conclusion:
+            return [Say(reply_in, "staff.prompt_empty", lang=lang)]
+        moved = await casework.move(ctx, case, move.trigger, user_id, conclusion, reply_in,
+                                    recommendation=recommendation)
+        if recommendation is None:
+            moved.append(ask_for_recommendation(ctx, case, user_id))
+        return moved
     return await casework.move(ctx, case, move.trigger, user_id, words, reply_in)

@@ -10,6 +10,8 @@ from datetime import timedelta
 class Policy:
     categories: tuple[str, ...]
     case_prefix: str = "WBS"
+    institution_name: str = ""
+    """Named in the welcome and the help (empty: a neutral wording)."""
     staff_language: str = "id"
     draft_ttl: timedelta = timedelta(hours=24)
     ack_deadline: timedelta = timedelta(days=7)
@@ -23,6 +25,9 @@ class Policy:
     case_files_per_day: int = 20
     case_bytes_per_day: int = 100 * 1024 * 1024
     reports_per_chat_per_hour: int = 3
+    """Reports a chat may submit in an hour. A draft counts while it is being written (so the
+    limit refuses the next report before it is written, not at its end); a cancelled draft is
+    taken off the count (`report_limit_key`)."""
     status_attempts_per_chat: int = 5
     status_attempts_global: int = 100
     status_window: timedelta = timedelta(minutes=15)
@@ -36,6 +41,8 @@ class Policy:
     """The staff group (for links to case topics: t.me/c/<internal id>/<topic id>)."""
     delivery_backoff_cap: float = 300.0
     """Longest pause (seconds) between two tries of one message."""
+    utc_offset: timedelta = timedelta(hours=7)
+    """The institution's time zone (WIB by default): report dates and periods are its days."""
     escalation_group: int | None = None
     """The staff group for a case the reporter says concerns the team or the leadership (None:
     none configured). Staff groups are named by their chat id; None is the main group."""
@@ -47,3 +54,12 @@ class Policy:
         """Every staff group: the main one (None) first, then the others, each once."""
         others = [self.escalation_group, *(group for _, group in self.routes)]
         return (None, *dict.fromkeys(g for g in others if g is not None))
+
+
+REPORT_WINDOW = 3600.0
+"""The window of `reports_per_chat_per_hour`, in seconds."""
+
+
+def report_limit_key(chat_token: str) -> str:
+    """The throttle key counting a chat's reports (`chat_token`: the chat's keyed pseudonym)."""
+    return f"reports:{chat_token}"

@@ -63,6 +63,11 @@ class Cases(Protocol):
         cases left out)."""
         ...
 
+    async def for_period(self, first: datetime, after: datetime, now: datetime) -> list[Case]:
+        """Cases received before `after` and not closed before `first` (the cases a report of
+        [first, after) counts), that staff may see at `now`; oldest first."""
+        ...
+
     async def add_message(self, case_id: str, direction: Direction, body: str, at: datetime) -> None: ...
     async def messages(self, case_id: str) -> list[CaseMessage]: ...
     async def destination(self, case_id: str) -> CaseDestination | None:
@@ -85,14 +90,21 @@ class Cases(Protocol):
 class Evidence(Protocol):
     async def add(
         self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
-        caption: str | None = None,
-    ) -> str: ...
+        caption: str | None = None, answer: str | None = None,
+    ) -> str:
+        """`answer`: the story step a voice answer answers (None: an evidence file)."""
+        ...
     async def add_to_case(
         self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
         caption: str | None = None,
     ) -> str: ...
     async def attach(self, evidence_ids: Sequence[str], case_id: str) -> None: ...
     async def get(self, evidence_id: str) -> EvidenceFile | None: ...
+    async def received(self, case_id: str) -> list[tuple[EvidenceFile, datetime]]:
+        """A case's evidence with when it was received, oldest first (for the case file)."""
+    async def remove(self, draft_id: str, evidence_id: str) -> None:
+        """Delete a file of the draft `draft_id` (never one that belongs to a case)."""
+        ...
 
 
 class Outbox(Protocol):
@@ -150,6 +162,12 @@ class Throttle(Protocol):
         """Count `amount` attempts at once; the window's count after them."""
         ...
 
+    async def refund(self, key: str, since: datetime, window_seconds: float,
+                     now: datetime) -> None:
+        """Take back one attempt counted at `since`: only while the window that counted it is
+        still the current one, and never below zero."""
+        ...
+
 
 @dataclass
 class ChatState:
@@ -163,6 +181,15 @@ class ChatState:
     """Messages for this chat wait or are under way: new ones queue behind them."""
 
 
+@dataclass(frozen=True)
+class HeldMessage:
+    """A reporter's message held until the reporter says where it goes."""
+
+    case_id: str
+    text: str
+    at: datetime
+
+
 class Chats(Protocol):
     async def state(self, route: ChatRoute) -> ChatState: ...
     async def language(self, route: ChatRoute) -> str | None: ...
@@ -173,6 +200,14 @@ class Chats(Protocol):
         ...
 
     async def clear_ticket_prompt(self, route: ChatRoute) -> None: ...
+    async def hold(self, route: ChatRoute, case_id: str, text: str, now: datetime) -> None:
+        """Keep a message (encrypted) until the reporter chooses where it goes; a second one
+        for the same case is added to the first (another case's replaces it)."""
+        ...
+
+    async def take_held(self, route: ChatRoute) -> HeldMessage | None:
+        """The held message, removed (None when there is none)."""
+        ...
 
 
 class Prompts(Protocol):

@@ -22,6 +22,7 @@ from flows.context import Context
 from flows.errors import MalformedTicketInput, TooManyAttempts, UnknownTicket
 from flows.intents import (
     ChatRoute,
+    ContactBlock,
     Intent,
     OutcomeBlock,
     QuestionBlock,
@@ -30,6 +31,7 @@ from flows.intents import (
     Timeline,
     ToChat,
     ToStaff,
+    moment,
 )
 from flows.model import Case, Direction
 from flows.ports import UnitOfWork
@@ -177,7 +179,7 @@ async def _show(ctx: Context, route: ChatRoute, case: Case) -> list[Intent]:
         await uow.audit.record("reporter", "route.moved", case.number)
     await uow.chats.set_language(route, language)
     events = await uow.audit.for_case(case.number)
-    timeline = Timeline([e.at.date().isoformat(), e.action, e.detail.split("->")[-1]]
+    timeline = Timeline([moment(e.at), e.action, e.detail.split("->")[-1]]
                         for e in events if e.action in TIMELINE_ACTIONS)[-8:]
     question = ""
     if case.awaiting_answer:
@@ -189,6 +191,7 @@ async def _show(ctx: Context, route: ChatRoute, case: Case) -> list[Intent]:
         "number": case.number, "status": StatusName(case.status.value),
         "timeline": Timeline(timeline), "question": QuestionBlock(question),
         "outcome": OutcomeBlock(case.outcome or ""),
+        "contact": ContactBlock("yes" if case.has_contact else ""),
     }, lang=language, case_id=case.id))
     return intents
 

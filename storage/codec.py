@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flows.buttons import decode, encode
@@ -24,6 +24,7 @@ from flows.intents import (
     RelayFile,
     Say,
     SendEvidence,
+    SendReport,
     ShowTopicStatus,
     Target,
     ToChat,
@@ -141,6 +142,10 @@ def intent_to_json(intent: Intent) -> dict[str, Any]:
     if isinstance(intent, ShowTopicStatus):
         return {"type": "topic_status", "case_id": intent.case_id, "number": intent.number,
                 "category": intent.category, "status": intent.status, "close": intent.close}
+    if isinstance(intent, SendReport):
+        return {"type": "report", "kind": intent.kind, "case_id": intent.case_id,
+                "start": intent.start.isoformat() if intent.start else None,
+                "end": intent.end.isoformat() if intent.end else None, "lang": intent.lang}
     if isinstance(intent, SendEvidence):
         return {"type": "evidence", "evidence_id": intent.evidence_id, "case_id": intent.case_id,
                 "lang": intent.lang}
@@ -178,6 +183,11 @@ def intent_from_json(data: dict[str, Any], target: Target) -> Intent:
     if kind == "topic_status":
         return ShowTopicStatus(data["case_id"], data["number"], data["category"], data["status"],
                                data["close"])
+    if kind == "report":
+        assert isinstance(target, ToStaff)
+        return SendReport(target, data["kind"], data["case_id"],
+                          date.fromisoformat(data["start"]) if data["start"] else None,
+                          date.fromisoformat(data["end"]) if data["end"] else None, data["lang"])
     if kind == "evidence":
         return SendEvidence(target, data["evidence_id"], data["case_id"], data["lang"])
     if kind == "topic":

@@ -79,6 +79,20 @@ class ChatRow(Base):
     expects_ticket_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class HeldMessageRow(Base):
+    """A reporter's message after submission, not a reply to staff, held until the reporter
+    says where it goes (to the officer handling `case_id`, or nowhere: a new report)."""
+
+    __tablename__ = "held_messages"
+    chat_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    case_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    body_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class CaseCounterRow(Base):
     __tablename__ = "case_counters"
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -95,6 +109,8 @@ class CaseRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     report_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     outcome_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    recommendation_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """A concluded case's recommendation for leadership (never told to the reporter)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -276,6 +292,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, Purpose], ...] = (
     (DraftRow, "payload_enc", "content"),
     (CaseRow, "report_enc", "content"),
     (CaseRow, "outcome_enc", "content"),
+    (CaseRow, "recommendation_enc", "content"),
     (ReporterRouteRow, "route_enc", "routing"),
     (CaseMessageRow, "body_enc", "content"),
     (EvidenceRow, "meta_enc", "content"),
@@ -283,6 +300,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, Purpose], ...] = (
     (OutboxRow, "target_enc", "routing"),
     (OutboxRow, "payload_enc", "content"),
     (StaffMemberRow, "name_enc", "content"),
+    (HeldMessageRow, "body_enc", "content"),
 )
 """Every encrypted column and its key (purpose), declared once: storage encrypts and decrypts
 through `storage.encrypted`, which reads this list, and `peluit keys rotate` walks it."""
@@ -295,6 +313,7 @@ ROW_KEY: dict[type[Base], str] = {
     EvidenceRow: "id",
     OutboxRow: "uid",
     StaffMemberRow: "actor",
+    HeldMessageRow: "id",
 }
 """The column whose value binds a ciphertext to its row (associated data)."""
 

@@ -62,7 +62,8 @@ async def purge(db: Database, *, routing_before: datetime, content_before: datet
             await session.execute(delete(CaseMessageRow).where(CaseMessageRow.case_id.in_(content_ids)))
             await session.execute(delete(EvidenceRow).where(EvidenceRow.case_id.in_(content_ids)))
             await session.execute(update(CaseRow).where(CaseRow.id.in_(content_ids)).values(
-                report_enc=None, outcome_enc=None, content_purged_at=now))
+                report_enc=None, outcome_enc=None, recommendation_enc=None,
+                content_purged_at=now))
             for row in content:
                 await uow.audit.record("system", "retention.content_purged", row.number)
         await session.execute(delete(OutboxRow).where(OutboxRow.status == "failed"))

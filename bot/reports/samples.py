@@ -20,6 +20,7 @@ from bot.reports.pdf import case_file_pdf, period_report_pdf
 from flows.lifecycle import CaseStatus
 from flows.model import AuditEvent, Case, CaseMessage, Direction
 from flows.policy import Policy
+from flows.report_sources import staff_display_name
 from flows.reports import CaseFile, EvidenceEntry, build_case_file, build_period_report
 from flows.tickets import format_case_number
 
@@ -30,6 +31,8 @@ POLICY = Policy(categories=("korupsi", "penipuan", "maladministrasi", "disiplin"
 START, END = date(2026, 4, 1), date(2026, 6, 30)
 NOW = datetime(2026, 7, 3, 9, 30, tzinfo=WIB)
 STAFF = {"staff:7f3a": "Rina Wulandari (Irban II)", "staff:19c2": "Dimas Prakoso (Auditor)"}
+"""Display names a staff directory could give; the samples show what Peluit shows today (the
+pseudonym label of `flows.report_sources.staff_display_name`)."""
 
 
 def _at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -99,7 +102,7 @@ def sample_case_file_inputs() -> SampleCase:
 def sample_case_file() -> CaseFile:
     s = sample_case_file_inputs()
     return build_case_file(s.case, s.messages, s.events, s.evidence, policy=POLICY, now=NOW,
-                           display_name=STAFF.get, recommendation=s.recommendation, zone=WIB)
+                           display_name=staff_display_name, recommendation=s.recommendation, zone=WIB)
 
 
 _WEIGHTS = {"korupsi": 18, "penipuan": 6, "maladministrasi": 20, "disiplin": 22, "pelecehan": 7,

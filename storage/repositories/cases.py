@@ -118,6 +118,9 @@ class CaseRepository(Repository):
         row.report_enc = self.encrypt(CaseRow.report_enc, case.id, dumps(case.report))
         row.outcome_enc = (self.encrypt(CaseRow.outcome_enc, case.id, case.outcome.encode())
                            if case.outcome else None)
+        row.recommendation_enc = (
+            self.encrypt(CaseRow.recommendation_enc, case.id, case.recommendation.encode())
+            if case.recommendation else None)
         row.status = case.status.value
         row.updated_at, row.acknowledged_at, row.closed_at = (
             case.updated_at, case.acknowledged_at, case.closed_at)
@@ -162,6 +165,9 @@ class CaseRepository(Repository):
                   if row.report_enc else {})
         outcome = (self.decrypt(CaseRow.outcome_enc, row.id, row.outcome_enc).decode()
                    if row.outcome_enc else None)
+        recommendation = (
+            self.decrypt(CaseRow.recommendation_enc, row.id, row.recommendation_enc).decode()
+            if row.recommendation_enc else None)
         if evidence_ids is None:
             evidence_ids = [evidence_id for evidence_id, in await _EVIDENCE_OF_CASE.rows(
                 self.session, {"case_id": row.id})]
@@ -171,7 +177,8 @@ class CaseRepository(Repository):
         return Case(
             id=row.id, number=row.number, category=row.category, language=row.language,
             report=report, created_at=row.created_at, updated_at=row.updated_at,
-            status=CaseStatus(row.status), outcome=outcome, acknowledged_at=row.acknowledged_at,
+            status=CaseStatus(row.status), outcome=outcome, recommendation=recommendation,
+            acknowledged_at=row.acknowledged_at,
             closed_at=row.closed_at, awaiting_answer=row.awaiting_answer, topic_id=row.topic_id,
             card_message_id=row.card_message_id, has_contact=row.has_contact,
             evidence_ids=list(evidence_ids), post_after=row.post_after,
@@ -306,6 +313,15 @@ class CaseRepository(Repository):
                 _announced(now), _in_group(group))
             .group_by(CaseRow.status, CaseRow.category))
         return {(status, category): n for status, category, n in result.all()}
+
+    async def for_period(self, first: datetime, after: datetime, now: datetime) -> list[Case]:
+        """Cases received before `after`, open or closed on or after `first`, that staff may
+        see at `now`; oldest first (for a period's report)."""
+        rows = (await self.session.scalars(select(CaseRow).where(
+            CaseRow.created_at < after,
+            or_(CaseRow.closed_at.is_(None), CaseRow.closed_at >= first), _announced(now))
+            .order_by(CaseRow.created_at))).all()
+        return await self._many(rows)
 
     async def add_message(self, case_id: str, direction: Direction, body: str, at: datetime) -> None:
         message_id = str(uuid.uuid4())

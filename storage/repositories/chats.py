@@ -3,15 +3,16 @@ as a ticket code (after *Cek status*), and what the bus reads before a reporter'
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 
 from flows.intents import ChatRoute
-from flows.ports import ChatState
+from flows.ports import ChatState, HeldMessage
 from storage.codec import draft_from_bytes
-from storage.models import ChatRow, DraftRow, OutboxRow, UTCDateTime
+from storage.models import ChatRow, DraftRow, HeldMessageRow, OutboxRow, UTCDateTime
 from storage.prepared import Prepared, per_dialect
 from storage.repositories.base import Repository, chat_lane
 
@@ -60,6 +61,8 @@ def _state() -> Prepared:
 
 
 _STATE = _state()
+HELD_FOR = timedelta(days=1)
+"""A held message nobody chose for is forgotten after this long."""
 
 
 class ChatRepository(Repository):
@@ -89,3 +92,30 @@ class ChatRepository(Repository):
     async def clear_ticket_prompt(self, route: ChatRoute) -> None:
         """One statement, which writes nothing when no prompt is open."""
         await _CLEAR_TICKET_PROMPT.rows(self.session, {"hash": self.chat_hash(route)})
+
+    async def hold(self, route: ChatRoute, case_id: str, text: str, now: datetime) -> None:
+        chat_hash = self.chat_hash(route)
+        await self.session.execute(delete(HeldMessageRow).where(
+            HeldMessageRow.created_at < now - HELD_FOR))
+        row = await self.session.get(HeldMessageRow, chat_hash)
+        if row is not None and row.case_id == case_id:
+            before = self.decrypt(HeldMessageRow.body_enc, row.id, row.body_enc).decode()
+            text = before + "\n" + text
+        if row is not None:
+            await self.session.delete(row)
+            await self.session.flush()
+        row_id = str(uuid.uuid4())
+        self.session.add(HeldMessageRow(
+            chat_hash=chat_hash, id=row_id, case_id=case_id, created_at=now,
+            body_enc=self.encrypt(HeldMessageRow.body_enc, row_id, text.encode())))
+        await self.session.flush()
+
+    async def take_held(self, route: ChatRoute) -> HeldMessage | None:
+        row = await self.session.get(HeldMessageRow, self.chat_hash(route))
+        if row is None:
+            return None
+        text = self.decrypt(HeldMessageRow.body_enc, row.id, row.body_enc).decode()
+        held = HeldMessage(row.case_id, text, row.created_at)
+        await self.session.delete(row)
+        await self.session.flush()
+        return held

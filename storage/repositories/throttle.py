@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy import case as sql_case
 
 from storage.models import ThrottleRow, UTCDateTime
@@ -31,6 +31,12 @@ def _throttle_hit(insert: Any) -> Prepared:
 
 
 _THROTTLE_HIT = per_dialect(_throttle_hit)
+_THROTTLE_REFUND = Prepared(update(ThrottleRow).where(
+    ThrottleRow.key == bindparam("b_key"), ThrottleRow.count > 0,
+    ThrottleRow.window_start <= bindparam("since", type_=UTCDateTime()),
+    ThrottleRow.window_start > bindparam("cutoff", type_=UTCDateTime()),
+    ThrottleRow.window_start <= bindparam("now", type_=UTCDateTime()),
+).values(count=ThrottleRow.count - 1))
 _THROTTLE_WINDOWS: dict[int, Prepared] = {}
 
 
@@ -79,3 +85,11 @@ class ThrottleRepository(Repository):
             "key": key, "amount": amount, "now": now,
             "cutoff": now - timedelta(seconds=window_seconds)})
         return int(count)
+
+    async def refund(self, key: str, since: datetime, window_seconds: float,
+                     now: datetime) -> None:
+        """One statement: the window that counted the attempt at `since`, if it is still the
+        current one, counts one less (never below zero)."""
+        await _THROTTLE_REFUND.rows(self.session, {
+            "b_key": key, "since": since, "now": now,
+            "cutoff": now - timedelta(seconds=window_seconds)})

@@ -113,6 +113,7 @@ async def test_given_a_delivery_failing_with_an_unexpected_error_when_tried_a_fe
 
         # The next message in the same lane (the case's staff topic) is not held back.
         await reporter.say(ANSWER)
+        await reporter.press("m:held:send", in_message=await reporter.expect(button="m:held:send"))
         await fake.wait_bot_message(STAFF_CHAT, contains=ANSWER, timeout=20)
         await peluit.settle()
         (stuck,) = await parked(peluit)
@@ -155,11 +156,16 @@ async def test_given_messages_undeliverable_past_the_horizon_then_staff_bound_on
         await peluit.settle()
         topic, number = case_of(fake, "WBS-")
 
+        # An earlier question: the reporter's reply to it goes to staff at once (no asking).
+        await staff_says(fake, "/tanya Ada yang ingin ditambahkan?", thread=topic)
+        earlier = await reporter.expect("Ada yang ingin ditambahkan?")
+        await peluit.settle()
+
         # Telegram refuses every message (502) for longer than the horizon: two days pass at once.
         fake.inject_faults(1.0, kinds=("502",), methods={"sendMessage"})
         peluit.services.sender.clock = FastClock(jump=timedelta(days=2))
         await staff_says(fake, f"/tanya {QUESTION}", thread=topic)  # for the reporter
-        await reporter.say(ANSWER)  # for staff
+        await reporter.say(ANSWER, reply_to=earlier["message_id"])  # for staff
         await fake.wait_for(lambda: "staff_unreachable" in peluit.services.health.problems(), 20)
 
         async def settled_while_down() -> bool:

@@ -125,6 +125,7 @@ async def test_given_the_bot_removed_from_the_staff_group_when_reports_arrive_th
             file_report(r, {**REPORT, "what": f"{REPORT['what']} (laporan {i + 1})"})
             for i, r in enumerate(later)))  # reporters are still answered meanwhile
         await first.say("Jawaban saya: 987650301")
+        await first.press("m:held:send", in_message=await first.expect(button="m:held:send"))
         await first.expect(snippet("reporter.answer_sent"))
         await fake.wait_for(lambda: "staff_unreachable" in peluit.services.health.problems(), 20)
         await peluit.settle()

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.i18n import text
-from tests.e2e.harness import STAFF_CHAT, Reporter, buttons, first_words, running_peluit
+from tests.e2e.harness import STAFF_CHAT, Reporter, buttons, file_report, first_words, running_peluit
 
 pytestmark = pytest.mark.e2e
 
@@ -154,8 +154,9 @@ async def test_given_the_hourly_report_limit_when_the_menu_report_button_is_pres
         r = Reporter(fake, user)
         await r.say("/lapor")
         await r.expect(snippet("intake.ask_category"), button="i:cat:")
-        await r.say("/batal")
+        await r.say("/batal")  # a cancelled draft is no report: it does not count
         await r.expect(snippet("intake.cancelled"))
+        await file_report(r)
         await r.say("/start")
         welcome = await r.expect(snippet("start.welcome"), button="m:lapor")
         query = await r.press("m:lapor", in_message=welcome)

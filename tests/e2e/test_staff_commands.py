@@ -99,16 +99,16 @@ async def test_given_open_and_closed_cases_when_staff_list_find_and_count_then_t
         await staff_says(fake, "/cari WBS-2026-9999")
         await next_in_group(fake, snippet("staff.unknown_case"), mark, thread=None)
 
-        # /statistik: counts by status and by category, closed cases included.
+        # /statistik: the chart of this month, its counts as the caption, closed cases included.
         mark = last_id(fake, STAFF_CHAT)
-        await staff_says(fake, "/statistik")
-        stats = body(await next_in_group(fake, snippet("staff.statistics"), mark, thread=None))
-        total_line = visible(text("id", "staff.statistics").splitlines()[1]).format(total=3)
-        assert total_line in stats, stats
+        await staff_says(fake, "/statistik 30")
+        chart = await next_in_group(fake, text("id", "report.chart.total").format(count=3), mark,
+                                    thread=None)
+        stats = body(chart)
         for label, count in ((text("id", "state.received"), 2), (text("id", "state.forwarded"), 1),
                              (korupsi, 2), (maladministrasi, 1)):
-            assert f"• {label}: {count}" in stats, (label, stats)
-        assert text("id", "state.concluded") not in stats  # only statuses that occur
+            assert f"{label}: {count}" in stats, (label, stats)
+        assert f"{text('id', 'state.concluded')}: 0" in stats  # every status, zeros too
         await peluit.settle()
         assert_clean(fake)
 
@@ -145,6 +145,7 @@ async def test_given_a_deleted_case_topic_when_the_next_message_for_the_case_arr
         fake.delete_topic(STAFF_CHAT, old_topic)
 
         await reporter.say(ANSWER)
+        await reporter.press("m:held:send", in_message=await reporter.expect(button="m:held:send"))
         await reporter.expect(snippet("reporter.answer_sent"))
         await fake.wait_for(lambda: fake.topics(STAFF_CHAT))
         (new_topic, new_name), = fake.topics(STAFF_CHAT).items()

@@ -135,9 +135,14 @@ async def test_given_a_filed_report_when_staff_and_reporter_talk_through_the_cas
             assert text("id", step) in shown, step
         assert QUESTION_2 in shown and QUESTION_1 not in shown
 
-        # When: the new account answers with a plain message (no reply).
+        # When: the new account answers with a plain message (no reply), and says it is for
+        # the officer when asked.
         mark = last_id(fake, STAFF_CHAT)
         await second.say(ANSWER_2)
+        asked = await second.expect(snippet("reporter.ask_relay").split("{")[0][:30],
+                                    button="m:held:send")
+        assert number in body(asked)
+        await second.press("m:held:send", in_message=asked)
         await second.expect(snippet("reporter.answer_sent"))
         # Then: it reaches the case topic, and the conversation now continues from that account.
         await next_in_group(fake, ANSWER_2, mark, thread=topic)

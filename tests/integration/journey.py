@@ -51,11 +51,12 @@ ANSWER = "MARKER-ANSWER-4T9 rekan satu ruangan"
 ANSWER_PHOTO = b"\xff\xd8\xff\xe0 MARKER-PHOTO-6N2 jpeg bytes"
 OUTCOME = "MARKER-OUTCOME-6P3 diteruskan ke Inspektorat"
 DRAFT_TEXT = "MARKER-DRAFT-1C5 laporan yang belum selesai"
+HELD = "MARKER-HELD-8R3 pesan yang belum dipilih tujuannya"
 
 MARKERS = (
     *ANSWERS.values(), "MARKER-EVIDENCE-5K8", EVIDENCE_NAME, "MARKER-CONTACT-8W4", "0812-3456-7890",
     "MARKER-QUESTION-2H6", "MARKER-ANSWER-4T9", "MARKER-PHOTO-6N2", "MARKER-OUTCOME-6P3",
-    "MARKER-DRAFT-1C5", "MARKER-STAFFNAME-3R7", "marker_staff_3r7",
+    "MARKER-DRAFT-1C5", "MARKER-STAFFNAME-3R7", "marker_staff_3r7", "MARKER-HELD-8R3",
 )
 
 
@@ -93,7 +94,7 @@ async def _run(bus: MessageBus, command: Command) -> list[Intent]:
 
 async def run_journey(db: Database, now: datetime | None = None) -> Journey:
     """Submit a report with evidence and sealed contact, relay a question and an answer (with a
-    photo), check the status by ticket, move the case to `forwarded` with an outcome, and leave a
+    photo), hold a free message, check the status by ticket, move the case to `forwarded` with an outcome, and leave a
     second chat's draft in progress: every step a command through the message bus. Nothing in
     the outbox is delivered."""
     clock = _Clock(now or datetime.now(UTC))
@@ -132,6 +133,8 @@ async def run_journey(db: Database, now: datetime | None = None) -> Journey:
     clock.now += timedelta(minutes=5)
     await _run(bus, CheckStatus(route=route, code=ticket))
     clock.now += timedelta(minutes=5)
+    await say(route, HELD)  # a free message: held until the reporter chooses where it goes
+    clock.now += timedelta(minutes=5)
     await _run(bus, ReceiveFile(route=route, upload=Upload("photo", ANSWER_PHOTO, "image/jpeg",
                                                            None, caption=ANSWER)))
     clock.now += timedelta(minutes=5)
@@ -152,3 +155,23 @@ async def run_journey(db: Database, now: datetime | None = None) -> Journey:
         final = await uow.cases.get(case.id)
         assert final is not None and final.outcome == OUTCOME
     return Journey(case.id, number, ticket, route, other, list(final.evidence_ids))
+
+
+CONCLUSION = "KESIMPULAN-8R1 terbukti meminta uang pelicin Rp 2 juta"
+ADVICE = "REKOMENDASI-4V7 hukuman disiplin berat dan pengembalian uang"
+
+
+async def run_concluded_journey(db: Database, now: datetime | None = None) -> Journey:
+    """The journey, then reopened, clarified and concluded with a recommendation (so the
+    recommendation column holds a value too)."""
+    start = now or datetime.now(UTC)
+    journey = await run_journey(db, start)
+    clock = _Clock(start + timedelta(days=3))
+    bus = MessageBus(db.uow, policy=POLICY, clock=clock, sealer=db.keyring)
+    for command, text in (("bukakembali", None), ("klarifikasi", None),
+                          ("selesai", f"{CONCLUSION}\nRekomendasi: {ADVICE}")):
+        clock.now += timedelta(hours=2)
+        await _run(bus, MoveByCommand(command=command, ref=CaseRef(number=journey.number),
+                                      text=text, user_id=STAFF_USER,
+                                      reply_in=ToStaff(journey.case_id)))
+    return journey

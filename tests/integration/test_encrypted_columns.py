@@ -17,6 +17,7 @@ from storage.models import (
     CaseRow,
     DraftRow,
     EvidenceRow,
+    HeldMessageRow,
     OutboxRow,
     ReporterRouteRow,
     StaffMemberRow,
@@ -38,6 +39,9 @@ OLD_CALLS = {
         "0102633118af5514514bc32541f91b988c85789d220f0d156258129edaff78cb63dd6f94859d74470b207588bf3572fc"),
     CaseRow.outcome_enc: (("content", "cases", "outcome_enc"),
         "0102633126296017f2dbc949a200a21d2490cf39a6f395912518c8bd6164b2f2e3cc87d4c99dfa24eecc45ffedc9f1ab82"),
+    # Added with the recommendation (spelled out with the keyring, as the old calls were).
+    CaseRow.recommendation_enc: (("content", "cases", "recommendation_enc"),
+        "0102633190765f6be09369af7ace2d9679f8e5fb6a9124d74a48bd4b2500d831e53f86ec51b7f155bda21ee5b21ab949bcd69aa9e94dcfb7"),
     ReporterRouteRow.route_enc: (("routing", "reporter_routes", "route_enc"),
         "01027231bc70f6540b2fd2c3fd7855ab5b4a755eb48af797587da537ddb7dca42c4f493ffc7989b6a699f1b53be2853d2c2ef5b86eb9bdd723"),
     CaseMessageRow.body_enc: (("content", "case_messages", "body_enc"),
@@ -53,6 +57,8 @@ OLD_CALLS = {
     # added with the staff directory (migration 0004_a): the place as first spelled out, pinned
     StaffMemberRow.name_enc: (("content", "staff_members", "name_enc"),
         "010263311635c6753641a76ba5c538df89a370999ac85fec06fe12a51626bcd515f653603d195fc4d7818d00bb21674c118891c3cc16"),
+    HeldMessageRow.body_enc: (("content", "held_messages", "body_enc"),
+        "010263315fc20ac9eb45a48ba188e63cd77d36e1723693bc4ddd757f2f3d91acf4341d2f8363aaeb1d93ab3567ca20bd25e7f40f504b"),
 }
 
 

@@ -13,7 +13,7 @@ from storage.crypto import Keyring, UnknownKeyId
 from storage.maintenance import reencrypt_all
 from storage.models import ENCRYPTED_COLUMNS, ROW_KEY, Base
 from storage.uow import Database
-from tests.integration.journey import DRAFT_TEXT, Journey, run_journey
+from tests.integration.journey import DRAFT_TEXT, Journey, run_concluded_journey
 
 Snapshot = dict[tuple[str, str, str], bytes]
 
@@ -58,7 +58,7 @@ async def through_repositories(db: Database, journey: Journey) -> tuple[
 async def test_given_a_full_case_when_keys_are_rotated_then_everything_is_under_the_new_keys_reads_the_same_and_a_rerun_does_nothing(
     db: Database,
 ) -> None:
-    journey = await run_journey(db)
+    journey = await run_concluded_journey(db)  # every encrypted column holds a value
     old = db.keyring
     new = old.with_rotated_keys()
     before = await plaintexts(db, old)
@@ -98,7 +98,7 @@ async def test_given_a_full_case_when_keys_are_rotated_then_everything_is_under_
 async def test_given_rotated_keys_when_the_old_keyring_alone_reads_then_it_cannot(
     db: Database, database_url: str,
 ) -> None:
-    journey = await run_journey(db)
+    journey = await run_concluded_journey(db)  # every encrypted column holds a value
     old = db.keyring
 
     await reencrypt_all(db, old.with_rotated_keys())

@@ -113,6 +113,33 @@ async def test_given_a_draft_with_evidence_when_deleted_then_its_evidence_goes_b
         assert (await uow.evidence.get(others)).data == b"other"  # type: ignore[union-attr]
 
 
+async def test_given_a_draft_file_when_removed_then_it_is_gone_but_another_drafts_and_a_cases_stay(
+    db: Database,
+) -> None:
+    case = a_case(1)
+    await add_case(db, case)
+    draft, other = a_draft(), a_draft()
+    async with db.uow() as uow:
+        await uow.drafts.save(ROUTE, draft)
+        await uow.drafts.save(OTHER, other)
+        wrong = await uow.evidence.add(draft.id, "photo", b"my own name", "image/jpeg", None)
+        attached = await uow.evidence.add(draft.id, "photo", b"attached", "image/jpeg", None)
+        await uow.evidence.attach([attached], case.id)
+        others = await uow.evidence.add(other.id, "photo", b"other", "image/jpeg", None)
+        await uow.commit()
+
+    async with db.uow() as uow:
+        await uow.evidence.remove(draft.id, wrong)
+        await uow.evidence.remove(draft.id, attached)  # a case's file: never through a draft
+        await uow.evidence.remove(draft.id, others)  # another draft's file: not this one's
+        await uow.commit()
+
+    async with db.uow() as uow:
+        assert await uow.evidence.get(wrong) is None
+        assert (await uow.evidence.get(attached)).data == b"attached"  # type: ignore[union-attr]
+        assert (await uow.evidence.get(others)).data == b"other"  # type: ignore[union-attr]
+
+
 async def test_given_old_and_fresh_drafts_when_expired_ones_are_deleted_then_only_old_ones_and_their_evidence_go(
     db: Database,
 ) -> None:
@@ -537,3 +564,25 @@ async def test_given_a_chat_when_the_same_language_is_set_again_then_nothing_is_
         await uow.commit()
     language, updated_at = await stored()
     assert language == "en" and updated_at > first[1]
+
+
+async def test_given_a_concluded_case_with_a_recommendation_when_saved_then_it_reads_back_and_is_stored_encrypted(
+    db: Database,
+) -> None:
+    from storage.models import CaseRow
+
+    case = a_case(4)
+    await add_case(db, case)
+    case.status, case.outcome = CaseStatus.CONCLUDED, "Terbukti; uang dikembalikan"
+    case.recommendation = "REKOMENDASI-7Q2 mutasi kepala seksi"
+    case.closed_at = case.updated_at = NOW + timedelta(days=2)
+    async with db.uow() as uow:
+        await uow.cases.save(case)
+        await uow.commit()
+
+    async with db.uow() as uow:
+        found = await uow.cases.get(case.id)
+    async with db.sessions() as session:
+        raw = await session.scalar(select(CaseRow.recommendation_enc).where(CaseRow.id == case.id))
+    assert found is not None and found.recommendation == case.recommendation
+    assert raw and b"REKOMENDASI-7Q2" not in raw

@@ -36,7 +36,7 @@ from flows.intents import (
 from flows.lifecycle import CLOSED, CaseStatus
 from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
 from flows.policy import Policy
-from flows.ports import ChatState, DuplicateUpdate
+from flows.ports import ChatState, DuplicateUpdate, HeldMessage
 from flows.tickets import TicketCode, format_case_number, new_ticket_code, normalize_ticket
 
 STAFF_CHAT = "staff"
@@ -89,6 +89,9 @@ class EvidenceRecord:
     file_name: str | None
     data: bytes
     seq: int
+    at: datetime | None = None
+    """When it was received (the fake's clock)."""
+    answer: str | None = None
 
 
 @dataclass
@@ -134,6 +137,8 @@ class _State:
     """(staff group, prompt message id) -> the move its reply completes"""
     staff: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """staff pseudonym -> (name, lower-case @username)"""
+    held: dict[ChatRoute, HeldMessage] = field(default_factory=dict)
+    """chat -> the message held until the reporter chooses where it goes"""
     seq: int = 0
 
     def next_seq(self) -> int:
@@ -269,6 +274,12 @@ class FakeCases(_Repo):
                  if c.status not in CLOSED and _announced(c, now) and c.staff_group == group]
         return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
 
+    async def for_period(self, first: datetime, after: datetime, now: datetime) -> list[Case]:
+        cases = [self._out(c.id) for c in self._s.cases.values()
+                 if c.created_at < after and (c.closed_at is None or c.closed_at >= first)
+                 and _announced(c, now)]
+        return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
+
     async def counts(self, now: datetime, group: int | None = None) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = {}
         for c in self._s.cases.values():
@@ -306,14 +317,17 @@ class FakeEvidence(_Repo):
         seq = self._s.next_seq()
         evidence_id = f"ev{seq}"
         self._s.evidence[evidence_id] = EvidenceRecord(
-            evidence_id, draft_id, case_id, kind, mime_type, file_name, bytes(data), seq)
+            evidence_id, draft_id, case_id, kind, mime_type, file_name, bytes(data), seq,
+            self._uow.clock())
         return evidence_id
 
     async def add(
         self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
-        caption: str | None = None,
+        caption: str | None = None, answer: str | None = None,
     ) -> str:
-        return await self._add(draft_id, None, kind, data, mime_type, file_name)
+        evidence_id = await self._add(draft_id, None, kind, data, mime_type, file_name)
+        self._s.evidence[evidence_id].answer = answer
+        return evidence_id
 
     async def add_to_case(
         self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
@@ -328,7 +342,18 @@ class FakeEvidence(_Repo):
 
     async def get(self, evidence_id: str) -> EvidenceFile | None:
         e = self._s.evidence.get(evidence_id)
-        return EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data) if e else None
+        return (EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data, answer=e.answer)
+                if e else None)
+
+    async def remove(self, draft_id: str, evidence_id: str) -> None:
+        e = self._s.evidence.get(evidence_id)
+        if e is not None and e.draft_id == draft_id and e.case_id is None:
+            del self._s.evidence[evidence_id]
+
+    async def received(self, case_id: str) -> list[tuple[EvidenceFile, datetime]]:
+        return [(EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data), e.at)
+                for e in sorted(self._s.evidence.values(), key=lambda e: e.seq)
+                if e.case_id == case_id and e.at is not None]
 
 
 class FakeOutbox(_Repo):
@@ -430,6 +455,12 @@ class FakeThrottle(_Repo):
         row.count += amount
         return row.count
 
+    async def refund(self, key: str, since: datetime, window_seconds: float,
+                     now: datetime) -> None:
+        row = self._current(key, window_seconds, now)
+        if row is not None and row.window_start <= since and row.count > 0:
+            row.count -= 1
+
 
 class FakePrompts(_Repo):
     async def add(self, message_id: int, prompt: MovePrompt, group: int | None = None) -> None:
@@ -482,6 +513,15 @@ class FakeChats(_Repo):
 
     async def clear_ticket_prompt(self, route: ChatRoute) -> None:
         self._s.ticket_prompts.pop(route, None)
+
+    async def hold(self, route: ChatRoute, case_id: str, text: str, now: datetime) -> None:
+        before = self._s.held.get(route)
+        if before is not None and before.case_id == case_id:
+            text = before.text + "\n" + text
+        self._s.held[route] = HeldMessage(case_id, text, now)
+
+    async def take_held(self, route: ChatRoute) -> HeldMessage | None:
+        return self._s.held.pop(route, None)
 
 
 class FakeUnitOfWork:

@@ -7,19 +7,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from flows import casework
-from flows.commands import CaseRef, MoveByCommand
+from flows.buttons import MenuButton
+from flows.commands import CaseRef, MoveByCommand, ShowStatistics
 from flows.context import Context
 from flows.errors import InvalidTransition, TextRequired, UnknownCase
 from flows.intents import (
     ChatRoute,
     EditCard,
     Intent,
+    OutcomeBlock,
     Say,
     SendEvidence,
     ShowTopicStatus,
+    StatusName,
     ToChat,
     ToReporter,
     ToStaff,
+    moment,
 )
 from flows.lifecycle import CLOSED, MOVES, CaseStatus, Move
 from flows.model import Case, Direction
@@ -29,8 +33,10 @@ from tests.unit.drive import (
     handle,
     list_open,
     move_case,
+    press_button,
     remind_overdue,
     reporter_message,
+    run,
     show_case,
     statistics,
     within,
@@ -60,7 +66,7 @@ def without_card_edit(intents: list[Intent], case: Case) -> list[Intent]:
     card's last activity changes)."""
     edits = [i for i in intents if isinstance(i, EditCard)]
     assert [e.card.case_id for e in edits] == [case.id]
-    assert edits[0].card.params["activity"] == NOW.strftime("%Y-%m-%d %H:%M UTC")
+    assert edits[0].card.params["activity"] == moment(NOW)
     return [i for i in intents if not isinstance(i, EditCard)]
 
 
@@ -250,27 +256,139 @@ async def test_given_a_reply_linked_in_another_chat_then_it_does_not_count_here(
 
     out = await reply(uow, ROUTE, text="Halo", reply_to_message_id=77)
 
-    assert keys(out) == ["reporter.no_case"]
+    assert keys(out) == ["start.welcome"]  # this chat never reported: the welcome
     assert await uow.cases.messages(case.id) == []
 
 
-async def test_given_one_case_awaiting_an_answer_then_a_plain_message_goes_to_it(uow: FakeUnitOfWork) -> None:
+async def held_press(uow: FakeUnitOfWork, choice: str, route: ChatRoute = ROUTE) -> list[Intent]:
+    return await press_button(uow, POLICY, route, MenuButton("held", choice), NOW,
+                              message_id=900)
+
+
+async def test_given_one_case_awaiting_an_answer_then_a_plain_message_is_asked_about_for_it(
+    uow: FakeUnitOfWork,
+) -> None:
     await seed_case(uow, ROUTE, NOW - timedelta(days=3))
     waiting, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2), awaiting_answer=True)
 
     out = await reply(uow, text="Jawaban saya")
 
-    assert out[0].to == ToStaff(waiting.id)  # type: ignore[union-attr]
+    assert keys(out) == ["reporter.ask_relay"]
+    assert out[0].params == {"number": waiting.number}  # type: ignore[union-attr]
+    assert uow.staff_bound() == [] and await uow.cases.messages(waiting.id) == []
+
+    sent = await held_press(uow, "send")
+
+    assert keys(sent) == ["staff.reporter_answer", "reporter.answer_sent"]
+    assert sent[0].to == ToStaff(waiting.id)  # type: ignore[union-attr]
 
 
-async def test_given_a_single_open_case_then_a_plain_message_goes_to_it(uow: FakeUnitOfWork) -> None:
+async def test_given_an_officer_waiting_for_an_answer_when_the_reporter_replies_to_an_unlinked_message_then_it_goes_at_once(
+    uow: FakeUnitOfWork,
+) -> None:
+    # After a restart a question may be sent twice and only one copy linked: the reporter who
+    # answers the other copy is answering, not starting something new.
+    waiting, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2), awaiting_answer=True)
+
+    out = await reply(uow, text="Rincian: kwitansi ada pada saya", reply_to_message_id=4242)
+
+    assert keys(out) == ["staff.reporter_answer", "reporter.answer_sent"]
+    assert ROUTE not in uow.state.held
+    assert [m.body for m in await uow.cases.messages(waiting.id)] == [
+        "Rincian: kwitansi ada pada saya"]
+
+
+async def test_given_no_question_waiting_when_the_reporter_replies_to_an_unlinked_message_then_they_are_asked(
+    uow: FakeUnitOfWork,
+) -> None:
+    case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
+
+    out = await reply(uow, text="Satu hal lagi", reply_to_message_id=4242)
+
+    assert keys(out) == ["reporter.ask_relay"] and uow.state.held[ROUTE].text == "Satu hal lagi"
+    assert await uow.cases.messages(case.id) == []
+
+
+async def test_given_a_single_open_case_when_a_free_message_then_it_is_held_and_the_reporter_asked(
+    uow: FakeUnitOfWork,
+) -> None:
     await seed_case(uow, ROUTE, NOW - timedelta(days=9), status=C.CONCLUDED)
     case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
 
     out = await reply(uow, text="Tambahan info")
 
-    assert keys(out) == ["staff.reporter_answer", "reporter.answer_sent"]
-    assert out[0].to == ToStaff(case.id)  # type: ignore[union-attr]
+    [asked] = says(out)
+    assert (asked.key, asked.params) == ("reporter.ask_relay", {"number": case.number})
+    assert [[b.data for b in row] for row in asked.buttons] == [
+        [MenuButton("held", "send")], [MenuButton("held", "new"), MenuButton("held", "drop")]]
+    assert uow.staff_bound() == [] and await uow.cases.messages(case.id) == []
+    assert uow.state.held[ROUTE].text == "Tambahan info"  # kept until the choice
+
+
+async def test_given_two_free_messages_when_sent_to_the_officer_then_both_go_as_one(
+    uow: FakeUnitOfWork,
+) -> None:
+    case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
+    await reply(uow, text="Tambahan info")
+    await reply(uow, text="Dan satu lagi")
+
+    out = await held_press(uow, "send")
+
+    assert without_card_edit(out, case) == [
+        Say(ToStaff(case.id), "staff.reporter_answer",
+            {"number": case.number, "text": "Tambahan info\nDan satu lagi"}, lang="id",
+            case_id=case.id, link_kind="reporter"),
+        Say(ToChat(ROUTE), "reporter.answer_sent", {"number": case.number}, lang="id"),
+    ]
+    [message] = await uow.cases.messages(case.id)
+    assert message.body == "Tambahan info\nDan satu lagi"
+    assert ROUTE not in uow.state.held
+    assert keys(await held_press(uow, "send")) == ["reporter.held_gone"]  # pressed twice
+    assert len(await uow.cases.messages(case.id)) == 1
+
+
+async def test_given_a_held_message_when_a_new_report_is_chosen_then_it_is_dropped_and_a_draft_begins(
+    uow: FakeUnitOfWork,
+) -> None:
+    case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
+    await reply(uow, text="Ada kejadian lain di kantor kecamatan")
+
+    out = await held_press(uow, "new")
+
+    # the intro and the first question are one message
+    [first] = [s for s in out if isinstance(s, Say)]
+    assert (first.key, first.params["note"], first.params["step"]) == (
+        "intake.ask_category", "intake.intro", 1)
+    assert ROUTE in uow.state.drafts and ROUTE not in uow.state.held
+    assert uow.staff_bound() == [] and await uow.cases.messages(case.id) == []
+
+
+async def test_given_a_held_message_when_cancelled_then_nothing_is_sent(uow: FakeUnitOfWork) -> None:
+    case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
+    await reply(uow, text="Salah kirim")
+
+    out = await held_press(uow, "drop")
+
+    assert keys(out) == ["reporter.held_dropped"]
+    assert ROUTE not in uow.state.held and ROUTE not in uow.state.drafts
+    assert uow.staff_bound() == [] and await uow.cases.messages(case.id) == []
+
+
+async def test_given_a_held_message_when_its_case_closed_meanwhile_then_the_closed_answer(
+    uow: FakeUnitOfWork,
+) -> None:
+    case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
+    await reply(uow, text="Tambahan")
+    async with uow:
+        stored = await load(uow, case)
+        stored.status, stored.closed_at, stored.outcome = C.NOT_ACTIONABLE, NOW, "Di luar wewenang."
+        await uow.cases.save(stored)
+        await uow.commit()
+
+    out = await held_press(uow, "send")
+
+    assert keys(out) == ["reporter.case_closed"]
+    assert await uow.cases.messages(case.id) == []
 
 
 async def test_given_several_cases_awaiting_then_the_reporter_is_asked_which(uow: FakeUnitOfWork) -> None:
@@ -284,18 +402,47 @@ async def test_given_several_cases_awaiting_then_the_reporter_is_asked_which(uow
     assert await uow.cases.messages(a.id) == [] and await uow.cases.messages(b.id) == []
 
 
-async def test_given_no_case_for_the_chat_then_the_no_case_hint(uow: FakeUnitOfWork) -> None:
+async def test_given_no_case_for_the_chat_when_a_first_message_then_the_welcome_with_the_menu(
+    uow: FakeUnitOfWork,
+) -> None:
     await seed_case(uow, OTHER, NOW)
 
-    out = await reply(uow, text="Halo?")
+    out = await reply(uow, text="halo, saya mau lapor")
+
+    [said] = says(out)
+    assert (said.key, said.params) == ("start.welcome", {"institution": ""})
+    assert [b.data for row in said.buttons for b in row][:2] == [
+        MenuButton("lapor"), MenuButton("status")]
+    assert uow.staff_bound() == [] and ROUTE not in uow.state.held
+
+
+async def test_given_no_case_for_the_chat_when_a_file_then_the_no_case_hint(
+    uow: FakeUnitOfWork,
+) -> None:
+    out = await reply(uow, evidence=Upload("photo", b"\xff\xd8\xff", "image/jpeg", None))
 
     assert out == [Say(ToChat(ROUTE), "reporter.no_case", lang="id")]
 
 
-async def test_given_only_closed_cases_then_the_no_case_hint(uow: FakeUnitOfWork) -> None:
-    await seed_case(uow, ROUTE, NOW, status=C.NOT_ACTIONABLE)
+async def test_given_only_closed_cases_then_the_latest_is_named_with_its_outcome(
+    uow: FakeUnitOfWork,
+) -> None:
+    await seed_case(uow, ROUTE, NOW - timedelta(days=30), status=C.CONCLUDED)
+    case, _ = await seed_case(uow, ROUTE, NOW, status=C.NOT_ACTIONABLE)
+    async with uow:
+        stored = await load(uow, case)
+        stored.outcome = "Bukan wewenang kami; silakan ke Ombudsman."
+        await uow.cases.save(stored)
+        await uow.commit()
 
-    assert keys(await reply(uow, text="Halo?")) == ["reporter.no_case"]
+    out = await reply(uow, text="Why was it rejected? I have the photo.")
+
+    [said] = says(out)
+    assert said.key == "reporter.case_closed"
+    assert said.params == {"number": case.number, "status": StatusName("not_actionable"),
+                           "outcome": OutcomeBlock("Bukan wewenang kami; silakan ke Ombudsman.")}
+    assert [[b.data for b in row] for row in said.buttons] == [[MenuButton("lapor")]]
+    assert await uow.cases.messages(case.id) == [] and uow.staff_bound() == []
 
 
 async def test_given_a_reply_to_a_closed_case_then_the_reporter_is_told_it_is_closed(
@@ -308,7 +455,8 @@ async def test_given_a_reply_to_a_closed_case_then_the_reporter_is_told_it_is_cl
 
     out = await reply(uow, text="Terima kasih", reply_to_message_id=5)
 
-    assert out == [Say(ToChat(ROUTE), "reporter.case_closed", {"number": case.number}, lang="id")]
+    assert keys(out) == ["reporter.case_closed"]
+    assert says(out)[0].params["number"] == case.number
     assert await uow.cases.messages(case.id) == []
 
 
@@ -349,7 +497,10 @@ async def test_given_an_allowed_move_then_the_reporter_is_told_and_the_audit_rec
 
     stored = await load(uow, case)
     assert stored.status is m.dest
-    to_reporter, to_staff = says(out)
+    # Concluding without "Rekomendasi:" asks the officer for the recommendation next.
+    asked = [s.key for s in says(out) if s.awaits is not None]
+    assert asked == (["staff.prompt.recommendation"] if m.trigger == "conclude" else [])
+    to_reporter, to_staff = [s for s in says(out) if s.awaits is None]
     assert to_reporter == Say(ToReporter(case.id), f"reporter.status.{m.dest.value}",
                               {"number": case.number, "status": m.dest.value, "outcome": text or ""},
                               lang="id", case_id=case.id)
@@ -487,6 +638,21 @@ async def test_given_no_open_cases_when_listed_then_none(uow: FakeUnitOfWork) ->
     assert (out.key, out.params) == ("staff.no_open_cases", {"rows": []})  # type: ignore[union-attr]
 
 
+async def stats_counts(uow: FakeUnitOfWork, out: object, now: datetime) -> dict[str, object]:
+    """/statistik answers with the chart of this month, made when sent: its counts, as the
+    sender reads them through the ports."""
+    from flows.intents import SendReport
+    from flows.report_sources import period_report
+
+    assert isinstance(out, SendReport) and out.kind == "statistics" and out.to == TOPIC
+    assert out.start is not None and out.end is not None
+    async with uow:
+        report = await period_report(uow, POLICY, out.start, out.end, now)
+    return {"total": report.total,
+            "by_status": [(s.value, n) for s, n in report.by_status if n],
+            "by_category": [(c, n) for c, n in report.by_category if n]}
+
+
 async def test_given_cases_when_statistics_then_counts_by_status_and_category(uow: FakeUnitOfWork) -> None:
     for status, category in [(C.RECEIVED, "korupsi"), (C.RECEIVED, "penipuan"), (C.CONCLUDED, "korupsi"),
                              (C.VERIFYING, "korupsi"), (C.RECEIVED, "korupsi")]:
@@ -494,9 +660,9 @@ async def test_given_cases_when_statistics_then_counts_by_status_and_category(uo
 
     [out] = await statistics(uow, POLICY, TOPIC, NOW)
 
-    assert out.params == {  # type: ignore[union-attr]
+    assert await stats_counts(uow, out, NOW) == {
         "total": 5,
-        "by_status": [("concluded", 1), ("received", 3), ("verifying", 1)],
+        "by_status": [("received", 3), ("verifying", 1), ("concluded", 1)],
         "by_category": [("korupsi", 4), ("penipuan", 1)],
     }
 
@@ -504,7 +670,7 @@ async def test_given_cases_when_statistics_then_counts_by_status_and_category(uo
 async def test_given_no_cases_when_statistics_then_zero(uow: FakeUnitOfWork) -> None:
     [out] = await statistics(uow, POLICY, TOPIC, NOW)
 
-    assert out.params == {"total": 0, "by_status": [], "by_category": []}  # type: ignore[union-attr]
+    assert await stats_counts(uow, out, NOW) == {"total": 0, "by_status": [], "by_category": []}
 
 
 async def test_given_overdue_cases_then_the_reminder_fires_once_a_day_only(uow: FakeUnitOfWork) -> None:
@@ -603,7 +769,8 @@ async def test_given_a_long_word_that_reads_as_a_code_then_the_answer_is_relayed
 
     out = await reply(uow, text="Saya masih mempertimbangkan hal itu.")
 
-    assert keys(out) == ["staff.reporter_answer", "reporter.answer_sent"]
+    assert keys(out) == ["reporter.ask_relay"]
+    assert uow.state.held[ROUTE].text == "Saya masih mempertimbangkan hal itu."
     assert uow.state.throttle == {}
 
 
@@ -631,11 +798,12 @@ async def test_given_a_case_held_back_by_the_new_case_delay_then_no_staff_view_r
     held, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=9), post_after=HELD_UNTIL)
 
     [listing] = await list_open(uow, POLICY, NOW, TOPIC)
-    [stats] = await statistics(uow, POLICY, TOPIC, NOW)
+    [stats] = await run(uow, ShowStatistics(period="30", user_id=STAFF_USER, reply_in=TOPIC),
+                        POLICY, NOW)
     reminder = await remind_overdue(uow, POLICY, NOW)
 
     assert [row[0] for row in listing.params["rows"]] == [seen.number]  # type: ignore[union-attr]
-    assert stats.params["total"] == 1  # type: ignore[union-attr]
+    assert (await stats_counts(uow, stats, NOW))["total"] == 1
     assert [row[0] for row in reminder[0].params["rows"]] == [seen.number]  # type: ignore[union-attr]
     for ref in (CaseRef(number=held.number), CaseRef(case_id=held.id)):
         with pytest.raises(UnknownCase):
@@ -656,13 +824,14 @@ async def test_given_a_held_case_after_its_announcement_time_then_every_view_see
 
     reminder = await remind_overdue(uow, POLICY, later)
     [listing] = await list_open(uow, POLICY, later, TOPIC)
-    [stats] = await statistics(uow, POLICY, TOPIC, later)
+    [stats] = await run(uow, ShowStatistics(period="30", user_id=STAFF_USER, reply_in=TOPIC),
+                        POLICY, later)
     [card] = await show_case(uow, POLICY, CaseRef(number=held.number), TOPIC, later)
     asked = await ask_reporter(uow, POLICY, CaseRef(number=held.number), STAFF_USER, "Halo?",
                                later, TOPIC)
 
     assert [row[0] for row in listing.params["rows"]] == [held.number]  # type: ignore[union-attr]
-    assert stats.params["total"] == 1  # type: ignore[union-attr]
+    assert (await stats_counts(uow, stats, later))["total"] == 1
     assert card.params["number"] == held.number  # type: ignore[union-attr]
     assert keys(asked) == ["reporter.question", "staff.relayed"]
     assert keys(reminder) == ["staff.overdue"]

@@ -23,7 +23,7 @@ MAX_LABEL = 30
 MAX_COMMAND = 60
 MAX_TOPIC = 128
 PLAIN_PREFIXES = ("button.", "move.", "category.", "command.", "state.", "field.", "word.", "sla.",
-                  "timeline.", "report.")
+                  "timeline.", "report.", "format.", "filekind.")
 PLAIN_KEYS = frozenset({"staff.topic_name", "staff.row", "status.code_placeholder"})
 LABEL_PREFIXES = ("button.", "move.", "category.")
 
@@ -44,9 +44,10 @@ def _none(*keys: str) -> dict[str, frozenset[str]]:
 
 REQUIRED: dict[str, frozenset[str]] = {
     # reporter intake
-    **_none("start.welcome", "start.privacy", "help.reporter", "lang.choose", "lang.set",
+    "start.welcome": frozenset({"institution"}), "help.reporter": frozenset({"institution"}),
+    **_none("start.privacy", "lang.choose", "lang.set",
             "intake.intro", "intake.resume", "intake.cleared", "intake.use_buttons",
-            "intake.text_only", "intake.files_later", "intake.files_not_now",
+            "intake.text_only", "intake.file_removed",
             "intake.problem.too_short"),
     # every question: a leading note, where the reporter is, the answer saved before
     "intake.ask_category": _QUESTION,
@@ -57,6 +58,11 @@ REQUIRED: dict[str, frozenset[str]] = {
     **{f"intake.problem.{p}": frozenset({"max"}) for p in ("empty", "too_long")},
     "intake.ask_evidence": _QUESTION | {"max"},
     "intake.evidence_saved": frozenset({"count", "max"}),
+    "intake.evidence_list": _QUESTION | {"count", "max", "list"},
+    "intake.files_kept": frozenset({"files"}),
+    "intake.voice_saved": frozenset(),
+    "staff.voice_answer": frozenset({"step", "number"}),
+    "intake.files_full": frozenset({"max_files"}),
     "intake.evidence_limit": frozenset({"max"}),
     "intake.evidence_too_big": frozenset({"max_mb"}),
     "intake.evidence_unreadable": frozenset({"max_mb"}),
@@ -76,14 +82,17 @@ REQUIRED: dict[str, frozenset[str]] = {
     "reporter.answer_sent": frozenset({"number"}),
     "reporter.which_case": frozenset({"numbers"}),
     "reporter.no_case": frozenset(),
-    "reporter.case_closed": frozenset({"number"}),
+    "reporter.case_closed": frozenset({"number", "status", "outcome"}),
+    "reporter.ask_relay": frozenset({"number"}),
+    **_none("reporter.held_dropped", "reporter.held_gone"),
     **{f"reporter.status.{s}": frozenset({"number", "status"})
        for s in ("received", "verifying", "needs_info", "clarification")},
     **{f"reporter.status.{s}": frozenset({"number", "status", "outcome"})
        for s in ("concluded", "forwarded", "not_actionable")},
     # status
     "status.ask_code": frozenset(),
-    "status.show": frozenset({"number", "status", "timeline", "question", "outcome"}),
+    "status.show": frozenset({"number", "status", "timeline", "question", "outcome", "contact"}),
+    "status.contact_block": frozenset(),
     "status.question_block": frozenset({"question"}),
     "status.outcome_block": frozenset({"outcome"}),
     **_none("status.malformed", "status.unknown", "status.code_placeholder", "status.ask_again",
@@ -94,10 +103,13 @@ REQUIRED: dict[str, frozenset[str]] = {
     "reporter.staff_file": frozenset({"number"}),
     "reporter.staff_file_text": frozenset({"number", "text"}),
     **_none("timeline.submitted", "timeline.question", "timeline.answer"),
+    "timeline.moved": frozenset({"status"}),
+    "format.moment": frozenset({"day", "month", "year", "hour", "minute", "zone"}),
+    "format.months": frozenset(),
     **_none(*(f"state.{s}" for s in _STATUSES)),
     **_none(*(f"field.{f}" for f in _FIELDS)),
     **_none(*(f"category.{c}" for c in _CATEGORIES)),
-    **_none("word.yes", "word.no", "word.skipped"),
+    **_none("word.yes", "word.no", "word.skipped", "word.institution"),
     # staff group
     "staff.card": _REPORT | {"number", "status", "created", "activity", "overdue", "handler"},
     "staff.card_handler": frozenset({"handler"}),
@@ -183,6 +195,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     **_none(*(f"button.{b}" for b in (
         "report", "status", "help", "privacy", "lang_id", "lang_en", "next", "skip", "clear", "keep",
         "skip_evidence", "done_evidence", "anonymous", "leave_contact", "submit", "cancel", "wipe",
+        "relay_send", "relay_new", "relay_drop",
         *(f"edit_{f}" for f in ("category", *_TEXT_STEPS, "evidence", "identity")),
     ))),
     **_none(*(f"move.{m}" for m in (

@@ -10,7 +10,7 @@ import pytest
 from flows import status as flows_status
 from flows.commands import CaseRef
 from flows.errors import MalformedTicketInput, TooManyAttempts, UnknownTicket
-from flows.intents import ChatRoute, Say, ToChat, ToStaff
+from flows.intents import ChatRoute, Say, ToChat, ToStaff, moment
 from flows.lifecycle import CaseStatus
 from tests.unit.drive import ask_reporter, move_case, within
 from tests.unit.fakes import FakeUnitOfWork, policy, seed_case
@@ -190,7 +190,7 @@ async def test_given_a_case_with_history_then_the_timeline_and_the_waiting_quest
     uow: FakeUnitOfWork,
 ) -> None:
     case, _ = await seed_case(uow, OLD_PHONE, NOW - timedelta(days=5), ticket=TICKET)
-    pol, staff, day = policy(), ToStaff(thread_id=1), NOW.date().isoformat()
+    pol, staff, day = policy(), ToStaff(thread_id=1), moment(NOW)
     ref = CaseRef(case_id=case.id)
     await move_case(uow, pol, ref, "verify", 1, None, NOW, staff)
     await ask_reporter(uow, pol, ref, 1, "Pertanyaan lama?", NOW - timedelta(hours=2), staff)
@@ -217,6 +217,7 @@ async def test_given_no_question_waiting_then_none_is_shown(uow: FakeUnitOfWork)
 
     assert say.params["question"] == ""
     assert say.params["outcome"] == ""
+    assert say.params["contact"] == ""  # no contact left: nothing said of it
 
 
 async def test_given_a_long_history_then_only_the_last_eight_steps_are_shown(uow: FakeUnitOfWork) -> None:

@@ -4,7 +4,7 @@ outbox.parked_for 16 -> 32 characters: a message parked for another staff group 
 "staff:<chat id>".
 
 Revision ID: 0004_g
-Revises: 0004_e
+Revises: 0004_c
 Create Date: 2026-12-06 09:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0004_g'
-down_revision = '0004_e'
+down_revision = '0004_c'
 branch_labels = None
 depends_on = None
 
