@@ -280,13 +280,13 @@ class Posting:
 
         async def call(thread_id: int | None) -> Any:
             if intent.kind == "statistics":
-                return await self.bot.send_photo(self.staff_chat_id, report.data,
+                return await self.bot.send_photo(self.chat_id(where), report.data,
                                                  message_thread_id=thread_id, **kw)
-            return await self.bot.send_document(self.staff_chat_id, report.data,
+            return await self.bot.send_document(self.chat_id(where), report.data,
                                                 filename=report.file_name,
                                                 message_thread_id=thread_id, **kw)
 
-        await self._paced(self.staff_chat_id, call, where.thread_id, intent.to.case_id)
+        await self._paced(self.chat_id(where), call, where.thread_id, intent.to.case_id)
         return []
 
     async def relay_file(self, intent: RelayFile, where: Where) -> list[Link]:
