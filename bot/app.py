@@ -128,6 +128,7 @@ def register(app: Application, staff_chat_id: int | tuple[int, ...]) -> None:
         CommandHandler("tanya", staff.ask, staff_chat),
         CommandHandler("kasus", staff.list_cases, staff_chat),
         CommandHandler("ambil", staff.take, staff_chat),
+        CommandHandler("alihkan", staff.transfer, staff_chat),
         CommandHandler("serahkan", staff.hand_over, staff_chat),
         CommandHandler("cari", staff.find, staff_chat),
         CommandHandler("statistik", staff.statistics, staff_chat),
@@ -154,7 +155,7 @@ def register(app: Application, staff_chat_id: int | tuple[int, ...]) -> None:
 
 
 REPORTER_COMMANDS = ("start", "lapor", "status", "batal", "bantuan")
-STAFF_COMMANDS = ("tanya", "kasus", "ambil", "serahkan", "cari", "statistik", "verifikasi",
+STAFF_COMMANDS = ("tanya", "kasus", "ambil", "serahkan", "alihkan", "cari", "statistik", "verifikasi",
                   "perluinfo", "klarifikasi", "selesai", "teruskan", "tolak", "bukakembali", "berkas",
                   "laporan", "bantuan")
 
@@ -222,13 +223,20 @@ async def prepare_database(db: Database) -> None:
                          "Run `peluit migrate` first.")
 
 
-async def startup_check(bot: Any, staff_chat_id: int) -> None:
+async def startup_check(bot: Any, staff_chat_id: int,
+                        others: list[selfcheck.Group] | None = None) -> None:
     """`peluit check` at start: what to fix is logged in its plain words; without a reachable
-    staff group the bot does not start (StaffGroupUnreachable: `peluit` exits 1)."""
-    report = await selfcheck.check(bot, staff_chat_id)
+    main staff group the bot does not start (StaffGroupUnreachable: `peluit` exits 1). Another
+    configured group out of reach (escalation, a route) is logged as an error and the bot
+    starts: the main group works, and that group's cases wait in the outbox (they are never
+    sent to another group) until it is fixed."""
+    report = await selfcheck.check(bot, staff_chat_id, others)
     for finding in report.findings:
         if finding.level == selfcheck.FATAL:
             log.error("selfcheck.failed %s", finding.text)
+        elif finding.level == selfcheck.UNREACHABLE:
+            log.error("selfcheck.group_unreachable %s Its cases wait until it is fixed.",
+                      finding.text)
         elif finding.level == selfcheck.PROBLEM:
             log.warning("selfcheck.problem %s", finding.text)
     if not report.reachable:
@@ -253,7 +261,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None,
     health_server: HealthServer | None = None
     polling: asyncio.Task[None] | None = None
     async with app:
-        await startup_check(app.bot, settings.staff_chat_id)
+        await startup_check(app.bot, settings.staff_chat_id, selfcheck.groups_of(
+            settings.staff_chat_id, settings.escalation_chat_id, settings.routes))
         await app.start()
         try:
             sending = asyncio.create_task(services.sender.run(), name="peluit-sender")

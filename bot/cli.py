@@ -107,7 +107,7 @@ async def _check(settings: Settings) -> int:
     from telegram import Bot
     from telegram.error import TelegramError
 
-    from bot.selfcheck import check
+    from bot.selfcheck import check, groups_of
 
     root = settings.telegram_api_url.rstrip("/")
     bot = Bot(settings.telegram_bot_token, base_url=f"{root}/bot",
@@ -117,7 +117,8 @@ async def _check(settings: Settings) -> int:
     except TelegramError:
         pass  # a refused token or no network: check() says which, in its words
     try:
-        report = await check(bot, settings.staff_chat_id)
+        report = await check(bot, settings.staff_chat_id, groups_of(
+            settings.staff_chat_id, settings.escalation_chat_id, settings.routes))
     finally:
         await bot.shutdown()
     for line in report.lines():

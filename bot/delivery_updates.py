@@ -23,17 +23,16 @@ PRESENT = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberSta
 
 async def delivery_update(update: Update, context: PeluitContext) -> None:
     services = context.services
-    watch = services.sender.watch
     chat = update.effective_chat
     if chat is None:
         return
-    if chat.id in watch.migrated_to:
-        raise ApplicationHandlerStop  # the staff group under its new id: not a foreign group
+    watches = services.sender.watches
+    if any(chat.id in w.migrated_to for w in watches.values()):
+        raise ApplicationHandlerStop  # a staff group under its new id: not a foreign group
     if not services.is_staff_group(chat.id):
         return
     main = chat.id == services.staff_chat_id
-    if update.my_chat_member is not None and not main:
-        return  # the staff watch watches the main group only
+    watch = watches.get(None if main else chat.id, services.sender.watch)  # each group's own
     if update.my_chat_member is not None:
         if update.my_chat_member.new_chat_member.status in PRESENT:
             watch.back()  # the probe checks the rights it needs
@@ -43,7 +42,7 @@ async def delivery_update(update: Update, context: PeluitContext) -> None:
     message = update.message
     if message is None:
         return
-    if message.migrate_to_chat_id and main:
+    if message.migrate_to_chat_id:
         watch.lost("migrated", migrated_to=message.migrate_to_chat_id)
     created = message.forum_topic_created
     if (created is not None and message.message_thread_id is not None

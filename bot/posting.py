@@ -22,6 +22,7 @@ from flows.delivery_model import Link, LinkKind, Where
 from flows.intents import (
     EditCard,
     EditConfirmation,
+    MarkMoved,
     RelayFile,
     Say,
     SendEvidence,
@@ -172,6 +173,25 @@ class Posting:
                                   say.awaits, group=where.group if staff else None))
         return links
 
+    async def mark_moved(self, intent: MarkMoved, where: Where) -> None:
+        """The card in the group a case left says only that it was moved: no content, no
+        buttons. A card message that is gone (or already says so) leaves nothing to do."""
+        if intent.card_message_id is None:
+            return
+        words = fill(intent.lang, intent.key, {"number": intent.number})
+
+        async def call(thread_id: int | None) -> Any:
+            return await self.bot.edit_message_text(
+                words, chat_id=self.chat_id(where), message_id=intent.card_message_id,
+                parse_mode="HTML", reply_markup=None)
+
+        try:
+            await self._paced(self.chat_id(where), call, None, None)
+        except BadRequest as exc:
+            said = exc.message.lower()
+            if "not modified" not in said and "message to edit not found" not in said:
+                raise
+
     async def edit_card(self, intent: EditCard, where: Where) -> None:
         """The card message shows the card as it is now. An edit that changes nothing, or a
         card message that is gone, leaves nothing to do. A card long enough to take several
@@ -260,13 +280,13 @@ class Posting:
 
         async def call(thread_id: int | None) -> Any:
             if intent.kind == "statistics":
-                return await self.bot.send_photo(self.staff_chat_id, report.data,
+                return await self.bot.send_photo(self.chat_id(where), report.data,
                                                  message_thread_id=thread_id, **kw)
-            return await self.bot.send_document(self.staff_chat_id, report.data,
+            return await self.bot.send_document(self.chat_id(where), report.data,
                                                 filename=report.file_name,
                                                 message_thread_id=thread_id, **kw)
 
-        await self._paced(self.staff_chat_id, call, where.thread_id, intent.to.case_id)
+        await self._paced(self.chat_id(where), call, where.thread_id, intent.to.case_id)
         return []
 
     async def relay_file(self, intent: RelayFile, where: Where) -> list[Link]:

@@ -33,6 +33,7 @@ from flows.delivery_model import Gone, Handled, Link, NotYet, Queued, Sent, Unre
 from flows.intents import (
     EditCard,
     EditConfirmation,
+    MarkMoved,
     OpenTopic,
     RelayFile,
     Say,
@@ -95,6 +96,14 @@ class Sender:
         """When a message this sender knows of is due again (on the sender's clock)."""
         self.watch = StaffWatch(bot, db, staff_chat_id, self.health, clock=lambda: self.clock(),
                                 backoff_cap=backoff_cap, on_release=self._staff_back)
+        """The main staff group's watch."""
+        self.watches: dict[int | None, StaffWatch] = {None: self.watch}
+        """One watch per configured staff group (None: the main group)."""
+        for group in groups:
+            if group != staff_chat_id:
+                self.watches[group] = StaffWatch(
+                    bot, db, group, self.health, clock=lambda: self.clock(),
+                    backoff_cap=backoff_cap, on_release=lambda _forum: self.wake(), main=False)
 
     def wake(self) -> None:
         self._claim = True
@@ -153,7 +162,8 @@ class Sender:
 
     async def run(self) -> None:
         """Deliver until stopped."""
-        watching = asyncio.create_task(self.watch.run(), name="peluit-staff-watch")
+        watching = [asyncio.create_task(w.run(), name="peluit-staff-watch")
+                    for w in self.watches.values()]
         last_recovery = last_purge = -PURGE_EVERY
         last_claim = time.monotonic()
         try:
@@ -187,9 +197,11 @@ class Sender:
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             await self._finish()
         finally:
-            watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watching
+            for task in watching:
+                task.cancel()
+            for task in watching:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _begin(self) -> None:
         """At start: messages parked for unexpected errors get another chance (a new version
@@ -197,7 +209,8 @@ class Sender:
         try:
             async with self.db.uow() as uow:
                 requeued = await uow.outbox.release_parked(("error",), self.clock())
-                waiting = await uow.outbox.parked_count("staff")
+                waiting = {g: await uow.outbox.parked_count(w.why)
+                           for g, w in self.watches.items()}
                 refused = await uow.outbox.parked_count("refused")
                 await uow.commit()
         except Exception as exc:
@@ -207,8 +220,9 @@ class Sender:
             log.warning("outbox.requeued count=%d", requeued)
         if refused:
             log.error("outbox.parked why=refused count=%d", refused)
-        if waiting:
-            self.watch.lost("parked", probe_now=True)
+        for group, parked in waiting.items():
+            if parked:
+                self.watches[group].lost("parked", probe_now=True)
 
     async def _recover(self, *, purge: bool) -> None:
         under_way = [i for ids in self._in_flight.values() for i in ids]
@@ -302,8 +316,9 @@ class Sender:
         if isinstance(where, Gone):
             await self._failed(item, where)
             return False
-        if item.for_staff and self.watch.down and self._main(where):
-            await self._failed(item, Unreachable(self.watch.reason), watched=True)
+        watch = self._watch(where) if item.for_staff else None
+        if watch is not None and watch.down:
+            await self._failed(item, Unreachable(watch.reason), watched=True)
             return False
         try:
             links = await self._send(item, where)
@@ -313,8 +328,8 @@ class Sender:
         finally:
             self.posting.forget(item.id)
         self.delivered += 1
-        if item.for_staff:
-            self.watch.delivered()
+        if watch is not None:
+            watch.delivered()
         log.info("sender.delivered kind=%s", type(item.intent).__name__)
         sent = Sent(item.id, tuple(links), relay=item.is_relay)
         if links:  # a message of a case: linked at once, so a reply to it finds its case
@@ -332,11 +347,12 @@ class Sender:
         handled = outcome.value if isinstance(outcome.value, Handled) else Handled()
         if handled.retry_in is not None:
             self.due_in(handled.retry_in)
+        watch = self.watches.get(handled.group, self.watch)
         if watched:  # parked while the group is known to be down
-            if self.watch.down:
-                self.watch.nudge()
+            if watch.down:
+                watch.nudge()
             else:  # the group came back while this was being parked
-                await self.watch.release()
+                await watch.release()
             return
         if handled.pause is not None:
             self.posting.pause_staff(time.monotonic() + handled.pause)
@@ -345,16 +361,23 @@ class Sender:
                       handled.alarm)
             self.health.report(PARKED)
         if handled.lost is not None:
-            self.watch.lost(handled.lost, migrated_to=handled.migrated_to)
+            watch.lost(handled.lost, migrated_to=handled.migrated_to)
         if handled.retry_in is None:  # parked or given up: its lane moves on
             self.wake()
 
-    def _main(self, where: Where) -> bool:
-        """Whether a staff message goes to the main group (the one the staff watch watches)."""
-        return where.group is None or where.group == self.staff_chat_id
+    def _watch(self, where: Where | Gone) -> StaffWatch:
+        """The watch of the staff group a message goes to."""
+        group = getattr(where, "group", None)
+        if group is None or group == self.staff_chat_id:
+            return self.watch
+        return self.watches.get(group, self.watch)
 
     async def _send(self, item: Queued, where: Where) -> list[Link]:
         intent = item.intent
+        if isinstance(intent, MarkMoved):
+            await self.posting.mark_moved(intent, where)
+            await self.topics.mark_moved(intent, where.thread_id, self.posting.chat_id(where))
+            return []
         if isinstance(intent, OpenTopic):
             await self.topics.open(intent.case_id, chat_id=self.posting.chat_id(where))
             return []

@@ -27,6 +27,7 @@ from flows.commands import (
     StaffMember,
     StaffReply,
     TakeCase,
+    TransferCase,
 )
 from flows.intents import ToStaff
 from flows.lifecycle import MOVES_BY_COMMAND
@@ -112,6 +113,15 @@ async def take(update: Update, context: PeluitContext) -> None:
             and replied.from_user.id == context.bot.id and replied.forum_topic_created is None:
         ref = CaseRef(message_id=replied.message_id)  # a reply to the card: that case
     await dispatch.handle(update, context, TakeCase(ref=ref, **staff(update)))
+
+
+async def transfer(update: Update, context: PeluitContext) -> None:
+    """`/alihkan <group>` in a case's topic, or `/alihkan <case number> <group>`."""
+    args = context.args or []
+    ref, words = _split_ref(update.effective_message, args)
+    rest = args[words:]
+    await dispatch.handle(update, context, TransferCase(
+        ref=ref, to=rest[0] if rest else "", **staff(update)))
 
 
 async def hand_over(update: Update, context: PeluitContext) -> None:

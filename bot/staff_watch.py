@@ -11,7 +11,9 @@ in order, never deleted) and this watch takes over:
   with backoff, and at once when a `my_chat_member` update shows the bot added or promoted again;
 - when it is, it releases what waited; the problem clears with the first staff message delivered.
 
-Reporter-bound messages are not held back by any of this.
+Reporter-bound messages are not held back by any of this. Each configured staff group has a
+watch of its own (the sender keeps one per group): messages parked for the escalation group wait
+for that group only, under their own parked reason (`staff:<chat id>`) and health problem.
 """
 
 from __future__ import annotations
@@ -45,8 +47,11 @@ replica may have found the group back and released the parked messages)."""
 class StaffWatch:
     def __init__(self, bot: Bot, db: Database, staff_chat_id: int, health: Health, *,
                  clock: Callable[[], datetime], backoff_cap: float,
-                 on_release: Callable[[bool], None]) -> None:
+                 on_release: Callable[[bool], None], main: bool = True) -> None:
         self.bot, self.db, self.staff_chat_id, self.health = bot, db, staff_chat_id, health
+        self.why = "staff" if main else f"staff:{staff_chat_id}"
+        """The outbox's parked reason for this group's messages."""
+        self.problem = PROBLEM if main else f"{PROBLEM}:{staff_chat_id}"
         self.clock, self.backoff_cap, self.on_release = clock, backoff_cap, on_release
         self.down = False
         self.reason = ""
@@ -74,7 +79,7 @@ class StaffWatch:
             self._next_probe = now if probe_now else now + self._delay()
             self.strikes += 1
         self.down, self.reason = True, reason
-        self.health.report(PROBLEM)
+        self.health.report(self.problem)
         self._wake.set()
 
     def back(self) -> None:
@@ -92,7 +97,7 @@ class StaffWatch:
         if self.down:
             return
         self.strikes = 0
-        if self.health.clear(PROBLEM):
+        if self.health.clear(self.problem):
             log.warning("staff.reachable")
 
     async def run(self) -> None:
@@ -126,8 +131,8 @@ class StaffWatch:
         parked = -1
         with contextlib.suppress(Exception):  # the alert matters more than the count
             async with self.db.uow() as uow:
-                parked = await uow.outbox.parked_count("staff")
-        log.error("staff.unreachable reason=%s parked=%d", self.reason, parked)
+                parked = await uow.outbox.parked_count(self.why)
+        log.error("staff.unreachable group=%s reason=%s parked=%d", self.why, self.reason, parked)
 
     async def _probe_and_release(self) -> None:
         self._last_probe = time.monotonic()
@@ -142,14 +147,14 @@ class StaffWatch:
         # after the first release (the sender releases what it parks after this point itself).
         released += await self.release()
         log.warning("staff.back released=%d", released)
-        if not released and self.health.clear(PROBLEM):
+        if not released and self.health.clear(self.problem):
             log.warning("staff.reachable")
         self.on_release(forum)
 
     async def release(self) -> int:
         """Messages parked for the staff group are due again, in their order."""
         async with self.db.uow() as uow:
-            released = await uow.outbox.release_parked(("staff",), self.clock())
+            released = await uow.outbox.release_parked((self.why,), self.clock())
             await uow.commit()
         return released
 

@@ -22,7 +22,7 @@ from bot.render import plain
 from flows.bus import MessageBus
 from flows.commands import TopicMade, TopicWanted
 from flows.delivery_model import Gone, NotYet
-from flows.intents import ShowTopicStatus
+from flows.intents import MarkMoved, ShowTopicStatus
 from flows.policy import Policy
 
 MAX_NAME = 128
@@ -112,6 +112,23 @@ class Topics:
             calls.append(lambda: self.bot.reopen_forum_topic(chat, thread_id))
         for call in calls:
             await self.pace(chat)  # each change posts a service message in the group
+            try:
+                await carefully(call)
+            except BadRequest as exc:
+                if not _unchanged(exc):
+                    raise
+
+    async def mark_moved(self, intent: MarkMoved, thread_id: int | None,
+                         chat_id: int | None = None) -> None:
+        """The topic of a case moved to another group: renamed "<number> · dipindahkan" and
+        closed (nothing in a group without topics)."""
+        chat = self.staff_chat_id if chat_id is None else chat_id
+        if thread_id is None or not await self.forum(chat):
+            return
+        name = f"{intent.number} · {plain(intent.lang, 'staff.topic_moved')}"[:128]
+        for call in (lambda: self.bot.edit_forum_topic(chat, thread_id, name=name),
+                     lambda: self.bot.close_forum_topic(chat, thread_id)):
+            await self.pace(chat)
             try:
                 await carefully(call)
             except BadRequest as exc:

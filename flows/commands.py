@@ -176,6 +176,14 @@ class TakeCase(StaffCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TransferCase(StaffCommand):
+    """/alihkan [case number] <group> (or inside the case's topic): to another staff group."""
+
+    ref: CaseRef | None
+    to: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class HandOver(StaffCommand):
     """/serahkan [case number] [@username] (or as a reply to a member's message)."""
 

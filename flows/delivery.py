@@ -102,7 +102,7 @@ async def record(ctx: Context, sent: Sequence[object]) -> list[Intent]:
     intents: list[Intent] = []
     for link in links:
         if link.prompt is not None:  # a reply to it completes its move
-            await ctx.uow.prompts.add(link.message_id, link.prompt)
+            await ctx.uow.prompts.add(link.message_id, link.prompt, link.group)
     if sent:
         ids = [s.item_id for s in sent]  # type: ignore[attr-defined]
         relays = [s.item_id for s in sent if s.relay]  # type: ignore[attr-defined]
@@ -131,8 +131,9 @@ async def failed(ctx: Context, command: DeliveryFailed) -> Reply:
     if isinstance(verdict, Retry):
         if item.created_at is not None and ctx.now - item.created_at > policy.delivery_horizon:
             if item.for_staff:  # never dropped: kept until the staff group answers again
-                await outbox.park(item.id, "staff", "horizon")
-                return Reply(value=Handled(parked=True, lost="horizon"))
+                group = await staff_group_of(ctx, item)
+                await outbox.park(item.id, parked_for(group), "horizon")
+                return Reply(value=Handled(parked=True, lost="horizon", group=group))
             log.error("sender.gave_up reason=horizon last=%s", verdict.reason)
             return await _give_up(ctx, item, "horizon", tell_staff=True)
         delay = (verdict.delay if verdict.delay is not None
@@ -142,9 +143,10 @@ async def failed(ctx: Context, command: DeliveryFailed) -> Reply:
         return Reply(value=Handled(pause=pause, retry_in=delay))
     if isinstance(verdict, Unreachable):
         if item.for_staff:
-            await outbox.park(item.id, "staff", verdict.reason)
+            group = await staff_group_of(ctx, item)
+            await outbox.park(item.id, parked_for(group), verdict.reason)
             return Reply(value=Handled(parked=True, lost=verdict.reason,
-                                       migrated_to=verdict.migrated_to))
+                                       migrated_to=verdict.migrated_to, group=group))
         return await _give_up(ctx, item, verdict.reason, tell_staff=True)
     if isinstance(verdict, Refused):
         if item.for_staff:
@@ -161,6 +163,23 @@ async def failed(ctx: Context, command: DeliveryFailed) -> Reply:
     delay = backoff(errors, policy.delivery_backoff_cap)
     await _retry(ctx, item, delay, verdict.reason, unexpected=True)
     return Reply(value=Handled(retry_in=delay))
+
+
+async def staff_group_of(ctx: Context, item: Queued) -> int | None:
+    """The staff group a staff-bound message goes to (None: the main group)."""
+    target = item.target
+    if not isinstance(target, ToStaff):
+        return None
+    if target.case_id is None:
+        return target.group
+    found = await ctx.uow.cases.destination(target.case_id)
+    return found.group if found is not None else target.group
+
+
+def parked_for(group: int | None) -> str:
+    """The outbox's parked reason for a staff group's messages: each group's watch releases
+    its own ("staff": the main group)."""
+    return "staff" if group is None else f"staff:{group}"
 
 
 async def _retry(ctx: Context, item: Queued, delay: float, reason: str, *,

@@ -168,3 +168,5 @@ class Handled:
     alarm: str | None = None
     retry_in: float | None = None
     """The message is due again in this many seconds."""
+    group: int | None = None
+    """With `lost`: which staff group (None: the main group)."""

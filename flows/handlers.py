@@ -11,7 +11,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from flows import casework, delivery, handling, move_prompts, relay, reporting, staff_relay, status
+from flows import (
+    casework,
+    delivery,
+    handling,
+    move_prompts,
+    relay,
+    reporting,
+    routing,
+    staff_relay,
+    status,
+    transfer,
+)
 from flows import staff_reports as reports
 from flows.announcement import TAKE
 from flows.buttons import IntakeButton, MenuButton, RelayButton, WipeButton
@@ -53,6 +64,7 @@ from flows.commands import (
     TakeCase,
     TopicMade,
     TopicWanted,
+    TransferCase,
     UnknownCommand,
     UpdateFailed,
 )
@@ -161,6 +173,9 @@ async def reporter_other(ctx: Context, command: ReporterOther) -> Result:
 async def press(ctx: Context, command: Press) -> Result:
     """Every button pressed in a private chat; each is answered (a refusal is its own answer)."""
     button, route = command.button, command.route
+    if isinstance(button, IntakeButton) and button.action == "conflict":
+        intents, outcome = await reporting.choose_conflict(ctx, route, button.arg)
+        return Reply(list(intents), answer=Answer(outcome, alert=True))
     if isinstance(button, IntakeButton):
         if button.action == "cancel":
             await _uncount_draft(ctx, route)
@@ -264,6 +279,14 @@ async def take_case(ctx: Context, command: TakeCase) -> Result:
         return _usage(ctx, command, "staff.usage_ambil")
     case = await casework.find_case(ctx, command.ref or CaseRef())
     return await handling.take(ctx, case, _me(command), command.reply_in)
+
+
+async def transfer_case(ctx: Context, command: TransferCase) -> Result:
+    """`/alihkan <group>` in a case's topic, or `/alihkan <case number> <group>`."""
+    if not _has_ref(command.ref) or not command.to:
+        return _usage(ctx, command, "staff.usage_alihkan", names=routing.group_names(ctx.policy))
+    case = await casework.find_case(ctx, command.ref or CaseRef())
+    return await transfer.transfer(ctx, case, command.user_id, command.to, command.reply_in)
 
 
 async def hand_over(ctx: Context, command: HandOver) -> Result:
@@ -370,7 +393,7 @@ HANDLERS: dict[type[Command], Handler] = {
     ReceiveFile: receive_file, FileFailed: file_failed, ReporterOther: reporter_other,
     UnknownCommand: show_help, Press: press, UpdateFailed: update_failed,
     AskReporter: ask_reporter, StaffReply: staff_reply, ListCases: list_cases,
-    TakeCase: take_case, HandOver: hand_over,
+    TakeCase: take_case, HandOver: hand_over, TransferCase: transfer_case,
     StaffFileRefused: staff_file_refused,
     FindCase: find_case, ShowStatistics: show_statistics, StaffHelp: staff_help,
     MoveByCommand: move_by_command, StaffPress: staff_press, PrivateOnly: private_only,

@@ -47,6 +47,8 @@ ORDER = (Step.CATEGORY, *TEXT_STEPS, Step.EVIDENCE, Step.IDENTITY, Step.CONTACT,
 PROGRESS = {s: i for i, s in enumerate(ORDER[:8], start=1)} | {Step.CONTACT: 8}
 """'Langkah 3 dari 8': the number shown on each question (the contact belongs to step 8)."""
 STEP_COUNT = 8
+CONFLICT_ANSWERS = ("yes", "no", "unknown")
+"""Is the reported person part of the team that handles these reports, or the leadership?"""
 CAPTION_START = 40
 """How much of a file's caption the evidence list shows."""
 CONTINUE_WORDS = frozenset({
@@ -153,6 +155,14 @@ class Draft:
     conflict: bool = False
     """The reporter said the report concerns the team that handles reports or the leadership:
     the case goes to the escalation group (flows/routing.py)."""
+    conflict_answer: str = ""
+    """What the reporter pressed at the "who" question: yes / no / unknown ("" not answered).
+    "Tidak tahu" counts as a conflict: a report wrongly sent to the escalation group can be
+    moved back (/alihkan); one wrongly sent to the reported person cannot be unread."""
+
+    def choose_conflict(self, answer: str) -> None:
+        self.conflict_answer = answer
+        self.conflict = answer in ("yes", "unknown")
 
     # ---- guards (named in TRANSITIONS)
     @property

@@ -303,6 +303,19 @@ class EditConfirmation:
 
 
 @dataclass(frozen=True)
+class MarkMoved:
+    """In the staff group a case was moved away from (`to`: that group and the case's old
+    topic): the old card message says only that the case was moved (`key`, no content, no
+    buttons), and the old topic is renamed so and closed."""
+
+    to: ToStaff
+    number: str
+    card_message_id: int | None
+    key: str = "staff.moved_away"
+    lang: str = "id"
+
+
+@dataclass(frozen=True)
 class OpenTopic:
     """Create the case's forum topic in the staff group (named by case number and category)."""
 
@@ -334,7 +347,7 @@ class SendReport:
 
 
 Intent = (Say | SendEvidence | OpenTopic | WipeChat | RelayFile | EditConfirmation | EditCard
-          | ShowTopicStatus | SendReport)
+          | ShowTopicStatus | SendReport | MarkMoved)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ async def answer(ctx: Context, message_id: int, user_id: int, text: str,
     """A reply to message `message_id`: when that message is a prompt, what the reply does
     (completes the move, or says why not); None when it is no prompt."""
     uow, lang = ctx.uow, ctx.policy.staff_language
-    prompt = await uow.prompts.get(message_id)
+    prompt = await uow.prompts.get(message_id, ctx.staff_group)
     if prompt is None:
         return None
     found = await uow.cases.destination(prompt.case_id)
@@ -69,14 +69,14 @@ async def answer(ctx: Context, message_id: int, user_id: int, text: str,
         said = [Say(reply_in, "staff.prompt_not_yours", {"number": number}, lang=lang)]
         return said
     if prompt.expires <= ctx.now:
-        await uow.prompts.remove(message_id)
+        await uow.prompts.remove(message_id, ctx.staff_group)
         return [Say(reply_in, "staff.prompt_expired", {"number": number}, lang=lang)]
     words = text.strip()
     if not words:
         return [Say(reply_in, "staff.prompt_empty", lang=lang)]
     move = MOVES_BY_TRIGGER[prompt.trigger]
     case = await casework.find_case(ctx, CaseRef(case_id=prompt.case_id))
-    await uow.prompts.remove(message_id)
+    await uow.prompts.remove(message_id, ctx.staff_group)
     if prompt.step == RECOMMENDATION:
         return await casework.recommend(ctx, case, user_id, words, reply_in)
     if move.asks == "question":

@@ -8,10 +8,11 @@ step's own, [◀ Kembali] and, after a text answer, [➕ Tambah ke jawaban sebel
 
 from __future__ import annotations
 
+from flows import routing
 from flows.announcement import report_params
 from flows.buttons import IntakeButton
 from flows.errors import NoDraft
-from flows.intake import PROGRESS, STEP_COUNT, TEXT_STEPS, Draft, Step
+from flows.intake import CONFLICT_ANSWERS, PROGRESS, STEP_COUNT, TEXT_STEPS, Draft, Step
 from flows.intents import (
     AddingTo,
     Button,
@@ -52,6 +53,23 @@ def _way_back(draft: Draft) -> tuple[Button, ...]:
     return tuple(row)
 
 
+def conflict_buttons(draft: Draft) -> tuple[Button, ...]:
+    """[Ya] [Tidak] [Tidak tahu]: is the reported person part of the team that handles these
+    reports, or the leadership? Pressed at any step before submission (not a stale button)."""
+    return tuple(button(f"button.conflict_{a}", "conflict", draft, a,
+                        mark="✓ " if draft.conflict_answer == a else "")
+                 for a in CONFLICT_ANSWERS)
+
+
+def conflict_outcome(policy: Policy, draft: Draft) -> str:
+    """What will happen, said honestly before submission (a catalog key)."""
+    if not draft.conflict:
+        return ""
+    if routing.escalates(policy, draft.conflict):
+        return "intake.conflict.goes_escalation"
+    return "intake.conflict.no_escalation"
+
+
 def prompt(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Say:
     """The question for the draft's current step, with the buttons it needs; `note` (a catalog
     key) is said first, in the same message."""
@@ -78,6 +96,8 @@ def prompt(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Sa
             rows.append(tuple(first))
         if saved and not draft.appending:
             rows.append((button("button.clear", "clear", draft),))
+        if step is Step.WHO:
+            rows.append(conflict_buttons(draft))
         rows.append(_way_back(draft))
         return Say(to, f"intake.ask_{step.value}", params, lang=lang, buttons=tuple(rows))
     if step is Step.EVIDENCE:
@@ -119,9 +139,12 @@ def review(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Sa
     params["category"] = CategoryName(draft.category or "")
     params["evidence_count"] = len(draft.evidence_ids)
     params["contact"] = YesNo("yes" if draft.sealed_contact else "no")
+    params["conflict"] = Note(f"intake.conflict.answer_{draft.conflict_answer or 'none'}")
+    params["conflict_note"] = Note(conflict_outcome(policy, draft))
     edits = [button(f"button.edit_{s}", "edit", draft, s) for s in
              ("category", "what", "who", "when", "where", "how", "evidence", "identity")]
     rows = [tuple(edits[i:i + 2]) for i in range(0, len(edits), 2)]
+    rows.append(conflict_buttons(draft))
     rows.append((button("button.submit", "submit", draft),))
     rows.append((button("button.back", "back", draft), button("button.cancel", "cancel", draft)))
     return Say(ToChat(route), "intake.review", params, lang=draft.language, buttons=tuple(rows))

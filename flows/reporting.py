@@ -14,16 +14,16 @@ from flows.announcement import staff_announcement
 from flows.buttons import IntakeButton, WipeButton
 from flows.context import Context
 from flows.errors import NoDraft, StaleButton, TooManyReports
-from flows.intake import TEXT_STEPS, Draft, InvalidStep, Step, fire, is_continue_word
+from flows.intake import CONFLICT_ANSWERS, TEXT_STEPS, Draft, InvalidStep, Step, fire, is_continue_word
 from flows.intents import Button, ChatRoute, Fields, Intent, Later, Say, ToChat, WipeChat
 from flows.model import Case
 from flows.policy import REPORT_WINDOW, report_limit_key
-from flows.prompts import REPORT_FIELDS, button, done_button, prompt
+from flows.prompts import REPORT_FIELDS, button, conflict_outcome, done_button, prompt
 from flows.status import status_request
 from flows.tickets import new_ticket_code
 from flows.uploads import Upload
 
-__all__ = ["REPORT_FIELDS", "Upload", "cancel", "evidence_refusal", "evidence_rejected",
+__all__ = ["REPORT_FIELDS", "Upload", "cancel", "choose_conflict", "evidence_refusal", "evidence_rejected",
            "expire_drafts", "press", "receive_evidence", "receive_text", "receive_unsupported",
            "start_report", "wipe_conversation"]
 
@@ -217,6 +217,24 @@ async def press(ctx: Context, route: ChatRoute, pressed: IntakeButton) -> list[I
     if pressed.version != draft.version:
         raise StaleButton
     return await _apply_button(ctx, route, draft, pressed.action, pressed.arg)
+
+
+async def choose_conflict(ctx: Context, route: ChatRoute, answer: str) -> tuple[list[Intent], str]:
+    """[Ya] [Tidak] [Tidak tahu]: is the reported person part of the team that handles these
+    reports, or the leadership? Kept on the draft; the press is answered at once with what will
+    happen (a catalog key, returned beside the intents), and the review shows it again. Not
+    tied to the draft's version: the reporter may type the "who" answer first and press after."""
+    draft = _loaded(ctx)
+    if answer not in CONFLICT_ANSWERS:
+        raise StaleButton
+    draft.choose_conflict(answer)
+    draft.updated_at = ctx.now
+    await ctx.uow.drafts.save(route, draft)
+    outcome = conflict_outcome(ctx.policy, draft) or "intake.conflict.goes_main"
+    ctx.language = draft.language
+    if draft.step is Step.REVIEW:  # the review shows the choice and its outcome again
+        return [prompt(ctx.policy, draft, route)], outcome
+    return [], outcome
 
 
 async def _apply_button(

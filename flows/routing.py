@@ -26,6 +26,42 @@ def group_for(policy: Policy, category: str | None, conflict: bool = False) -> i
     return None
 
 
+MAIN_NAMES = ("utama", "main")
+ESCALATION_NAMES = ("eskalasi", "escalation")
+
+
+def group_named(policy: Policy, name: str) -> tuple[bool, int | None]:
+    """A configured staff group by its short name (`utama`, `eskalasi`, or a routed category
+    key): (found, group), group None being the main group."""
+    name = name.strip().lower()
+    if name in MAIN_NAMES:
+        return True, None
+    if name in ESCALATION_NAMES:
+        return policy.escalation_group is not None, policy.escalation_group
+    for routed, group in policy.routes:
+        if routed == name:
+            return True, group
+    return False, None
+
+
+def group_name(policy: Policy, group: int | None) -> str:
+    """The short name of a configured group (the audit log and staff words name groups so,
+    never by chat id): utama, eskalasi, or the first category routed to it."""
+    if group is None:
+        return MAIN_NAMES[0]
+    if group == policy.escalation_group:
+        return ESCALATION_NAMES[0]
+    return next((routed for routed, g in policy.routes if g == group), "?")
+
+
+def group_names(policy: Policy) -> str:
+    """Every name `/alihkan` accepts, for its usage text."""
+    names = [MAIN_NAMES[0]]
+    if policy.escalation_group is not None:
+        names.append(ESCALATION_NAMES[0])
+    return ", ".join(names + [routed for routed, _ in policy.routes])
+
+
 def escalates(policy: Policy, conflict: bool) -> bool:
     """Whether a conflict report goes to an escalation group (else: what the routes decide)."""
     return conflict and policy.escalation_group is not None

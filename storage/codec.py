@@ -17,6 +17,7 @@ from flows.intents import (
     EditCard,
     EditConfirmation,
     Intent,
+    MarkMoved,
     Mention,
     MovePrompt,
     OpenTopic,
@@ -150,6 +151,9 @@ def intent_to_json(intent: Intent) -> dict[str, Any]:
                 "lang": intent.lang}
     if isinstance(intent, OpenTopic):
         return {"type": "topic", "case_id": intent.case_id}
+    if isinstance(intent, MarkMoved):
+        return {"type": "moved", "number": intent.number, "card": intent.card_message_id,
+                "key": intent.key, "lang": intent.lang}
     return {"type": "wipe", "first": intent.first_message_id, "last": intent.last_message_id}
 
 
@@ -188,5 +192,8 @@ def intent_from_json(data: dict[str, Any], target: Target) -> Intent:
         return SendEvidence(target, data["evidence_id"], data["case_id"], data["lang"])
     if kind == "topic":
         return OpenTopic(data["case_id"])
+    if kind == "moved":
+        assert isinstance(target, ToStaff)
+        return MarkMoved(target, data["number"], data["card"], data["key"], data["lang"])
     assert isinstance(target, ToChat)
     return WipeChat(target, data["first"], data["last"])

@@ -188,6 +188,8 @@ class MovePromptRow(Base):
     group) by the officer `actor` (a keyed pseudonym) completes `trigger` on the case."""
 
     __tablename__ = "move_prompts"
+    staff_group: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    """The staff group the prompt was sent in (0: the main group): message ids are per chat."""
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     case_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("cases.id", ondelete="CASCADE"), index=True
@@ -253,7 +255,8 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Unexpected (non-Telegram) errors so far: after a few the message is parked."""
-    parked_for: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    parked_for: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """staff (the main group), staff:<chat id> (another staff group), refused, error."""
     """Why a parked message waits: "staff" (the staff group cannot be reached), "error"
     (unexpected errors: tried again at the next start), "refused" (Telegram refused it for
     good; kept for the operator)."""

@@ -224,6 +224,11 @@ class CaseRepository(Repository):
     async def by_topic(self, topic_id: int, group: int | None = None) -> Case | None:
         return await self._one(CaseRow.topic_id == topic_id, _in_group(group))
 
+    async def transfer(self, case_id: str, group: int | None) -> None:
+        await self.session.execute(update(CaseRow).where(CaseRow.id == case_id).values(
+            staff_group=group, topic_id=None, card_message_id=None, topic_requested_at=None,
+            handler=None))
+
     async def set_card(self, case_id: str, message_id: int) -> None:
         await self.session.execute(update(CaseRow).where(CaseRow.id == case_id)
                                    .values(card_message_id=message_id))

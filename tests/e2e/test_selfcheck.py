@@ -23,10 +23,11 @@ PEOPLE_CHAT = -1001234000000
 BASIC = -4987650700
 
 
-async def peluit_check(fake, tmp_path: Path, chat_id: int, token: str | None = None) -> tuple[int, str]:
+async def peluit_check(fake, tmp_path: Path, chat_id: int, token: str | None = None,
+                       **extra: str) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PELUIT_", "TELEGRAM_"))}
     env.update(TELEGRAM_BOT_TOKEN=token or fake.token, TELEGRAM_API_URL=fake.url,
-               PELUIT_STAFF_CHAT_ID=str(chat_id), PELUIT_DATA_DIR=str(tmp_path))
+               PELUIT_STAFF_CHAT_ID=str(chat_id), PELUIT_DATA_DIR=str(tmp_path), **extra)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "check", env=env, cwd=str(tmp_path),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -118,3 +119,35 @@ async def test_given_a_wrong_chat_id_when_peluit_runs_then_it_exits_1_with_the_s
     assert process.returncode == 1, said
     assert "Peluit did not start: Telegram knows no group with this id" in said
     assert fake.token not in said and fake.token.split(":")[1] not in said
+
+
+ROUTE_CHAT = -1001987650777
+
+
+async def test_given_two_groups_one_wrong_when_checked_then_each_group_is_checked_and_exit_1(
+    fake, tmp_path
+):
+    fake.add_group(ROUTE_CHAT, "Tim Pelecehan", forum=True, members=(), bot_is_admin=False)
+    code, said = await peluit_check(fake, tmp_path, STAFF_CHAT,
+                                    PELUIT_ESCALATION_CHAT_ID=str(WRONG_CHAT),
+                                    PELUIT_ROUTES=f"pelecehan:{ROUTE_CHAT}")
+
+    assert code == 1, said
+    assert "✓ The staff group is a supergroup with Topics" in said  # the main group: fine
+    assert ("✗ Telegram knows no group with this id that the bot is in: the escalation group "
+            f"(PELUIT_ESCALATION_CHAT_ID={WRONG_CHAT})") in said
+    assert "✗ The bot is not an administrator of the group for category 'pelecehan'" in said
+    assert "2 things to fix" in said
+
+
+async def test_given_a_wrong_escalation_group_when_the_bot_starts_then_it_says_so_loudly_and_runs(
+    fake, tmp_path, caplog
+):
+    caplog.set_level(logging.ERROR)
+    async with running_peluit(fake, tmp_path, PELUIT_ESCALATION_CHAT_ID=WRONG_CHAT):
+        await fake.send_text(STAFF[0], "/kasus", chat_id=STAFF_CHAT)
+        await fake.wait_for(lambda: fake.bot_messages(STAFF_CHAT), 15)  # the main group works
+
+    loud = [r.getMessage() for r in caplog.records if "selfcheck.group_unreachable" in
+            r.getMessage()]
+    assert loud and "the escalation group" in loud[0] and str(WRONG_CHAT) in loud[0]

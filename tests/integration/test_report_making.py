@@ -58,7 +58,7 @@ async def test_given_a_concluded_case_when_its_file_is_made_from_the_database_th
     db: Database,
 ) -> None:
     journey = await concluded_journey(db)
-    policy = POLICY.__class__(**{**POLICY.__dict__, "institution": "Inspektorat Kota Nusa Indah"})
+    policy = POLICY.__class__(**{**POLICY.__dict__, "institution_name": "Inspektorat Kota Nusa Indah"})
 
     made = await ReportMaker(db, policy).case_file(journey.case_id, "id")
 

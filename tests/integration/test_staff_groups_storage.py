@@ -95,3 +95,45 @@ async def test_given_a_pause_then_the_next_slot_waits_for_it(db: Database) -> No
     await pacing.pause(db.engine, key, 2.0)
     wait = await pacing.reserve(db.engine, key, 0.1)
     assert 1.5 < wait <= 2.0
+
+
+async def test_given_prompts_with_the_same_message_id_in_two_groups_then_neither_overwrites_the_other(
+    db: Database,
+) -> None:
+    from flows.intents import MovePrompt
+
+    main = await _add(db, "WBS-2026-0011", None, "5")
+    escalated = await _add(db, "WBS-2026-0012", ESCALATION, "6")
+    expires = datetime.now(UTC) + timedelta(minutes=10)
+    async with db.uow() as uow:
+        await uow.prompts.add(700, MovePrompt(main.id, "close", "staff:a", expires))
+        await uow.prompts.add(700, MovePrompt(escalated.id, "reject", "staff:b", expires),
+                              ESCALATION)
+        await uow.commit()
+    async with db.uow() as uow:
+        assert (await uow.prompts.get(700)).case_id == main.id  # type: ignore[union-attr]
+        assert (await uow.prompts.get(700, ESCALATION)).case_id == escalated.id  # type: ignore[union-attr]
+        await uow.prompts.remove(700, ESCALATION)
+        await uow.commit()
+    async with db.uow() as uow:
+        assert await uow.prompts.get(700, ESCALATION) is None
+        assert (await uow.prompts.get(700)).trigger == "close"  # type: ignore[union-attr]
+
+
+async def test_given_a_case_transferred_then_its_group_changes_and_its_topic_card_and_handler_are_cleared(
+    db: Database,
+) -> None:
+    case = await _add(db, "WBS-2026-0021", None, "7")
+    async with db.uow() as uow:
+        await uow.cases.link_messages([Link(case.id, None, 800, card=True, kind=LinkKind.CARD)])
+        await uow.outbox.request_topic(case.id)
+        assert await uow.outbox.settle_topic(case.id, 41)
+        await uow.cases.transfer(case.id, ESCALATION)
+        await uow.commit()
+    async with db.uow() as uow:
+        after = await uow.cases.get(case.id)
+        assert after is not None
+        assert (after.staff_group, after.topic_id, after.card_message_id, after.handler) == (
+            ESCALATION, None, None, None)
+        assert await uow.outbox.topic_request_age(case.id) is None
+        assert await uow.cases.by_topic(41) is None  # the old group's topic finds nothing

@@ -133,8 +133,8 @@ class _State:
     """chat -> until when its next message is taken as a ticket code"""
     processed: set[int] = field(default_factory=set)
     """update ids recorded as processed (at commit)"""
-    prompts: dict[int, MovePrompt] = field(default_factory=dict)
-    """staff prompt message id -> the move its reply completes"""
+    prompts: dict[tuple[int | None, int], MovePrompt] = field(default_factory=dict)
+    """(staff group, prompt message id) -> the move its reply completes"""
     staff: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """staff pseudonym -> (name, lower-case @username)"""
     held: dict[ChatRoute, HeldMessage] = field(default_factory=dict)
@@ -201,6 +201,10 @@ class FakeCases(_Repo):
     async def save(self, case: Case) -> None:
         assert case.id in self._s.cases, "save of a case never added"
         self._s.cases[case.id] = copy.deepcopy(case)
+
+    async def transfer(self, case_id: str, group: int | None) -> None:
+        case = self._s.cases[case_id]
+        case.staff_group, case.topic_id, case.card_message_id, case.handler = group, None, None, None
 
     def _out(self, case_id: str | None) -> Case | None:
         stored = self._s.cases.get(case_id) if case_id else None
@@ -459,14 +463,14 @@ class FakeThrottle(_Repo):
 
 
 class FakePrompts(_Repo):
-    async def add(self, message_id: int, prompt: MovePrompt) -> None:
-        self._s.prompts[message_id] = prompt
+    async def add(self, message_id: int, prompt: MovePrompt, group: int | None = None) -> None:
+        self._s.prompts[(group, message_id)] = prompt
 
-    async def get(self, message_id: int) -> MovePrompt | None:
-        return self._s.prompts.get(message_id)
+    async def get(self, message_id: int, group: int | None = None) -> MovePrompt | None:
+        return self._s.prompts.get((group, message_id))
 
-    async def remove(self, message_id: int) -> None:
-        self._s.prompts.pop(message_id, None)
+    async def remove(self, message_id: int, group: int | None = None) -> None:
+        self._s.prompts.pop((group, message_id), None)
 
 
 class FakeStaff(_Repo):

@@ -72,7 +72,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     **_none("intake.metadata_removed", "intake.metadata_removed_recording", "intake.metadata_held",
             "intake.metadata_kept", "intake.voice_notice", "intake.contact_sealed"),
     "intake.ask_identity": _QUESTION,
-    "intake.review": _REPORT | {"note"},
+    "intake.review": _REPORT | {"note", "conflict", "conflict_note"},
     "intake.incomplete": frozenset({"missing"}),
     "intake.submitted": frozenset({"ticket", "number"}),
     **_none("intake.wiped", "intake.cancelled", "intake.nothing_to_cancel", "intake.no_draft",

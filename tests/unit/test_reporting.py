@@ -214,7 +214,9 @@ async def test_given_an_answer_then_the_next_question_comes_at_once_with_progres
     assert question.key == "intake.ask_who"
     assert (question.params["step"], question.params["steps"], question.params["note"]) == (3, 8, "")
     assert "chars" not in question.params
-    assert {b.key for row in question.buttons for b in row} == {"button.back", "button.add_previous"}
+    assert {b.key for row in question.buttons for b in row} == {
+        "button.back", "button.add_previous",  # and the "who" question's second part:
+        "button.conflict_yes", "button.conflict_no", "button.conflict_unknown"}
 
 
 async def test_given_an_answer_past_the_limit_when_sent_then_refused_and_the_draft_is_intact(
