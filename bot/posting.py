@@ -233,8 +233,10 @@ class Posting:
                      group=where.group if staff else None)]
 
     async def report(self, intent: SendReport, where: Where) -> list[Link]:
-        """A report made now from the records, in memory, posted into the staff group (a case
-        file into its case's topic) with protected content: no forwarding, no saving."""
+        """A report made now from the records, in memory, posted into the staff group it was
+        asked in (a case file into its case's topic, in the case's group) with protected
+        content: no forwarding, no saving. Statistics and a period report count only the cases
+        of that group."""
         if self._reports is None:  # fpdf2 and the fonts load with the first report, not at start
             from bot.reports.maker import ReportMaker
 
@@ -245,23 +247,23 @@ class Posting:
         elif intent.kind in ("statistics", "period") and intent.start and intent.end:
             maker = (self._reports.statistics if intent.kind == "statistics"
                      else self._reports.period)
-            made = await maker(intent.start, intent.end, intent.lang)
+            made = await maker(intent.start, intent.end, intent.lang, intent.to.group)
         else:
             made = None
         if made is None:
             raise Permanent("report_gone")
-        report = made
+        report, chat_id = made, self.chat_id(where)
         kw: dict[str, Any] = {"caption": report.caption, "protect_content": True}
 
         async def call(thread_id: int | None) -> Any:
             if intent.kind == "statistics":
-                return await self.bot.send_photo(self.staff_chat_id, report.data,
+                return await self.bot.send_photo(chat_id, report.data,
                                                  message_thread_id=thread_id, **kw)
-            return await self.bot.send_document(self.staff_chat_id, report.data,
+            return await self.bot.send_document(chat_id, report.data,
                                                 filename=report.file_name,
                                                 message_thread_id=thread_id, **kw)
 
-        await self._paced(self.staff_chat_id, call, where.thread_id, intent.to.case_id)
+        await self._paced(chat_id, call, where.thread_id, intent.to.case_id)
         return []
 
     async def relay_file(self, intent: RelayFile, where: Where) -> list[Link]:

@@ -18,7 +18,6 @@ from flows.intents import (
     Block,
     Button,
     CaseRows,
-    CategoryCounts,
     CategoryName,
     Fields,
     Institution,
@@ -30,7 +29,6 @@ from flows.intents import (
     OverdueMark,
     OverdueRows,
     Say,
-    StatusCounts,
     StatusName,
     Timeline,
     YesNo,
@@ -214,9 +212,6 @@ def _words(lang: str, value: object) -> object:
         return _Raw("\n".join(case_row(lang, row) for row in value))
     if isinstance(value, OverdueRows):
         return _Raw("\n".join(overdue_lines(lang, value)))
-    if isinstance(value, StatusCounts | CategoryCounts):
-        prefix = "state" if isinstance(value, StatusCounts) else "category"
-        return _Lines([f"• {label(lang, f'{prefix}.{k}', k)}: {n}" for k, n in value])
     if isinstance(value, OverdueMark):
         return plain(lang, f"sla.{value}") if value else ""
     if isinstance(value, Mention):  # a text mention: Telegram addresses the reply prompt to them

@@ -98,14 +98,6 @@ class OverdueRows(list[tuple[str, str, int] | tuple[str, str, int, str]]):
     by handler when shown (no name: nobody handles it yet)."""
 
 
-class StatusCounts(list[tuple[str, int]]):
-    """(status, count) pairs, one line each."""
-
-
-class CategoryCounts(list[tuple[str, int]]):
-    """(category, count) pairs, one line each."""
-
-
 class Block(str):
     """An optional block of text: its catalog template (`key`) filled with the value under
     `field`, or nothing when the value is empty."""
@@ -172,7 +164,7 @@ class Mention(str):
 
 
 PARAM_KINDS: tuple[type, ...] = (StatusName, CategoryName, YesNo, MaybeSkipped, Fields, Timeline,
-                                 CaseRows, OverdueRows, StatusCounts, CategoryCounts,
+                                 CaseRows, OverdueRows,
                                  QuestionBlock, OutcomeBlock, HandlerBlock, OverdueMark,
                                  SavedAnswer, AddingTo, Note, Institution, Moment, ContactBlock)
 """Every kind, for the outbox codec (it stores a value's kind by name)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from flows.policy import Policy
-from flows.ports import UnitOfWork
+from flows.ports import AllGroups, UnitOfWork
 from flows.reports import (
     CaseFile,
     EvidenceEntry,
@@ -62,10 +62,12 @@ async def case_file(uow: UnitOfWork, case_id: str, policy: Policy, now: datetime
 
 
 async def period_report(uow: UnitOfWork, policy: Policy, start: date, end: date,
-                        now: datetime) -> PeriodReport:
+                        now: datetime, group: int | AllGroups | None = None) -> PeriodReport:
+    """The period's report over the cases of staff group `group` (None: the main group;
+    `ALL_GROUPS`: every group, for the operator)."""
     zone = zone_of(policy)
     first, after = period_bounds(start, end, zone)
-    cases = await uow.cases.for_period(first, after, now)
+    cases = await uow.cases.for_period(first, after, now, group)
     recommendations = {c.id: c.recommendation for c in cases if c.recommendation}
     return build_period_report(cases, policy, start, end, now, zone=zone,
                                recommendations=recommendations)

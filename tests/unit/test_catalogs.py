@@ -124,7 +124,6 @@ REQUIRED: dict[str, frozenset[str]] = {
     "staff.open_cases": frozenset({"rows"}),
     "staff.row": frozenset({"number", "category", "status", "days", "overdue"}),
     "staff.no_open_cases": frozenset(),
-    "staff.statistics": frozenset({"total", "by_status", "by_category"}),
     "staff.overdue": frozenset({"rows"}),
     **_none("sla.ack", "sla.feedback", "sla.none"),
     "staff.empty_question": frozenset(),
