@@ -92,6 +92,7 @@ class Posting:
                  topic_grace: float, queued: Any, groups: tuple[int, ...] = (),
                  group_window: float = 60.0) -> None:
         self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
+        self.bus = bus
         self.groups = frozenset((staff_chat_id, *groups))
         """Every staff group's chat id (the main one too)."""
         self.global_pace = Pace(global_per_second)
@@ -240,7 +241,9 @@ class Posting:
         if self._reports is None:  # fpdf2 and the fonts load with the first report, not at start
             from bot.reports.maker import ReportMaker
 
-            self._reports = ReportMaker(self.db, self.policy)
+            # The bot's clock (the message bus's): a report's "now" (which cases staff may see
+            # yet, what is overdue) is the same moment every other staff view uses.
+            self._reports = ReportMaker(self.db, self.policy, clock=lambda: self.bus.clock())
         made: Made | None
         if intent.kind == "case_file" and intent.case_id:
             made = await self._reports.case_file(intent.case_id, intent.lang)
