@@ -78,10 +78,13 @@ async def test_given_a_concluded_case_when_its_file_is_made_from_the_database_th
         assert hashlib.sha256(file.data).hexdigest() in flat
         assert squash(size(len(file.data))) in flat
     assert "Dokumen" in text and "Foto" in text
-    # The timeline names the officer by the pseudonym label, never by the Telegram id.
+    # The timeline names the officer by their name in the staff directory (they took the case),
+    # in words, never by the Telegram id; not by the pseudonym label once the name is known.
     async with db.uow() as uow:
         label = staff_display_name(uow.actor_token("staff", STAFF_USER))
-    assert label is not None and squash(label) in flat
+    assert label is not None and squash(label) not in flat
+    assert "MARKER-STAFFNAME-3R7" in flat and squash("Mengambil penanganan kasus") in flat
+    assert "marker_staff_3r7" not in flat  # the @username is never shown
     assert "Kontaktersegel" in flat and "ya" in text.lower()
     # Absences: the ticket code in any spelling, the reporter's file name, the sealed contact,
     # the reporter's chat and the officer's Telegram id.
