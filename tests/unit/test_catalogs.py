@@ -398,3 +398,14 @@ def test_given_staff_texts_when_read_then_they_never_mention_the_ticket(language
     for key, value in CATALOGS[language].items():
         if key.startswith("staff."):
             assert "{ticket}" not in value, f"{language}:{key} must never carry the ticket code"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_given_the_staff_help_when_read_then_it_names_every_command_of_the_staff_menu(
+    language: str,
+) -> None:
+    from bot.app import STAFF_COMMANDS
+
+    help_text = CATALOGS[language]["staff.help"]
+    missing = [c for c in STAFF_COMMANDS if c != "bantuan" and f"/{c}" not in help_text]
+    assert missing == []
