@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 
 from bot.delivery import ANSWER, Permanent, carefully
 from bot.evidence_copy import file_name, staff_caption, staff_file_name
-from bot.render import fill, render_say
+from bot.render import fill, plain, render_say
 from bot.topics import Topics
 from flows.bus import MessageBus
 from flows.delivery_model import Link, LinkKind, Where
@@ -207,7 +207,12 @@ class Posting:
         if where.reply_to is not None:
             common["reply_parameters"] = ReplyParameters(where.reply_to,
                                                          allow_sending_without_reply=True)
-        if staff and evidence.kind != "video_note":  # a video note takes no caption
+        if staff and evidence.answer:  # a voice answer: which question it answers
+            common["caption"] = fill(self.policy.staff_language, "staff.voice_answer", {
+                "number": where.number,
+                "step": plain(self.policy.staff_language, f"field.{evidence.answer}")})
+            common["parse_mode"] = "HTML"
+        elif staff and evidence.kind != "video_note":  # a video note takes no caption
             common["caption"] = staff_caption(self.policy.staff_language, where.number,
                                               evidence.caption)
             common["parse_mode"] = "HTML"

@@ -20,6 +20,7 @@ from flows.intents import (
     CaseRows,
     CategoryName,
     Fields,
+    FileRows,
     Institution,
     Keyboard,
     MaybeSkipped,
@@ -212,6 +213,8 @@ def _words(lang: str, value: object) -> object:
         return _Raw("\n".join(case_row(lang, row) for row in value))
     if isinstance(value, OverdueRows):
         return _Raw("\n".join(overdue_lines(lang, value)))
+    if isinstance(value, FileRows):
+        return _Lines([file_row(lang, i, row) for i, row in enumerate(value, start=1)])
     if isinstance(value, OverdueMark):
         return plain(lang, f"sla.{value}") if value else ""
     if isinstance(value, Mention):  # a text mention: Telegram addresses the reply prompt to them
@@ -230,6 +233,17 @@ class _Raw(str):
 class _Lines(_Raw):
     def __new__(cls, lines: list[str]) -> _Lines:
         return super().__new__(cls, "\n".join(escape(line) for line in lines))
+
+
+def file_size(size: int) -> str:
+    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(1, round(size / 1024))} KB"
+
+
+def file_row(language: str, number: int, row: list[object]) -> str:
+    """"2. 📷 Foto · 340 KB · “kwitansi dari…”": one file a draft keeps."""
+    kind, size, caption = [*row, "", 0, ""][:3]
+    words = f" · “{caption}”" if caption else ""
+    return f"{number}. {plain(language, f'filekind.{kind}')} · {file_size(int(str(size)))}{words}"
 
 
 def timeline_lines(language: str, timeline: list[list[str]]) -> list[str]:

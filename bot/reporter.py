@@ -113,6 +113,14 @@ async def _fetch_clean(context: PeluitContext, kind: str, item: Any, mime: str |
         return "unreadable"
 
 
+def _seconds(item: Any) -> int:
+    """A recording's length in whole seconds (an int, or a timedelta in newer PTB)."""
+    duration = getattr(item, "duration", None)
+    if hasattr(duration, "total_seconds"):
+        return int(duration.total_seconds())
+    return int(duration) if isinstance(duration, int | float) else 0
+
+
 async def media_message(update: Update, context: PeluitContext) -> None:
     message = update.effective_message
     assert message is not None
@@ -133,6 +141,6 @@ async def media_message(update: Update, context: PeluitContext) -> None:
         return
     upload = Upload(kind, cleaned.data, cleaned.mime_type, name, caption=message.caption,
                     metadata_removed=cleaned.removed, may_carry_metadata=cleaned.may_remain,
-                    recording=cleaned.recording)
+                    recording=cleaned.recording, duration=_seconds(item))
     await dispatch.handle(update, context, ReceiveFile(
         upload=upload, reply_to=_reply_to(message), **common))

@@ -131,7 +131,8 @@ async def offer_file(ctx: Context, command: OfferFile) -> Result:
         return said
     draft = ctx.draft
     if draft is not None:
-        refused = reporting.evidence_refusal(ctx, command.route, draft, command.size)
+        refused = reporting.evidence_refusal(ctx, command.route, draft, command.size,
+                                             command.kind)
     else:
         refused = await relay.file_refusal(ctx, command.route, command.size, command.reply_to)
     return refused if refused else Reply(take_file=True)

@@ -47,6 +47,8 @@ ORDER = (Step.CATEGORY, *TEXT_STEPS, Step.EVIDENCE, Step.IDENTITY, Step.CONTACT,
 PROGRESS = {s: i for i, s in enumerate(ORDER[:8], start=1)} | {Step.CONTACT: 8}
 """'Langkah 3 dari 8': the number shown on each question (the contact belongs to step 8)."""
 STEP_COUNT = 8
+CAPTION_START = 40
+"""How much of a file's caption the evidence list shows."""
 CONTINUE_WORDS = frozenset({
     "lanjut", "lanjutkan", "sudah", "selesai", "cukup", "sudah cukup", "next", "done",
     "continue", "finished", "that's all", "thats all", "skip", "lewati", "lewat",
@@ -106,6 +108,11 @@ def is_continue_word(text: str) -> bool:
     return " ".join(word.split()) in CONTINUE_WORDS
 
 
+def voice_length(seconds: int) -> str:
+    """0:42, 12:05: how long a voice answer is."""
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def previous_text_step(step: Step) -> Step | None:
     return _ADDS_TO.get(step)
 
@@ -130,6 +137,12 @@ class Draft:
     pending: str = ""
     """Text received for the current step that was too short: kept, and joined with the next."""
     evidence_ids: list[str] = field(default_factory=list)
+    evidence_info: dict[str, list[object]] = field(default_factory=dict)
+    """evidence id -> [kind, size in bytes, the start of its caption]: what the evidence step
+    lists (the files themselves rest encrypted in the evidence store)."""
+    voices: dict[str, list[list[object]]] = field(default_factory=dict)
+    """step -> [[evidence id, seconds], ...]: voice notes that answer a story step (the sound
+    rests encrypted in the evidence store, like a file)."""
     sealed_contact: bytes | None = None
     editing: bool = False
     appending: bool = False
@@ -148,9 +161,10 @@ class Draft:
 
     def answer_problem(self) -> AnswerProblem | None:
         text = self.candidate_answer().strip()
-        if not text:
+        spoken = bool(self.voices.get(self.step.value))  # a voice answers: no minimum applies
+        if not text and not spoken:
             return AnswerProblem.EMPTY
-        if len(text) < MIN_CHARS.get(self.step, 1):
+        if not spoken and len(text) < MIN_CHARS.get(self.step, 1):
             return AnswerProblem.TOO_SHORT
         if len(text) > self.max_chars:
             return AnswerProblem.TOO_LONG
@@ -161,17 +175,21 @@ class Draft:
 
     def has_previous_answer(self) -> bool:
         earlier = _ADDS_TO.get(self.step)
-        return earlier is not None and bool(self.answers.get(earlier.value))
+        return earlier is not None and self.answered(earlier)
+
+    def answered(self, step: Step) -> bool:
+        """The step has an answer saved: text, a voice, or both."""
+        return bool(self.answers.get(step.value) or self.voices.get(step.value))
 
     def has_contact(self) -> bool:
         return self.sealed_contact is not None
 
     def complete(self) -> bool:
-        return self.category is not None and all(self.answers.get(s) for s in REQUIRED_STEPS)
+        return self.category is not None and all(self.answered(s) for s in REQUIRED_STEPS)
 
     def missing_steps(self) -> list[Step]:
         missing = [] if self.category else [Step.CATEGORY]
-        return missing + [s for s in REQUIRED_STEPS if not self.answers.get(s)]
+        return missing + [s for s in REQUIRED_STEPS if not self.answered(s)]
 
     # ---- answers
     def candidate_answer(self) -> str:
@@ -190,17 +208,60 @@ class Draft:
         return self.answers.get(self.step.value, "")
 
     def clear_answer(self) -> None:
-        """[🗑 Hapus jawaban ini]: the step's answer and anything typed for it are gone."""
+        """[🗑 Hapus jawaban ini]: the step's answer (text and voice) and anything typed for it
+        are gone."""
         self.pending = ""
         self.answers.pop(self.step.value, None)
+        self.voices.pop(self.step.value, None)
 
     def clear_pending(self) -> None:
         self.pending = ""
 
     def discard_answer(self) -> None:
-        """Skipping a step leaves it unanswered, whatever was typed or saved before."""
+        """Skipping a step leaves it unanswered, whatever was typed, said or saved before."""
         self.pending = ""
         self.answers.pop(self.step.value, None)
+        self.voices.pop(self.step.value, None)
+
+    # ---- voice answers
+    def add_voice(self, evidence_id: str, seconds: int) -> None:
+        """A voice note answers the current story step (next to any text)."""
+        self.voices.setdefault(self.step.value, []).append([evidence_id, max(0, int(seconds))])
+
+    def voice_ids(self) -> list[str]:
+        return [str(v[0]) for step in TEXT_STEPS for v in self.voices.get(step.value, [])]
+
+    def shown_answer(self, step: Step | str) -> str:
+        """The answer as the review and staff read it: the text, then "🎤 0:42" per voice."""
+        key = Step(step).value
+        marks = [f"🎤 {voice_length(int(str(v[1])))}" for v in self.voices.get(key, [])]
+        return "\n".join([t for t in (self.answers.get(key, ""),) if t] + marks)
+
+    # ---- files (taken at any step; they wait for the evidence step)
+    def keep_file(self, evidence_id: str, kind: str, size: int, caption: str | None) -> None:
+        """A file sent at any step: kept for the evidence step, whatever the current step."""
+        self.evidence_ids.append(evidence_id)
+        words = " ".join((caption or "").split())
+        if len(words) > CAPTION_START:
+            words = words[:CAPTION_START].rstrip() + "…"
+        self.evidence_info[evidence_id] = [kind, size, words]
+
+    def files(self) -> list[tuple[str, str, int, str]]:
+        """(id, kind, size, caption start) of each file kept, in the order they came."""
+        rows = []
+        for eid in self.evidence_ids:
+            kind, size, caption = (self.evidence_info.get(eid) or ["document", 0, ""])[:3]
+            rows.append((eid, str(kind), int(size), str(caption)))  # type: ignore[call-overload]
+        return rows
+
+    def remove_file(self, evidence_id: str) -> bool:
+        """[🗑 n]: the file is no longer part of the draft (False: it was not, a stale press)."""
+        if evidence_id not in self.evidence_ids:
+            return False
+        self.evidence_ids.remove(evidence_id)
+        self.evidence_info.pop(evidence_id, None)
+        self.version += 1  # the list that showed it is out of date
+        return True
 
     # ---- callbacks (named in TRANSITIONS / machine)
     def start_editing(self) -> None:

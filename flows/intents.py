@@ -98,6 +98,10 @@ class OverdueRows(list[tuple[str, str, int] | tuple[str, str, int, str]]):
     by handler when shown (no name: nobody handles it yet)."""
 
 
+class FileRows(list[list[object]]):
+    """[kind, size in bytes, caption start] of each file a draft keeps, numbered from 1."""
+
+
 class Block(str):
     """An optional block of text: its catalog template (`key`) filled with the value under
     `field`, or nothing when the value is empty."""
@@ -166,7 +170,8 @@ class Mention(str):
 PARAM_KINDS: tuple[type, ...] = (StatusName, CategoryName, YesNo, MaybeSkipped, Fields, Timeline,
                                  CaseRows, OverdueRows,
                                  QuestionBlock, OutcomeBlock, HandlerBlock, OverdueMark,
-                                 SavedAnswer, AddingTo, Note, Institution, Moment, ContactBlock)
+                                 SavedAnswer, AddingTo, Note, Institution, Moment, ContactBlock,
+                                 FileRows)
 """Every kind, for the outbox codec (it stores a value's kind by name)."""
 
 

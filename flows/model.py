@@ -80,3 +80,5 @@ class EvidenceFile:
     file_name: str | None
     data: bytes
     caption: str | None = None
+    answer: str | None = None
+    """A voice answer: the story step it answers (what, who, when, where, how)."""

@@ -93,8 +93,10 @@ class Cases(Protocol):
 class Evidence(Protocol):
     async def add(
         self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
-        caption: str | None = None,
-    ) -> str: ...
+        caption: str | None = None, answer: str | None = None,
+    ) -> str:
+        """`answer`: the story step a voice answer answers (None: an evidence file)."""
+        ...
     async def add_to_case(
         self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
         caption: str | None = None,
@@ -103,6 +105,8 @@ class Evidence(Protocol):
     async def get(self, evidence_id: str) -> EvidenceFile | None: ...
     async def received(self, case_id: str) -> list[tuple[EvidenceFile, datetime]]:
         """A case's evidence with when it was received, oldest first (for the case file)."""
+    async def remove(self, draft_id: str, evidence_id: str) -> None:
+        """Delete a file of the draft `draft_id` (never one that belongs to a case)."""
         ...
 
 

@@ -17,6 +17,7 @@ from flows.intents import (
     Button,
     CategoryName,
     ChatRoute,
+    FileRows,
     Keyboard,
     Note,
     SavedAnswer,
@@ -56,7 +57,8 @@ def prompt(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Sa
     key) is said first, in the same message."""
     to, lang, step = ToChat(route), draft.language, draft.step
     params: dict[str, object] = {"note": Note(note), "step": PROGRESS.get(step, STEP_COUNT),
-                                 "steps": STEP_COUNT}
+                                 "steps": STEP_COUNT, "files": len(draft.evidence_ids),
+                                 "max_files": policy.max_attachments}
     if step is Step.CATEGORY:
         return Say(to, "intake.ask_category", params, lang=lang,
                    buttons=category_buttons(policy, draft))
@@ -65,7 +67,7 @@ def prompt(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Sa
         rows: list[tuple[Button, ...]] = []
         if step is Step.CONTACT:
             return Say(to, "intake.ask_contact", params, lang=lang, buttons=(_way_back(draft),))
-        saved = draft.saved_answer()
+        saved = draft.shown_answer(step)
         params["saved"] = (AddingTo(saved) if draft.appending else SavedAnswer(saved))
         first = []
         if saved and not draft.appending:
@@ -79,11 +81,7 @@ def prompt(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Sa
         rows.append(_way_back(draft))
         return Say(to, f"intake.ask_{step.value}", params, lang=lang, buttons=tuple(rows))
     if step is Step.EVIDENCE:
-        params["max"] = policy.max_attachments
-        params["count"] = len(draft.evidence_ids)
-        label = "button.done_evidence" if draft.evidence_ids else "button.skip_evidence"
-        return Say(to, "intake.ask_evidence", params, lang=lang,
-                   buttons=((button(label, "done", draft),), _way_back(draft)))
+        return evidence_prompt(policy, draft, route, params)
     if step is Step.IDENTITY:
         return Say(to, "intake.ask_identity", params, lang=lang, buttons=(
             (button("button.anonymous", "anon", draft),),
@@ -95,8 +93,28 @@ def prompt(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Sa
     raise NoDraft
 
 
+def evidence_prompt(policy: Policy, draft: Draft, route: ChatRoute,
+                    params: dict[str, object]) -> Say:
+    """The evidence step. The first time (nothing kept yet): what to send and how files are
+    cleaned. With files kept (sent earlier, or coming back from the review): the list of them,
+    each with its [🗑 n], so a wrong file can go without cancelling the report."""
+    params["max"] = policy.max_attachments
+    params["count"] = len(draft.evidence_ids)
+    label = "button.done_evidence" if draft.evidence_ids else "button.skip_evidence"
+    rows: list[tuple[Button, ...]] = []
+    if draft.evidence_ids:
+        files = draft.files()
+        params["list"] = FileRows([kind, size, caption] for _, kind, size, caption in files)
+        removes = [button("button.remove_file", "drop", draft, eid, n=str(i))
+                   for i, (eid, *_rest) in enumerate(files, start=1)]
+        rows += [tuple(removes[i:i + 5]) for i in range(0, len(removes), 5)]
+    rows += [(button(label, "done", draft),), _way_back(draft)]
+    key = "intake.evidence_list" if draft.evidence_ids else "intake.ask_evidence"
+    return Say(ToChat(route), key, params, lang=draft.language, buttons=tuple(rows))
+
+
 def review(policy: Policy, draft: Draft, route: ChatRoute, note: str = "") -> Say:
-    params = report_params({f: draft.answers.get(f, "") for f in REPORT_FIELDS})
+    params = report_params({f: draft.shown_answer(f) for f in REPORT_FIELDS})
     params["note"] = Note(note)
     params["category"] = CategoryName(draft.category or "")
     params["evidence_count"] = len(draft.evidence_ids)

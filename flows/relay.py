@@ -86,16 +86,17 @@ async def reporter_message(
     case = await case_for_message(ctx, route, reply_to_message_id, greet=evidence is None)
     if not isinstance(case, Case):
         return case
-    if evidence is None and text is not None and not await _is_reply_to_case(
-            ctx, route, reply_to_message_id):
+    if evidence is None and text is not None and not _is_answer(reply_to_message_id):
         await uow.chats.hold(route, case.id, text[: policy.max_answer_chars], now)
         return [ask_where(route, case, language)]
     return await _relay(ctx, route, case, text, evidence)
 
 
-async def _is_reply_to_case(ctx: Context, route: ChatRoute, reply_to: int | None) -> bool:
-    return reply_to is not None and await ctx.uow.cases.by_reporter_message(
-        route, reply_to) is not None
+def _is_answer(reply_to: int | None) -> bool:
+    """A reply goes to the officer at once: the reporter answers something in this chat (a
+    question, a status, or a copy Peluit has not linked yet: it links a sent message only after
+    Telegram's answer, and a restart may send a question twice)."""
+    return reply_to is not None
 
 
 async def held_choice(ctx: Context, route: ChatRoute, choice: str) -> list[Intent] | None:

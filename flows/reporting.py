@@ -18,7 +18,7 @@ from flows.intake import TEXT_STEPS, Draft, InvalidStep, Step, fire, is_continue
 from flows.intents import Button, ChatRoute, Fields, Intent, Later, Say, ToChat, WipeChat
 from flows.model import Case
 from flows.policy import REPORT_WINDOW, report_limit_key
-from flows.prompts import REPORT_FIELDS, done_button, prompt
+from flows.prompts import REPORT_FIELDS, button, done_button, prompt
 from flows.status import status_request
 from flows.tickets import new_ticket_code
 from flows.uploads import Upload
@@ -113,48 +113,91 @@ async def receive_unsupported(ctx: Context, route: ChatRoute) -> list[Intent]:
     return [prompt(ctx.policy, draft, route, key)]
 
 
-def evidence_refusal(ctx: Context, route: ChatRoute, draft: Draft, size: int = 0) -> list[Intent]:
-    """Why a file Telegram announces with `size` bytes cannot be added to the draft now ([] when
-    it can). Stored files are not measured again: cleaning may change a file's size."""
+def evidence_refusal(ctx: Context, route: ChatRoute, draft: Draft, size: int = 0,
+                     kind: str = "") -> list[Intent]:
+    """Why a file Telegram announces with `size` bytes cannot be added to the draft ([] when it
+    can: at any step, it is kept for the evidence step). Stored files are not measured again:
+    cleaning may change a file's size."""
     policy = ctx.policy
     to, lang = ToChat(route), draft.language
-    if draft.step is not Step.EVIDENCE:
-        key = "intake.files_later" if draft.step in TEXT_STEPS else "intake.files_not_now"
-        return [Say(to, key, lang=lang), prompt(policy, draft, route)]
+    at_evidence = draft.step is Step.EVIDENCE
+    if _answers_by_voice(ctx, draft, kind):
+        return ([uploads.refusal_say(policy, route, "evidence_too_big", lang)]
+                if size > policy.max_file_bytes else [])
     if len(draft.evidence_ids) >= policy.max_attachments:
+        if not at_evidence:
+            return [prompt(policy, draft, route, "intake.files_full")]
         return [Say(to, "intake.evidence_limit", {"max": policy.max_attachments}, lang=lang,
                     buttons=done_button(draft))]
     if size > policy.max_file_bytes:
-        return [uploads.refusal_say(policy, route, "evidence_too_big", lang, done_button(draft))]
+        return [uploads.refusal_say(policy, route, "evidence_too_big", lang,
+                                    done_button(draft) if at_evidence else ())]
     return []
 
 
 async def receive_evidence(ctx: Context, route: ChatRoute, upload: Upload) -> list[Intent]:
+    """A file, at any step of the draft: kept (encrypted) for the evidence step. At the evidence
+    step it is counted; at any other step the current question comes again with a short note."""
     uow, policy, now = ctx.uow, ctx.policy, ctx.now
     draft = _loaded(ctx)
     to, lang = ToChat(route), draft.language
+    if _answers_by_voice(ctx, draft, upload.kind):
+        return await _voice_answer(ctx, route, draft, upload)
     refused = evidence_refusal(ctx, route, draft)
     if refused:
         return refused
+    at_evidence = draft.step is Step.EVIDENCE
     scope = uow.actor_token("draft", draft.id)
     if await uploads.held_back(uow, scope, upload.may_carry_metadata, now):
         draft.updated_at = now
         await uow.drafts.save(route, draft)
-        return [Say(to, "intake.metadata_held", lang=lang, buttons=done_button(draft))]
+        return [Say(to, "intake.metadata_held", lang=lang,
+                    buttons=done_button(draft) if at_evidence else ())]
     evidence_id = await uow.evidence.add(
         draft.id, upload.kind, upload.data, upload.mime_type, upload.file_name, upload.caption
     )
-    draft.evidence_ids.append(evidence_id)
+    draft.keep_file(evidence_id, upload.kind, len(upload.data), upload.caption)
     draft.updated_at = now
     await uow.drafts.save(route, draft)
     intents = await uploads.notices(
         uow, to, lang, scope, removed=upload.metadata_removed,
         may_carry_metadata=upload.may_carry_metadata, recording=upload.recording, now=now)
+    if not at_evidence:
+        intents.append(prompt(policy, draft, route, "intake.files_kept"))
+        return intents
+    count = len(draft.evidence_ids)
     intents.append(Say(
-        to, "intake.evidence_saved",
-        {"count": len(draft.evidence_ids), "max": policy.max_attachments}, lang=lang,
-        buttons=done_button(draft),
+        to, "intake.evidence_saved", {"count": count, "max": policy.max_attachments}, lang=lang,
+        buttons=((button("button.remove_this_file", "drop", draft, evidence_id),),
+                 *done_button(draft)),
     ))
+    return intents
+
+
+def _answers_by_voice(ctx: Context, draft: Draft, kind: str) -> bool:
+    """A voice note at a story step answers it (at most `max_attachments` voices per draft;
+    beyond that it is kept as a file, within the files' own limit)."""
+    return (kind == "voice" and draft.step in TEXT_STEPS
+            and len(draft.voice_ids()) < ctx.policy.max_attachments)
+
+
+async def _voice_answer(ctx: Context, route: ChatRoute, draft: Draft,
+                        upload: Upload) -> list[Intent]:
+    """A voice note answers the story step: kept encrypted with the draft (as files are), and
+    the next question follows. It counts as an answer (no minimum length); text can still be
+    added with [➕ Tambah]. The first time, a word that a voice can identify the speaker."""
+    uow, now = ctx.uow, ctx.now
+    step = draft.step
+    evidence_id = await uow.evidence.add(draft.id, "voice", upload.data, upload.mime_type, None,
+                                         None, answer=step.value)
+    draft.add_voice(evidence_id, upload.duration)
+    draft.updated_at = now
+    fire(draft, "proceed")  # a voice is an answer: the guard lets it through
+    await uow.drafts.save(route, draft)
+    scope = uow.actor_token("draft", draft.id)
+    intents = await uploads.notices(uow, ToChat(route), draft.language, scope, removed=False,
+                                    may_carry_metadata=False, recording=True, now=now)
+    intents.append(prompt(ctx.policy, draft, route, "intake.voice_saved"))
     return intents
 
 
@@ -200,6 +243,11 @@ async def _apply_button(
             draft.clear_answer()
             draft.version += 1  # the question that showed the answer is out of date
             note = "intake.cleared"
+        elif action == "drop":
+            if not draft.remove_file(arg):
+                raise StaleButton
+            await ctx.uow.evidence.remove(draft.id, arg)
+            note = "intake.file_removed"
         elif action == "back":
             fire(draft, "back")
         elif action == "add":
@@ -239,14 +287,14 @@ async def _submit(ctx: Context, route: ChatRoute, draft: Draft) -> list[Intent |
     post_after = now + (policy.new_case_delay_max * (secrets.randbelow(1000) / 1000)) if delay else None
     case = Case(
         id=str(uuid.uuid4()), number=number, category=draft.category or "lainnya",
-        language=draft.language, report={f: draft.answers.get(f, "") for f in REPORT_FIELDS},
+        language=draft.language, report={f: draft.shown_answer(f) for f in REPORT_FIELDS},
         created_at=now, updated_at=now, has_contact=draft.sealed_contact is not None,
-        evidence_ids=list(draft.evidence_ids), post_after=post_after,
+        evidence_ids=[*draft.voice_ids(), *draft.evidence_ids], post_after=post_after,
         staff_group=routing.group_for(policy, draft.category, draft.conflict),
     )
     ticket = new_ticket_code()
     await uow.cases.add(case, ticket, route, draft.sealed_contact)
-    await uow.evidence.attach(draft.evidence_ids, case.id)
+    await uow.evidence.attach(case.evidence_ids, case.id)  # voice answers first, after the card
     await uow.drafts.delete(route)
     await uow.audit.record("reporter", "case.submitted", case.number, case.category)
     if case.staff_group is not None:  # which kind of group, never its members

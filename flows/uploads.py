@@ -38,6 +38,8 @@ class Upload:
     caption: str | None = None
     recording: bool = False
     """sound or video: a voice or a face can identify the person who recorded it"""
+    duration: int = 0
+    """seconds, as Telegram announces them (a voice answer shows "🎤 0:42")"""
 
 
 def refusal(policy: Policy, used: Usage, size: int) -> str | None:

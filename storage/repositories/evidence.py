@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from flows.model import EvidenceFile
 from storage.codec import dumps, loads
@@ -16,9 +16,11 @@ from storage.repositories.base import Repository
 
 class EvidenceRepository(Repository):
     async def _add(self, draft_id: str | None, case_id: str | None, kind: str, data: bytes,
-                   mime_type: str | None, file_name: str | None, caption: str | None = None) -> str:
+                   mime_type: str | None, file_name: str | None, caption: str | None = None,
+                   answer: str | None = None) -> str:
         evidence_id = str(uuid.uuid4())
-        meta = dumps({"mime_type": mime_type, "file_name": file_name, "caption": caption})
+        fields = {"mime_type": mime_type, "file_name": file_name, "caption": caption}
+        meta = dumps(fields | ({"answer": answer} if answer else {}))
         self.session.add(EvidenceRow(
             id=evidence_id, draft_id=draft_id, case_id=case_id, kind=kind,
             meta_enc=self.encrypt(EvidenceRow.meta_enc, evidence_id, meta),
@@ -28,8 +30,9 @@ class EvidenceRepository(Repository):
         return evidence_id
 
     async def add(self, draft_id: str, kind: str, data: bytes, mime_type: str | None,
-                  file_name: str | None, caption: str | None = None) -> str:
-        return await self._add(draft_id, None, kind, data, mime_type, file_name, caption)
+                  file_name: str | None, caption: str | None = None,
+                  answer: str | None = None) -> str:
+        return await self._add(draft_id, None, kind, data, mime_type, file_name, caption, answer)
 
     async def add_to_case(self, case_id: str, kind: str, data: bytes, mime_type: str | None,
                           file_name: str | None, caption: str | None = None) -> str:
@@ -47,8 +50,12 @@ class EvidenceRepository(Repository):
         meta = loads(self.decrypt(EvidenceRow.meta_enc, row.id, row.meta_enc))
         data = self.decrypt(EvidenceRow.data_enc, row.id, row.data_enc)
         return EvidenceFile(row.id, row.kind, meta["mime_type"], meta["file_name"], data,
-                            meta.get("caption"))
+                            meta.get("caption"), meta.get("answer"))
 
+    async def remove(self, draft_id: str, evidence_id: str) -> None:
+        await self.session.execute(delete(EvidenceRow).where(
+            EvidenceRow.id == evidence_id, EvidenceRow.draft_id == draft_id,
+            EvidenceRow.case_id.is_(None)))
     async def received(self, case_id: str) -> list[tuple[EvidenceFile, datetime]]:
         rows = (await self.session.scalars(select(EvidenceRow).where(
             EvidenceRow.case_id == case_id).order_by(EvidenceRow.created_at, EvidenceRow.id))).all()
@@ -57,5 +64,5 @@ class EvidenceRepository(Repository):
             meta = loads(self.decrypt(EvidenceRow.meta_enc, row.id, row.meta_enc))
             data = self.decrypt(EvidenceRow.data_enc, row.id, row.data_enc)
             found.append((EvidenceFile(row.id, row.kind, meta["mime_type"], meta["file_name"],
-                                       data, meta.get("caption")), row.created_at))
+                                       data, meta.get("caption"), meta.get("answer")), row.created_at))
         return found

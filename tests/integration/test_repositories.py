@@ -113,6 +113,33 @@ async def test_given_a_draft_with_evidence_when_deleted_then_its_evidence_goes_b
         assert (await uow.evidence.get(others)).data == b"other"  # type: ignore[union-attr]
 
 
+async def test_given_a_draft_file_when_removed_then_it_is_gone_but_another_drafts_and_a_cases_stay(
+    db: Database,
+) -> None:
+    case = a_case(1)
+    await add_case(db, case)
+    draft, other = a_draft(), a_draft()
+    async with db.uow() as uow:
+        await uow.drafts.save(ROUTE, draft)
+        await uow.drafts.save(OTHER, other)
+        wrong = await uow.evidence.add(draft.id, "photo", b"my own name", "image/jpeg", None)
+        attached = await uow.evidence.add(draft.id, "photo", b"attached", "image/jpeg", None)
+        await uow.evidence.attach([attached], case.id)
+        others = await uow.evidence.add(other.id, "photo", b"other", "image/jpeg", None)
+        await uow.commit()
+
+    async with db.uow() as uow:
+        await uow.evidence.remove(draft.id, wrong)
+        await uow.evidence.remove(draft.id, attached)  # a case's file: never through a draft
+        await uow.evidence.remove(draft.id, others)  # another draft's file: not this one's
+        await uow.commit()
+
+    async with db.uow() as uow:
+        assert await uow.evidence.get(wrong) is None
+        assert (await uow.evidence.get(attached)).data == b"attached"  # type: ignore[union-attr]
+        assert (await uow.evidence.get(others)).data == b"other"  # type: ignore[union-attr]
+
+
 async def test_given_old_and_fresh_drafts_when_expired_ones_are_deleted_then_only_old_ones_and_their_evidence_go(
     db: Database,
 ) -> None:

@@ -91,6 +91,7 @@ class EvidenceRecord:
     seq: int
     at: datetime | None = None
     """When it was received (the fake's clock)."""
+    answer: str | None = None
 
 
 @dataclass
@@ -319,9 +320,11 @@ class FakeEvidence(_Repo):
 
     async def add(
         self, draft_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
-        caption: str | None = None,
+        caption: str | None = None, answer: str | None = None,
     ) -> str:
-        return await self._add(draft_id, None, kind, data, mime_type, file_name)
+        evidence_id = await self._add(draft_id, None, kind, data, mime_type, file_name)
+        self._s.evidence[evidence_id].answer = answer
+        return evidence_id
 
     async def add_to_case(
         self, case_id: str, kind: str, data: bytes, mime_type: str | None, file_name: str | None,
@@ -336,7 +339,13 @@ class FakeEvidence(_Repo):
 
     async def get(self, evidence_id: str) -> EvidenceFile | None:
         e = self._s.evidence.get(evidence_id)
-        return EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data) if e else None
+        return (EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data, answer=e.answer)
+                if e else None)
+
+    async def remove(self, draft_id: str, evidence_id: str) -> None:
+        e = self._s.evidence.get(evidence_id)
+        if e is not None and e.draft_id == draft_id and e.case_id is None:
+            del self._s.evidence[evidence_id]
 
     async def received(self, case_id: str) -> list[tuple[EvidenceFile, datetime]]:
         return [(EvidenceFile(e.id, e.kind, e.mime_type, e.file_name, e.data), e.at)

@@ -283,6 +283,35 @@ async def test_given_one_case_awaiting_an_answer_then_a_plain_message_is_asked_a
     assert sent[0].to == ToStaff(waiting.id)  # type: ignore[union-attr]
 
 
+async def test_given_an_officer_waiting_for_an_answer_when_the_reporter_replies_to_an_unlinked_message_then_it_goes_at_once(
+    uow: FakeUnitOfWork,
+) -> None:
+    # A question is linked only once Telegram has answered (and after a restart it may be sent
+    # twice): the reporter who replies to it before that is answering, not starting something new.
+    waiting, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2), awaiting_answer=True)
+
+    out = await reply(uow, text="Rincian: kwitansi ada pada saya", reply_to_message_id=4242)
+
+    assert keys(out) == ["staff.reporter_answer", "reporter.answer_sent"]
+    assert ROUTE not in uow.state.held
+    assert [m.body for m in await uow.cases.messages(waiting.id)] == [
+        "Rincian: kwitansi ada pada saya"]
+
+
+async def test_given_no_question_waiting_when_the_reporter_replies_to_a_message_then_it_goes_but_a_plain_one_is_asked_about(
+    uow: FakeUnitOfWork,
+) -> None:
+    case, _ = await seed_case(uow, ROUTE, NOW - timedelta(days=2))
+
+    replied = await reply(uow, text="Satu hal lagi", reply_to_message_id=4242)
+    plain = await reply(uow, text="Halo, saya mau lapor yang lain")
+
+    assert keys(replied) == ["staff.reporter_answer", "reporter.answer_sent"]
+    assert keys(plain) == ["reporter.ask_relay"]
+    assert uow.state.held[ROUTE].text == "Halo, saya mau lapor yang lain"
+    assert [m.body for m in await uow.cases.messages(case.id)] == ["Satu hal lagi"]
+
+
 async def test_given_a_single_open_case_when_a_free_message_then_it_is_held_and_the_reporter_asked(
     uow: FakeUnitOfWork,
 ) -> None:

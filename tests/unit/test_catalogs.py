@@ -23,7 +23,7 @@ MAX_LABEL = 30
 MAX_COMMAND = 60
 MAX_TOPIC = 128
 PLAIN_PREFIXES = ("button.", "move.", "category.", "command.", "state.", "field.", "word.", "sla.",
-                  "timeline.", "report.", "format.")
+                  "timeline.", "report.", "format.", "filekind.")
 PLAIN_KEYS = frozenset({"staff.topic_name", "staff.row", "status.code_placeholder"})
 LABEL_PREFIXES = ("button.", "move.", "category.")
 
@@ -47,7 +47,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "start.welcome": frozenset({"institution"}), "help.reporter": frozenset({"institution"}),
     **_none("start.privacy", "lang.choose", "lang.set",
             "intake.intro", "intake.resume", "intake.cleared", "intake.use_buttons",
-            "intake.text_only", "intake.files_later", "intake.files_not_now",
+            "intake.text_only", "intake.file_removed",
             "intake.problem.too_short"),
     # every question: a leading note, where the reporter is, the answer saved before
     "intake.ask_category": _QUESTION,
@@ -58,6 +58,11 @@ REQUIRED: dict[str, frozenset[str]] = {
     **{f"intake.problem.{p}": frozenset({"max"}) for p in ("empty", "too_long")},
     "intake.ask_evidence": _QUESTION | {"max"},
     "intake.evidence_saved": frozenset({"count", "max"}),
+    "intake.evidence_list": _QUESTION | {"count", "max", "list"},
+    "intake.files_kept": frozenset({"files"}),
+    "intake.voice_saved": frozenset(),
+    "staff.voice_answer": frozenset({"step", "number"}),
+    "intake.files_full": frozenset({"max_files"}),
     "intake.evidence_limit": frozenset({"max"}),
     "intake.evidence_too_big": frozenset({"max_mb"}),
     "intake.evidence_unreadable": frozenset({"max_mb"}),

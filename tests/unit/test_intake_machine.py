@@ -639,3 +639,72 @@ def test_given_any_sequence_of_triggers_then_the_draft_is_never_corrupted(
         if d.state is Step.SUBMITTED:
             assert d.complete()
     assert [m for m in MACHINE.models if m is not MACHINE] == []
+
+
+# --------------------------------------------------------------------------- files and voices
+
+
+@pytest.mark.parametrize("step", OPEN_STEPS)
+def test_given_any_step_when_a_file_is_kept_then_the_step_and_version_stay_and_it_waits_for_evidence(
+    step: Step,
+) -> None:
+    d = draft(step)
+
+    d.keep_file("ev-1", "photo", 2048, "  Foto kuitansi\nyang ditandatangani Pak H. di ruang lantai tiga  ")
+
+    assert d.step is step and d.version == 0
+    assert d.evidence_ids == ["ev-1"]
+    assert d.files() == [("ev-1", "photo", 2048, "Foto kuitansi yang ditandatangani Pak H.…")]
+
+
+def test_given_kept_files_when_one_is_removed_then_only_it_goes_and_a_second_removal_is_refused() -> None:
+    d = draft(Step.EVIDENCE)
+    for n in (1, 2, 3):
+        d.keep_file(f"ev-{n}", "photo", n, None)
+
+    assert d.remove_file("ev-2") is True
+    assert d.evidence_ids == ["ev-1", "ev-3"] and "ev-2" not in d.evidence_info
+    assert d.version == 1  # the list that showed it is stale
+    assert d.remove_file("ev-2") is False  # a stale press: nothing changes
+    assert d.version == 1
+
+
+@pytest.mark.parametrize("step", TEXT_STEPS)
+def test_given_a_story_step_when_answered_by_voice_then_it_counts_and_moves_on(step: Step) -> None:
+    d = draft(step, category="korupsi")
+
+    d.add_voice("ev-v", 42)
+
+    assert d.answer_problem() is None
+    assert fire(d, "proceed") is True
+    assert d.answered(step) and d.answers.get(step.value) is None
+    assert d.shown_answer(step) == "🎤 0:42"
+
+
+def test_given_a_voice_answer_then_a_short_text_added_is_taken_and_shown_with_the_voice() -> None:
+    d = draft(Step.WHAT)
+    d.add_voice("ev-v", 125)
+    d.add_text("ok")  # far below the 10 characters a text-only answer needs
+
+    assert d.answer_problem() is None
+    assert fire(d, "proceed")
+    assert d.shown_answer(Step.WHAT) == "ok\n🎤 2:05"
+
+
+def test_given_every_required_step_answered_by_voice_then_the_draft_is_complete() -> None:
+    d = draft(Step.REVIEW, category="korupsi",
+              voices={s.value: [[f"ev-{s.value}", 3]] for s in REQUIRED_STEPS})
+
+    assert d.complete() and d.missing_steps() == []
+    assert d.voice_ids() == [f"ev-{s.value}" for s in REQUIRED_STEPS]
+
+
+def test_given_a_voice_answer_when_cleared_or_skipped_then_it_is_gone() -> None:
+    d = draft(Step.WHAT)
+    d.add_voice("ev-v", 5)
+    d.clear_answer()
+    assert not d.answered(Step.WHAT) and d.answer_problem() is AnswerProblem.EMPTY
+
+    w = draft(Step.WHERE)
+    w.add_voice("ev-w", 5)
+    assert fire(w, "skip") and w.voices == {}

@@ -638,21 +638,148 @@ async def test_given_the_evidence_limit_when_one_more_file_arrives_then_refused(
     assert len(uow.state.evidence) == 2
 
 
-@pytest.mark.parametrize(("steps", "key", "question"), [
-    (0, "intake.files_not_now", "intake.ask_category"),
-    (1, "intake.files_later", "intake.ask_what"),
-])
-async def test_given_a_step_other_than_evidence_when_a_file_arrives_then_refused_and_nothing_stored(
-    uow: FakeUnitOfWork, sealer: FakeSealer, steps: int, key: str, question: str,
+@pytest.mark.parametrize(("steps", "question"), [(0, "intake.ask_category"), (2, "intake.ask_who")])
+async def test_given_a_step_before_evidence_when_a_file_arrives_then_it_is_kept_for_the_evidence_step(
+    uow: FakeUnitOfWork, sealer: FakeSealer, steps: int, question: str,
 ) -> None:
     out = await start_report(uow, POLICY, ROUTE, "id", 1, NOW)
     if steps:
-        await tap(uow, sealer, out, "category.korupsi")
+        out = await tap(uow, sealer, out, "category.korupsi")
+        out = await say(uow, sealer, ANSWERS["what"])
+    before = await stored(uow)
+    assert before is not None
+    version = before.version
 
-    out = await receive_evidence(uow, POLICY, ROUTE, photo(), NOW)
+    out = await receive_evidence(uow, POLICY, ROUTE, Upload(
+        "photo", b"jpeg-bytes-early", "image/jpeg", None, metadata_removed=True,
+        caption="Kuitansi yang ditandatangani Pak H. di ruang kerja lantai 3"), NOW)
 
-    assert keys(out) == [key, question]
-    assert uow.state.evidence == {}
+    assert noted(out) == [("intake.metadata_removed", ""), (question, "intake.files_kept")]
+    assert says(out)[-1].params["files"] == 1
+    draft = await stored(uow)
+    assert draft is not None and draft.step is before.step and draft.version == version
+    assert len(draft.evidence_ids) == 1
+    kept = await uow.evidence.get(draft.evidence_ids[0])
+    assert kept is not None and kept.data == b"jpeg-bytes-early"
+    # ... and it is there at the evidence step, listed
+    if steps:
+        for step in ("who", "when", "where", "how"):
+            out = await say(uow, sealer, ANSWERS[step])
+        assert keys(out) == ["intake.evidence_list"]
+        listed = says(out)[0].params["list"]
+        assert listed == [["photo", len(b"jpeg-bytes-early"), "Kuitansi yang ditandatangani Pak H. di r…"]]
+        assert find_button(out, "button.remove_file").params == {"n": "1"}
+
+
+async def test_given_files_kept_when_one_is_removed_then_it_is_gone_and_never_reaches_staff(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    await to_evidence(uow, sealer)
+    for n in (1, 2, 3):
+        out = await receive_evidence(uow, POLICY, ROUTE, photo(n), NOW)
+    out = await tap(uow, sealer, out, "button.remove_this_file")  # the third, just sent
+    assert noted(out) == [("intake.evidence_list", "intake.file_removed")]
+    first = next(b for row in says(out)[0].buttons for b in row if b.key == "button.remove_file")
+    assert first.params == {"n": "1"}
+    stale = decode(encode(first.data))
+    out = await press_button(uow, POLICY, ROUTE, stale, NOW, sealer)  # file 1 goes too
+    assert noted(out) == [("intake.evidence_list", "intake.file_removed")]
+    draft = await stored(uow)
+    assert draft is not None and len(draft.evidence_ids) == 1
+    assert [e.data for e in uow.state.evidence.values()] == [b"jpeg-bytes-2"]
+    with pytest.raises(StaleButton):  # the same press again: harmless
+        await press_button(uow, POLICY, ROUTE, stale, NOW, sealer)
+
+    out = await tap(uow, sealer, out, "button.done_evidence")
+    out = await tap(uow, sealer, out, "button.anonymous")
+    await tap(uow, sealer, out, "button.submit")
+    sent = [i for i in uow.staff_bound() if type(i).__name__ == "SendEvidence"]
+    assert [uow.state.evidence[i.evidence_id].data for i in sent] == [b"jpeg-bytes-2"]
+
+
+async def test_given_review_when_evidence_is_edited_then_the_list_then_back_to_review(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    await to_evidence(uow, sealer)
+    out = await receive_evidence(uow, POLICY, ROUTE, photo(1), NOW)
+    out = await tap(uow, sealer, out, "button.done_evidence")
+    out = await tap(uow, sealer, out, "button.anonymous")
+
+    out = await tap(uow, sealer, out, "button.edit_evidence")
+    assert keys(out) == ["intake.evidence_list"]
+    out = await tap(uow, sealer, out, "button.remove_file")
+    assert keys(out) == ["intake.ask_evidence"]  # nothing left: what may be sent
+    out = await tap(uow, sealer, out, "button.skip_evidence")
+    assert keys(out) == ["intake.review"]
+    assert says(out)[0].params["evidence_count"] == 0
+
+
+def voice(n: int = 1, seconds: int = 42) -> Upload:
+    return Upload("voice", f"OggS-voice-{n}".encode(), "audio/ogg", None, recording=True,
+                  duration=seconds)
+
+
+async def test_given_a_story_step_when_a_voice_note_arrives_then_it_answers_and_reaches_staff_with_the_card(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    out = await start_report(uow, POLICY, ROUTE, "id", 1, NOW)
+    out = await tap(uow, sealer, out, "category.korupsi")
+
+    out = await receive_evidence(uow, POLICY, ROUTE, voice(1, 42), NOW)
+
+    assert noted(out) == [("intake.voice_notice", ""), ("intake.ask_who", "intake.voice_saved")]
+    find_button(out, "button.add_previous")  # text can still be added to the spoken answer
+    out = await receive_evidence(uow, POLICY, ROUTE, voice(2, 7), NOW)  # who: by voice too
+    assert noted(out) == [("intake.ask_when", "intake.voice_saved")]  # the notice came once
+    out = await tap(uow, sealer, out, "button.add_previous")
+    out = await say(uow, sealer, "Pak H")  # a short text added to a voice answer is fine
+    assert keys(out) == ["intake.ask_when"]
+    for step in ("when", "where", "how"):
+        out = await say(uow, sealer, ANSWERS[step])
+    draft = await stored(uow)
+    assert draft is not None and draft.evidence_ids == []  # answers, not evidence files
+    out = await tap(uow, sealer, out, "button.skip_evidence")
+    out = await tap(uow, sealer, out, "button.anonymous")
+    review = says(out)[0].params
+    assert review["what"] == "🎤 0:42" and review["who"] == "Pak H\n🎤 0:07"
+    assert review["evidence_count"] == 0
+
+    before = len(uow.sent)
+    await tap(uow, sealer, out, "button.submit")
+
+    staff = [i for i in uow.sent[before:] if i in uow.staff_bound()]
+    card = staff[1]
+    assert isinstance(card, Say) and card.card and card.params["what"] == "🎤 0:42"
+    voices = [i for i in staff if isinstance(i, SendEvidence)]
+    assert staff.index(voices[0]) == 2  # right after the card
+    sent = [uow.state.evidence[i.evidence_id] for i in voices]
+    assert [(e.data, e.answer, e.kind) for e in sent] == [
+        (b"OggS-voice-1", "what", "voice"), (b"OggS-voice-2", "who", "voice")]
+    assert all(e.case_id == card.case_id for e in sent)
+
+
+async def test_given_review_when_what_is_edited_by_voice_then_back_to_review_with_both(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    out = await to_review(uow, sealer)
+    out = await tap(uow, sealer, out, "button.edit_what")
+
+    out = await receive_evidence(uow, POLICY, ROUTE, voice(1, 61), NOW)
+
+    assert noted(out) == [("intake.voice_notice", ""), ("intake.review", "intake.voice_saved")]
+    assert says(out)[-1].params["what"] == f"{ANSWERS['what']}\n🎤 1:01"
+
+
+async def test_given_the_evidence_step_when_a_voice_note_arrives_then_it_is_evidence_not_an_answer(
+    uow: FakeUnitOfWork, sealer: FakeSealer,
+) -> None:
+    await to_evidence(uow, sealer)
+
+    out = await receive_evidence(uow, POLICY, ROUTE, voice(), NOW)
+
+    assert keys(out)[-1] == "intake.evidence_saved"
+    draft = await stored(uow)
+    assert draft is not None and len(draft.evidence_ids) == 1 and draft.voices == {}
 
 
 async def test_given_a_file_that_cannot_be_taken_then_the_reason_with_the_size_limit(

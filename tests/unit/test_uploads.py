@@ -93,12 +93,24 @@ async def test_given_a_full_draft_when_a_file_is_offered_then_the_limit_answer_c
     assert uow.sent == out  # said, and the update counts as processed
 
 
-async def test_given_a_draft_at_a_text_step_when_a_file_is_offered_then_it_is_asked_for_later(
+@pytest.mark.parametrize("step", [Step.CATEGORY, Step.WHO, Step.IDENTITY, Step.REVIEW])
+async def test_given_a_draft_at_any_step_when_a_file_is_offered_then_it_may_be_taken(
+    uow: FakeUnitOfWork, step: Step,
+) -> None:
+    await draft_at(uow, step)
+
+    assert await check(uow, 1000) == []  # nothing said: the file is downloaded and kept
+
+
+async def test_given_a_full_draft_at_a_text_step_when_a_file_is_offered_then_the_question_says_so(
     uow: FakeUnitOfWork,
 ) -> None:
-    await draft_at(uow, Step.WHO)
+    await draft_at(uow, Step.WHO, files=POLICY.max_attachments)
 
-    assert keys(await check(uow, 1000)) == ["intake.files_later", "intake.ask_who"]
+    out = await check(uow, 1000)
+
+    assert keys(out) == ["intake.ask_who"]
+    assert out[0].params["note"] == "intake.files_full"  # type: ignore[attr-defined]
 
 
 async def test_given_a_draft_when_a_file_larger_than_allowed_is_announced_then_too_big(
@@ -221,3 +233,14 @@ async def test_given_a_case_when_recordings_arrive_then_the_voice_notice_comes_o
     assert keys(first).count("intake.voice_notice") == 1
     assert "intake.voice_notice" not in keys(second)
     assert "intake.metadata_removed_recording" in keys(first) + keys(second)
+
+
+async def test_given_a_full_draft_at_a_story_step_when_a_voice_is_offered_then_it_may_answer(
+    uow: FakeUnitOfWork,
+) -> None:
+    """A voice answers the step: it is not one of the evidence files the limit counts."""
+    await draft_at(uow, Step.WHAT, files=POLICY.max_attachments)
+
+    assert await check_upload(uow, POLICY, ROUTE, "id", "voice", 1000, NOW) == []
+    too_big = await check_upload(uow, POLICY, ROUTE, "id", "voice", POLICY.max_file_bytes + 1, NOW)
+    assert keys(too_big) == ["intake.evidence_too_big"]
