@@ -9,8 +9,9 @@
     peluit purge                apply the retention rules now (the bot also does it by itself)
     peluit identity reveal WBS-2026-0042 --key FILE --reason "..."
                                 break-glass: open a sealed contact with the offline key (audited)
-    peluit report --from 2026-10-01 --to 2026-12-31 --out FILE.pdf [--csv FILE.csv]
+    peluit report --from 2026-10-01 --to 2026-12-31 --out FILE.pdf [--csv FILE.csv] [--group ID]
                                 the period report for leadership (PDF); the counts as CSV
+                                (every staff group's cases unless --group names one)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot import logs
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from flows.ports import AllGroups
     from storage.uow import Database
 
 log = logging.getLogger("peluit.cli")
@@ -74,6 +76,10 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
                         metavar="YYYY-MM-DD", help="last day of the period")
     report.add_argument("--out", type=Path, help="the PDF to write")
     report.add_argument("--csv", type=Path, help="the CSV of counts to write (no case content)")
+    report.add_argument("--group", metavar="CHAT_ID|main",
+                        help="only the cases of this staff group: its chat id (one of "
+                             "PELUIT_STAFF_CHAT_ID, PELUIT_ESCALATION_CHAT_ID, PELUIT_ROUTES) or "
+                             "'main'; default: all staff groups' cases together")
 
 
 class OfflineError(SystemExit):
@@ -196,10 +202,31 @@ async def _reveal(settings: Settings, case_number: str, key: Path, reason: str) 
     return 0
 
 
+def report_group(settings: Settings, named: str | None) -> int | AllGroups | None:
+    """The staff group `peluit report --group` names: `ALL_GROUPS` when none is named, None for
+    the main group ("main" or its chat id), else a configured group's chat id. ValueError for
+    anything else."""
+    from flows.ports import ALL_GROUPS
+
+    if named is None:
+        return ALL_GROUPS
+    words = named.strip().lower()
+    if words == "main":
+        return None
+    try:
+        chat_id = int(words)
+    except ValueError:
+        raise ValueError(f"--group {named!r} is neither 'main' nor a chat id") from None
+    if chat_id not in settings.staff_groups:
+        raise ValueError(f"--group {chat_id} is not one of the configured staff groups")
+    return None if chat_id == settings.staff_chat_id else chat_id
+
+
 async def _report(settings: Settings, start: date, end: date, out: Path | None,
-                  csv_out: Path | None) -> int:
-    """The period report (PDF) and/or its counts (CSV), written where the operator said, and
-    audited (who cannot be known here: the operator)."""
+                  csv_out: Path | None, group_named: str | None = None) -> int:
+    """The period report (PDF) and/or its counts (CSV) of every staff group's cases (or the
+    one `--group` names), written where the operator said, and audited (who cannot be known
+    here: the operator)."""
     from bot.app import policy_from
     from bot.reports.maker import ReportMaker
 
@@ -209,16 +236,21 @@ async def _report(settings: Settings, start: date, end: date, out: Path | None,
     if end < start:
         print("--to is before --from: nothing was written", file=sys.stderr)
         return 2
+    try:
+        group = report_group(settings, group_named)
+    except ValueError as wrong:
+        print(f"{wrong}: nothing was written", file=sys.stderr)
+        return 2
     db = await _offline_database(settings)
     try:
         maker = ReportMaker(db, policy_from(settings))
         written = []
         if out is not None:
-            made = await maker.period(start, end, settings.staff_language)
+            made = await maker.period(start, end, settings.staff_language, group)
             _write_private(out, made.data)
             written.append(f"{out} ({len(made.data) // 1024} KiB)")
         if csv_out is not None:
-            _write_private(csv_out, (await maker.period_csv(start, end)).encode())
+            _write_private(csv_out, (await maker.period_csv(start, end, group)).encode())
             written.append(str(csv_out))
         async with db.uow() as uow:
             await uow.audit.record("operator", "report.period_made", None,
@@ -226,7 +258,9 @@ async def _report(settings: Settings, start: date, end: date, out: Path | None,
             await uow.commit()
     finally:
         await db.close()
-    print(f"period {start.isoformat()}..{end.isoformat()}: wrote {', '.join(written)}")
+    which = ("all staff groups" if group_named is None
+             else "the main staff group" if group is None else f"staff group {group}")
+    print(f"period {start.isoformat()}..{end.isoformat()}, {which}: wrote {', '.join(written)}")
     return 0
 
 
@@ -324,7 +358,8 @@ def _main(argv: Sequence[str] | None) -> None:
     elif command == "identity":
         code = asyncio.run(_reveal(settings, args.case_number, args.key, args.reason))
     elif command == "report":
-        code = asyncio.run(_report(settings, args.start, args.end, args.out, args.csv))
+        code = asyncio.run(_report(settings, args.start, args.end, args.out, args.csv,
+                                   args.group))
     else:
         code = asyncio.run(_audit_verify(settings))
     sys.exit(code)

@@ -93,6 +93,7 @@ class Posting:
                  topic_grace: float, queued: Any, groups: tuple[int, ...] = (),
                  group_window: float = 60.0) -> None:
         self.bot, self.db, self.policy, self.staff_chat_id = bot, db, policy, staff_chat_id
+        self.bus = bus
         self.groups = frozenset((staff_chat_id, *groups))
         """Every staff group's chat id (the main one too)."""
         self.global_pace = Pace(global_per_second)
@@ -258,35 +259,39 @@ class Posting:
                      group=where.group if staff else None)]
 
     async def report(self, intent: SendReport, where: Where) -> list[Link]:
-        """A report made now from the records, in memory, posted into the staff group (a case
-        file into its case's topic) with protected content: no forwarding, no saving."""
+        """A report made now from the records, in memory, posted into the staff group it was
+        asked in (a case file into its case's topic, in the case's group) with protected
+        content: no forwarding, no saving. Statistics and a period report count only the cases
+        of that group."""
         if self._reports is None:  # fpdf2 and the fonts load with the first report, not at start
             from bot.reports.maker import ReportMaker
 
-            self._reports = ReportMaker(self.db, self.policy)
+            # The bot's clock (the message bus's): a report's "now" (which cases staff may see
+            # yet, what is overdue) is the same moment every other staff view uses.
+            self._reports = ReportMaker(self.db, self.policy, clock=lambda: self.bus.clock())
         made: Made | None
         if intent.kind == "case_file" and intent.case_id:
             made = await self._reports.case_file(intent.case_id, intent.lang)
         elif intent.kind in ("statistics", "period") and intent.start and intent.end:
             maker = (self._reports.statistics if intent.kind == "statistics"
                      else self._reports.period)
-            made = await maker(intent.start, intent.end, intent.lang)
+            made = await maker(intent.start, intent.end, intent.lang, intent.to.group)
         else:
             made = None
         if made is None:
             raise Permanent("report_gone")
-        report = made
+        report, chat_id = made, self.chat_id(where)
         kw: dict[str, Any] = {"caption": report.caption, "protect_content": True}
 
         async def call(thread_id: int | None) -> Any:
             if intent.kind == "statistics":
-                return await self.bot.send_photo(self.chat_id(where), report.data,
+                return await self.bot.send_photo(chat_id, report.data,
                                                  message_thread_id=thread_id, **kw)
-            return await self.bot.send_document(self.chat_id(where), report.data,
+            return await self.bot.send_document(chat_id, report.data,
                                                 filename=report.file_name,
                                                 message_thread_id=thread_id, **kw)
 
-        await self._paced(self.chat_id(where), call, where.thread_id, intent.to.case_id)
+        await self._paced(chat_id, call, where.thread_id, intent.to.case_id)
         return []
 
     async def relay_file(self, intent: RelayFile, where: Where) -> list[Link]:

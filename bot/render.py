@@ -18,7 +18,6 @@ from flows.intents import (
     Block,
     Button,
     CaseRows,
-    CategoryCounts,
     CategoryName,
     Fields,
     FileRows,
@@ -31,7 +30,6 @@ from flows.intents import (
     OverdueMark,
     OverdueRows,
     Say,
-    StatusCounts,
     StatusName,
     Timeline,
     YesNo,
@@ -217,9 +215,6 @@ def _words(lang: str, value: object) -> object:
         return _Raw("\n".join(overdue_lines(lang, value)))
     if isinstance(value, FileRows):
         return _Lines([file_row(lang, i, row) for i, row in enumerate(value, start=1)])
-    if isinstance(value, StatusCounts | CategoryCounts):
-        prefix = "state" if isinstance(value, StatusCounts) else "category"
-        return _Lines([f"• {label(lang, f'{prefix}.{k}', k)}: {n}" for k, n in value])
     if isinstance(value, OverdueMark):
         return plain(lang, f"sla.{value}") if value else ""
     if isinstance(value, Mention):  # a text mention: Telegram addresses the reply prompt to them

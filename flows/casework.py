@@ -1,5 +1,5 @@
-"""Staff-side use cases: finding a case, the anonymous relay to the reporter, status moves, lists,
-statistics and deadline reminders.
+"""Staff-side use cases: finding a case, the anonymous relay to the reporter, status moves, lists
+and deadline reminders (statistics and reports: flows/staff_reports.py).
 
 Staff are identified in the audit log only by a keyed pseudonym; the reporter is never
 identified at all. Staff see case numbers, never ticket codes.
@@ -17,12 +17,10 @@ from flows.context import Context
 from flows.errors import UnknownCase
 from flows.intents import (
     CaseRows,
-    CategoryCounts,
     Intent,
     Later,
     OverdueRows,
     Say,
-    StatusCounts,
     StatusName,
     ToReporter,
     ToStaff,
@@ -34,7 +32,7 @@ from flows.tickets import parse_case_number
 from flows.uploads import Upload
 
 __all__ = ["CaseRef", "ask", "case_card", "find_case", "list_open", "move", "recommend",
-           "remind_overdue", "show_case", "split_recommendation", "statistics"]
+           "remind_overdue", "show_case", "split_recommendation"]
 
 _RECOMMENDATION = re.compile(r"(?i)\b(?:rekomendasi|recommendation)\s*:")
 
@@ -152,7 +150,7 @@ async def move(ctx: Context, case: Case, trigger: str, staff_user_id: int, text:
     return [*intents, card_update(policy, case, now), topic_status(case, before)]
 
 
-# ---- lists and statistics
+# ---- lists
 
 
 def _age_days(case: Case, now: datetime) -> int:
@@ -187,18 +185,6 @@ async def list_open(ctx: Context, reply_in: ToStaff, handler: str | None = None)
     else:
         key = "staff.open_cases" if rows else "staff.no_open_cases"
     return [Say(reply_in, key, {"rows": rows}, lang=policy.staff_language)]
-
-
-async def statistics(ctx: Context, reply_in: ToStaff) -> list[Intent]:
-    counts = await ctx.uow.cases.counts(ctx.now, ctx.staff_group)
-    by_status: dict[str, int] = {}
-    by_category: dict[str, int] = {}
-    for (status, category), n in counts.items():
-        by_status[status] = by_status.get(status, 0) + n
-        by_category[category] = by_category.get(category, 0) + n
-    params = {"total": sum(counts.values()), "by_status": StatusCounts(sorted(by_status.items())),
-              "by_category": CategoryCounts(sorted(by_category.items()))}
-    return [Say(reply_in, "staff.statistics", params, lang=ctx.policy.staff_language)]
 
 
 async def remind_overdue(ctx: Context) -> list[Intent]:

@@ -102,14 +102,6 @@ class FileRows(list[list[object]]):
     """[kind, size in bytes, caption start] of each file a draft keeps, numbered from 1."""
 
 
-class StatusCounts(list[tuple[str, int]]):
-    """(status, count) pairs, one line each."""
-
-
-class CategoryCounts(list[tuple[str, int]]):
-    """(category, count) pairs, one line each."""
-
-
 class Block(str):
     """An optional block of text: its catalog template (`key`) filled with the value under
     `field`, or nothing when the value is empty."""
@@ -176,7 +168,7 @@ class Mention(str):
 
 
 PARAM_KINDS: tuple[type, ...] = (StatusName, CategoryName, YesNo, MaybeSkipped, Fields, Timeline,
-                                 CaseRows, OverdueRows, StatusCounts, CategoryCounts,
+                                 CaseRows, OverdueRows,
                                  QuestionBlock, OutcomeBlock, HandlerBlock, OverdueMark,
                                  SavedAnswer, AddingTo, Note, Institution, Moment, ContactBlock,
                                  FileRows)

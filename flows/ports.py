@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from flows.delivery_model import CaseDestination, Link, Queued, StaffLink
 from flows.intake import Draft
 from flows.intents import ChatRoute, Intent, MovePrompt
 from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
 from flows.tickets import TicketCode
+
+AllGroups = Literal["all"]
+ALL_GROUPS: AllGroups = "all"
+"""Every staff group's cases at once (the operator's `peluit report`); a staff group itself
+only ever reads its own."""
 
 
 class DuplicateUpdate(Exception):
@@ -63,8 +68,10 @@ class Cases(Protocol):
         cases left out)."""
         ...
 
-    async def for_period(self, first: datetime, after: datetime, now: datetime) -> list[Case]:
-        """Cases received before `after` and not closed before `first` (the cases a report of
+    async def for_period(self, first: datetime, after: datetime, now: datetime,
+                         group: int | AllGroups | None = None) -> list[Case]:
+        """Cases of staff group `group` (None: the main group; `ALL_GROUPS`: every group)
+        received before `after` and not closed before `first` (the cases a report of
         [first, after) counts), that staff may see at `now`; oldest first."""
         ...
 

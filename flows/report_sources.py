@@ -8,11 +8,13 @@ Also the periods staff name: `/statistik 2026-11` (a month), `/statistik 30` (th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
+from flows.model import AuditEvent
 from flows.policy import Policy
-from flows.ports import UnitOfWork
+from flows.ports import AllGroups, UnitOfWork
 from flows.reports import (
     CaseFile,
     EvidenceEntry,
@@ -36,36 +38,53 @@ def zone_of(policy: Policy) -> tzinfo:
     return timezone(policy.utc_offset, name) if name else timezone(policy.utc_offset)
 
 
-def staff_display_name(actor: str) -> str | None:
-    """How a staff member is named in a case file's timeline. Today: the label of their audit
-    pseudonym ("Petugas 7f3a91"), the same for every move they made and meaningless outside;
-    a staff directory can give display names here later. None: not a staff pseudonym."""
+def staff_display_name(actor: str, names: Mapping[str, str] | None = None) -> str | None:
+    """How a staff member is named in a case file's timeline: their name in the staff directory
+    (`names`, by audit pseudonym: as Telegram showed it when they last took or handed over a
+    case) when it is known, else the label of their audit pseudonym ("Petugas 7f3a91"), the same
+    for every move they made and meaningless outside. None: not a staff pseudonym."""
     kind, _, token = actor.partition(":")
     if kind != "staff" or not token:
         return None
-    return f"Petugas {token[:6]}"
+    return (names or {}).get(actor) or f"Petugas {token[:6]}"
+
+
+def named_actors(events: Sequence[AuditEvent]) -> list[str]:
+    """Every staff pseudonym the events name: who acted, and whom a case was taken from or
+    handed to (`case.taken` "from:<actor>", `case.handed_over` "<before>-><after>")."""
+    found = {e.actor for e in events}
+    for event in events:
+        if event.action == "case.taken":
+            found.add(event.detail.removeprefix("from:"))
+        elif event.action == "case.handed_over":
+            found.update(event.detail.split("->", 1))
+    return sorted(a for a in found if a.startswith("staff:"))
 
 
 async def case_file(uow: UnitOfWork, case_id: str, policy: Policy, now: datetime) -> CaseFile | None:
     """One case's file as the records hold it now; None when the case is gone. Reads only the
-    case's own content, messages, evidence metadata (hashed, never its file name or caption)
-    and audit events: nothing about the reporter's chat or ticket."""
+    case's own content, messages, evidence metadata (hashed, never its file name or caption),
+    audit events and the directory names of the staff in them: nothing about the reporter's chat
+    or ticket."""
     case = await uow.cases.get(case_id)
     if case is None:
         return None
     messages = await uow.cases.messages(case.id)
     events = await uow.audit.for_case(case.number)
+    names = await uow.staff.names(named_actors(events))
     evidence = [EvidenceEntry.of(file, at) for file, at in await uow.evidence.received(case.id)]
     return build_case_file(case, messages, events, evidence, policy=policy, now=now,
-                           display_name=staff_display_name, recommendation=case.recommendation,
-                           zone=zone_of(policy))
+                           display_name=lambda actor: staff_display_name(actor, names),
+                           recommendation=case.recommendation, zone=zone_of(policy))
 
 
 async def period_report(uow: UnitOfWork, policy: Policy, start: date, end: date,
-                        now: datetime) -> PeriodReport:
+                        now: datetime, group: int | AllGroups | None = None) -> PeriodReport:
+    """The period's report over the cases of staff group `group` (None: the main group;
+    `ALL_GROUPS`: every group, for the operator)."""
     zone = zone_of(policy)
     first, after = period_bounds(start, end, zone)
-    cases = await uow.cases.for_period(first, after, now)
+    cases = await uow.cases.for_period(first, after, now, group)
     recommendations = {c.id: c.recommendation for c in cases if c.recommendation}
     return build_period_report(cases, policy, start, end, now, zone=zone,
                                recommendations=recommendations)

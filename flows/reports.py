@@ -79,6 +79,9 @@ class TimelineEntry:
     action: str
     from_status: CaseStatus | None = None
     to_status: CaseStatus | None = None
+    other: str | None = None
+    """Whom the case was handed to (`case.handed_over`; None: back to nobody) or taken from
+    (`case.taken`; None: nobody handled it), named as `who` is."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,17 @@ def _timeline_entry(event: AuditEvent, display_name: Callable[[str], str | None]
         before, after = _status(old), _status(new)
     elif event.action == "case.submitted":
         after = CaseStatus.RECEIVED
-    return TimelineEntry(event.at, actor, who, event.action, before, after)
+    other = None
+    if event.action == "case.taken":
+        other = _staff_name(event.detail.removeprefix("from:"), display_name)
+    elif event.action == "case.handed_over" and "->" in event.detail:
+        other = _staff_name(event.detail.split("->", 1)[1], display_name)
+    return TimelineEntry(event.at, actor, who, event.action, before, after, other)
+
+
+def _staff_name(actor: str, display_name: Callable[[str], str | None]) -> str | None:
+    """A staff member named in an event's detail ("-": nobody)."""
+    return display_name(actor) if actor.startswith("staff:") else None
 
 
 def _status(value: str) -> CaseStatus | None:
@@ -142,6 +155,11 @@ def _status(value: str) -> CaseStatus | None:
         return None
 
 
+CASE_FILE_ACTIONS = TIMELINE_ACTIONS | {"case.taken", "case.handed_over"}
+"""The events a case file's timeline shows: the reporter's timeline's, and who took the case or
+handed it over (staff business, never shown to the reporter)."""
+
+
 def build_case_file(
     case: Case, messages: Iterable[CaseMessage], events: Iterable[AuditEvent],
     evidence: Iterable[EvidenceEntry], *, policy: Policy, now: datetime,
@@ -149,14 +167,15 @@ def build_case_file(
     recommendation: str | None = None, zone: tzinfo = UTC,
 ) -> CaseFile:
     """One case's file. `messages` and `events` may hold other cases' records (they are left
-    out); audit events other than the moves, relays and submission are left out too (a status
+    out); audit events other than the moves, relays, submission, taking and handing over are left
+    out too (a status
     check by the reporter, an undeliverable message or a contact disclosure say something about
     the reporter, not about the case). `display_name` turns a staff actor token into a name."""
     exchange = tuple(ExchangeEntry(m.direction, m.body, m.created_at)
                      for m in sorted(messages, key=lambda m: m.created_at) if m.case_id == case.id)
     timeline = tuple(_timeline_entry(e, display_name)
                      for e in sorted(events, key=lambda e: (e.at, e.id))
-                     if e.case_number == case.number and e.action in TIMELINE_ACTIONS)
+                     if e.case_number == case.number and e.action in CASE_FILE_ACTIONS)
     return CaseFile(
         number=case.number, category=case.category, status=case.status,
         created_at=case.created_at, acknowledged_at=case.acknowledged_at, closed_at=case.closed_at,

@@ -7,6 +7,7 @@ written to disk here: the bytes go to Telegram (or to the file the operator name
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -16,6 +17,7 @@ from bot.reports.pdf import case_file_pdf, period_report_pdf
 from bot.reports.text import category_name, number, status_name, t
 from flows import report_sources
 from flows.policy import Policy
+from flows.ports import AllGroups
 from flows.reports import CaseFile, PeriodReport
 from storage.uow import Database
 
@@ -54,21 +56,27 @@ def statistics_caption(report: PeriodReport, lang: str) -> str:
 
 
 class ReportMaker:
-    def __init__(self, db: Database, policy: Policy) -> None:
+    """Makes reports from the database. `clock`: the bot's clock (the same one the message bus
+    uses), so "now" in a report is the bot's now; the wall clock when none is given."""
+
+    def __init__(self, db: Database, policy: Policy,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.db, self.policy = db, policy
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     def _now(self) -> datetime:
-        return datetime.now(UTC)
+        return self._clock()
 
     async def case_file_model(self, case_id: str, now: datetime | None = None) -> CaseFile | None:
         async with self.db.uow() as uow:
             return await report_sources.case_file(uow, case_id, self.policy, now or self._now())
 
-    async def period_model(self, start: date, end: date,
-                           now: datetime | None = None) -> PeriodReport:
+    async def period_model(self, start: date, end: date, now: datetime | None = None,
+                           group: int | AllGroups | None = None) -> PeriodReport:
+        """The counts of staff group `group` (None: the main group; `ALL_GROUPS`: every one)."""
         async with self.db.uow() as uow:
             return await report_sources.period_report(uow, self.policy, start, end,
-                                                       now or self._now())
+                                                       now or self._now(), group)
 
     async def case_file(self, case_id: str, lang: str) -> Made | None:
         """The case file as PDF; None when the case is gone."""
@@ -80,20 +88,23 @@ class ReportMaker:
         return Made(data, f"berkas-{model.number}.pdf",
                     t(lang, "report.caption.case_file", number=model.number))
 
-    async def statistics(self, start: date, end: date, lang: str) -> Made:
-        model = await self.period_model(start, end)
+    async def statistics(self, start: date, end: date, lang: str,
+                         group: int | AllGroups | None = None) -> Made:
+        model = await self.period_model(start, end, group=group)
         data = await asyncio.to_thread(statistics_chart_png, model, lang)
         return Made(data, f"statistik-{start.isoformat()}-{end.isoformat()}.png",
                     statistics_caption(model, lang))
 
-    async def period(self, start: date, end: date, lang: str) -> Made:
-        model = await self.period_model(start, end)
+    async def period(self, start: date, end: date, lang: str,
+                     group: int | AllGroups | None = None) -> Made:
+        model = await self.period_model(start, end, group=group)
         data = await asyncio.to_thread(period_report_pdf, model, lang,
                                        self.policy.institution_name or REPORT_INSTITUTION)
         return Made(data, f"laporan-wbs-{start.isoformat()}-{end.isoformat()}.pdf",
                     t(lang, "report.caption.period", start=start.isoformat(),
                       end=end.isoformat(), total=model.total))
 
-    async def period_csv(self, start: date, end: date) -> str:
-        model = await self.period_model(start, end)
+    async def period_csv(self, start: date, end: date,
+                         group: int | AllGroups | None = None) -> str:
+        model = await self.period_model(start, end, group=group)
         return period_csv(model)

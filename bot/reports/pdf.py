@@ -110,6 +110,12 @@ def _what(entry: TimelineEntry, lang: str) -> str:
     if entry.action == "case.moved" and entry.from_status and entry.to_status:
         return t(lang, "report.action.moved", from_status=status_name(lang, entry.from_status),
                  to_status=status_name(lang, entry.to_status))
+    if entry.action == "case.taken":
+        return (t(lang, "report.action.taken_from", other=entry.other) if entry.other
+                else t(lang, "report.action.taken"))
+    if entry.action == "case.handed_over":
+        return (t(lang, "report.action.handed_to", other=entry.other) if entry.other
+                else t(lang, "report.action.released"))
     key = _ACTION.get(entry.action)
     return t(lang, key) if key else entry.action
 

@@ -15,6 +15,7 @@ from flows.delivery_model import CaseDestination, Link, StaffLink
 from flows.intents import ChatRoute
 from flows.lifecycle import CLOSED, CaseStatus
 from flows.model import Case, CaseMessage, Direction
+from flows.ports import ALL_GROUPS, AllGroups
 from flows.tickets import TicketCode, format_case_number
 from storage.codec import dumps, loads
 from storage.models import (
@@ -314,13 +315,17 @@ class CaseRepository(Repository):
             .group_by(CaseRow.status, CaseRow.category))
         return {(status, category): n for status, category, n in result.all()}
 
-    async def for_period(self, first: datetime, after: datetime, now: datetime) -> list[Case]:
-        """Cases received before `after`, open or closed on or after `first`, that staff may
-        see at `now`; oldest first (for a period's report)."""
-        rows = (await self.session.scalars(select(CaseRow).where(
+    async def for_period(self, first: datetime, after: datetime, now: datetime,
+                         group: int | AllGroups | None = None) -> list[Case]:
+        """Cases of staff group `group` (`ALL_GROUPS`: every group) received before `after`,
+        open or closed on or after `first`, that staff may see at `now`; oldest first (for a
+        period's report)."""
+        query = select(CaseRow).where(
             CaseRow.created_at < after,
             or_(CaseRow.closed_at.is_(None), CaseRow.closed_at >= first), _announced(now))
-            .order_by(CaseRow.created_at))).all()
+        if group != ALL_GROUPS:
+            query = query.where(_in_group(group))
+        rows = (await self.session.scalars(query.order_by(CaseRow.created_at))).all()
         return await self._many(rows)
 
     async def add_message(self, case_id: str, direction: Direction, body: str, at: datetime) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.i18n import text
 from flows import reporting
 from tests.e2e.harness import STAFF_CHAT, Reporter, file_report, running_peluit
 from tests.e2e.test_staff_journey import (
@@ -38,9 +39,18 @@ async def staff_asks(fake, command: str, expect_key: str) -> str:
     return visible(await next_in_group(fake, snippet(expect_key), mark))
 
 
-def total(statistics: str) -> int:
-    """The total on the second line of /statistik's answer."""
-    return int(re.search(r"\d+", statistics.splitlines()[1]).group(0))
+async def statistics_total(fake) -> int:
+    """/statistik in the group's General thread: the chart arrives as a photo, its counts in the
+    caption; the total of cases received this month, read from the caption's total line."""
+    mark = last_id(fake, STAFF_CHAT)
+    await staff_says(fake, "/statistik")
+    title = text("id", "report.chart.title").split("{")[0].strip()
+    chart = await next_in_group(fake, title, mark)
+    assert "photo" in chart and chart.get("has_protected_content") is True
+    pattern = re.escape(text("id", "report.chart.total")).replace(r"\{count\}", r"(\d+)")
+    found = re.search(pattern, body(chart))
+    assert found, body(chart)
+    return int(found.group(1))
 
 
 async def test_given_a_held_new_case_then_no_staff_view_sees_it_until_its_announcement(
@@ -56,7 +66,7 @@ async def test_given_a_held_new_case_then_no_staff_view_sees_it_until_its_announ
 
         # Within seconds of submitting: no view shows or reaches the case.
         assert number not in await staff_asks(fake, "/kasus", "staff.no_open_cases")
-        assert total(await staff_asks(fake, "/statistik", "staff.statistics")) == 0
+        assert await statistics_total(fake) == 0
         await staff_asks(fake, f"/cari {number}", "staff.unknown_case")
         await staff_asks(fake, f"/tanya {number} {QUESTION}", "staff.unknown_case")
         await staff_asks(fake, f"/verifikasi {number}", "staff.unknown_case")
@@ -67,7 +77,7 @@ async def test_given_a_held_new_case_then_no_staff_view_sees_it_until_its_announ
         # After its announcement time, every view sees it.
         peluit.services.clock = lambda: datetime.now(UTC) + timedelta(minutes=61)
         assert number in await staff_asks(fake, "/kasus", "staff.open_cases")
-        assert total(await staff_asks(fake, "/statistik", "staff.statistics")) == 1
+        assert await statistics_total(fake) == 1
         assert number in await staff_asks(fake, f"/cari {number}", "staff.card")
         await staff_asks(fake, f"/tanya {number} {QUESTION}", "staff.relayed")
         await reporter.expect(QUESTION)

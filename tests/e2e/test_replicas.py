@@ -29,6 +29,8 @@ VOLATILE = [
     (re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}"), "<TICKET>"),
     (re.compile(r"WBS-\d{4}-\d{4,}"), "<CASE>"),
     (re.compile(r"\d{4}-\d{2}-\d{2}"), "<DATE>"),
+    # a moment as people read it: "29 Nov 2026, 01.59 WIB" / "29 Nov 2026, 01:59 WIB"
+    (re.compile(r"\d{1,2} \w+ \d{4}, \d{2}[.:]\d{2}(?: [A-Z][A-Za-z0-9+:-]*)?"), "<MOMENT>"),
 ]
 
 

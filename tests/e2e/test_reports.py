@@ -55,7 +55,10 @@ async def test_given_a_concluded_case_when_staff_ask_for_its_file_then_a_protect
         await staff_says(fake, f"/verifikasi {number}")
         await staff_says(fake, f"/tanya {QUESTION}", thread=topic)
         await reporter.expect(QUESTION)
-        await reporter.say(ANSWER)
+        await reporter.say(ANSWER)  # a free text: the reporter is asked before it is relayed
+        asked = await reporter.expect(snippet("reporter.ask_relay").split("{")[0][:30],
+                                      button="m:held:send")
+        await reporter.press("m:held:send", in_message=asked)
         await fake.wait_bot_message(STAFF_CHAT, contains=ANSWER, thread_id=topic)
         await staff_says(fake, f"/klarifikasi {number}")
         # In the (still open) topic, no number needed.

@@ -72,6 +72,29 @@ async def test_given_a_routed_category_when_reported_then_only_its_group_gets_th
             "text") or ""), 20)
         assert number in (fake.bot_messages(ROUTE_CHAT)[-1].get("text") or "")
         assert fake.bot_messages(STAFF_CHAT) and number not in everything(fake, STAFF_CHAT)
+
+        # Reports: each group counts its own cases and gets them in its own chat; the case file
+        # reaches the case's topic in its group; the main group cannot have it made.
+        total = text("id", "report.chart.total")
+
+        def chart(chat_id: int, count: int) -> bool:
+            return any("photo" in m and total.format(count=count) in (m.get("caption") or "")
+                       for m in fake.bot_messages(chat_id))
+
+        await fake.send_text(ROUTE_STAFF, "/statistik 30", chat_id=ROUTE_CHAT)
+        await fake.wait_for(lambda: chart(ROUTE_CHAT, 1), 20)
+        await fake.send_text(STAFF[0], "/statistik 30", chat_id=STAFF_CHAT)
+        await fake.wait_for(lambda: chart(STAFF_CHAT, 0), 20)
+        await fake.send_text(ROUTE_STAFF, f"/berkas {number}", chat_id=ROUTE_CHAT)
+        await fake.wait_for(lambda: any(
+            (m.get("document") or {}).get("file_name") == f"berkas-{number}.pdf"
+            and m.get("message_thread_id") == thread_id for m in fake.bot_messages(ROUTE_CHAT)), 20)
+        await fake.send_text(STAFF[0], f"/berkas {number}", chat_id=STAFF_CHAT)
+        await fake.wait_for(lambda: everything(fake, STAFF_CHAT).count(NOT_FOUND) == 4, 20)
+        await peluit.settle(20)
+        assert not chart(STAFF_CHAT, 1) and not chart(ROUTE_CHAT, 0)
+        assert not any("document" in m for m in fake.bot_messages(STAFF_CHAT))
+        assert fake.bot_messages(ESCALATION_CHAT) == []
     assert fake.rejected == []
 
 

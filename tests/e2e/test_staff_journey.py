@@ -34,8 +34,9 @@ FOLLOW_UP = "Terima kasih. Staf loket itu bertugas di bagian apa?"
 QUESTION_2 = "Kapan transfer itu (tanggal & jam), dan ke bank apa? <mohon sejelas mungkin>"
 ANSWER_2 = "4 Maret 2025 jam 13.00 -> Bank Daerah, rekening a/n kerabat Kabid & adiknya <br>"
 QUESTION_3 = "Terima kasih. Apakah permintaan serupa pernah terjadi sebelumnya?"
-CONCLUSION = ("Terbukti ada pungutan liar. Rekomendasi: hukuman disiplin berat bagi Kabid dan "
-              "pengembalian uang kepada pemohon.")
+CONCLUSION = "Terbukti ada pungutan liar."
+RECOMMENDATION = "hukuman disiplin berat bagi Kabid dan pengembalian uang kepada pemohon."
+"""For leadership and staff only: the reporter is told the conclusion, never this."""
 
 
 def snippet(key: str, lang: str = "id") -> str:
@@ -156,8 +157,9 @@ async def test_given_a_filed_report_when_staff_and_reporter_talk_through_the_cas
         await staff_says(fake, "/klarifikasi", thread=topic)
         await second.expect(text("id", "state.clarification"))
         await next_in_group(fake, text("id", "state.clarification"), mark, thread=topic)
-        await staff_says(fake, f"/selesai {number} {CONCLUSION}")
-        # Then: the reporter (on the new account) gets the conclusion text.
+        await staff_says(fake, f"/selesai {number} {CONCLUSION} Rekomendasi: {RECOMMENDATION}")
+        # Then: the reporter (on the new account) gets the conclusion text, not the
+        # recommendation (that is for leadership).
         concluded = await second.expect(CONCLUSION)
         assert number in body(concluded) and text("id", "state.concluded") in body(concluded)
         await next_in_group(fake, text("id", "state.concluded"), mark)
@@ -166,7 +168,7 @@ async def test_given_a_filed_report_when_staff_and_reporter_talk_through_the_cas
         # Neither side learned who the other is; staff copies are protected.
         reporter_side = " ".join(body(m) for m in reporter.bot_messages() + second.bot_messages())
         for secret in (STAFF_NAME, STAFF_USERNAME, COLLEAGUE_NAME, COLLEAGUE_USERNAME,
-                       *map(str, STAFF)):
+                       *map(str, STAFF), RECOMMENDATION):
             assert secret not in reporter_side, secret
         group = fake.bot_messages(STAFF_CHAT)
         group_side = " ".join(body(m) for m in group) + " ".join(fake.topics(STAFF_CHAT).values())

@@ -78,10 +78,13 @@ async def test_given_a_concluded_case_when_its_file_is_made_from_the_database_th
         assert hashlib.sha256(file.data).hexdigest() in flat
         assert squash(size(len(file.data))) in flat
     assert "Dokumen" in text and "Foto" in text
-    # The timeline names the officer by the pseudonym label, never by the Telegram id.
+    # The timeline names the officer by their name in the staff directory (they took the case),
+    # in words, never by the Telegram id; not by the pseudonym label once the name is known.
     async with db.uow() as uow:
         label = staff_display_name(uow.actor_token("staff", STAFF_USER))
-    assert label is not None and squash(label) in flat
+    assert label is not None and squash(label) not in flat
+    assert "MARKER-STAFFNAME-3R7" in flat and squash("Mengambil penanganan kasus") in flat
+    assert "marker_staff_3r7" not in flat  # the @username is never shown
     assert "Kontaktersegel" in flat and "ya" in text.lower()
     # Absences: the ticket code in any spelling, the reporter's file name, the sealed contact,
     # the reporter's chat and the officer's Telegram id.
@@ -140,7 +143,8 @@ async def test_given_the_cli_when_a_period_report_is_asked_then_it_writes_the_pd
                                    "--out", "q4.pdf", "--csv", "q4.csv")
 
     assert code == 0, capsys.readouterr()
-    assert "2026-10-01..2026-12-31" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "2026-10-01..2026-12-31" in said and "all staff groups" in said
     pdf, counts = tmp_path / "q4.pdf", tmp_path / "q4.csv"
     assert stat.S_IMODE(pdf.stat().st_mode) == 0o600 and stat.S_IMODE(counts.stat().st_mode) == 0o600
     flat = squash(pdf_text(pdf.read_bytes()))
@@ -159,3 +163,14 @@ async def test_given_the_cli_when_a_period_report_is_asked_then_it_writes_the_pd
     assert not (tmp_path / "bad.pdf").exists()
     assert await asyncio.to_thread(run_cli, "report", "--from", "kemarin", "--to",
                                    "2026-10-01", "--out", "bad.pdf") == 2
+    # --group: the main group holds the case; an unknown group writes nothing and says so.
+    capsys.readouterr()
+    assert await asyncio.to_thread(run_cli, "report", "--from", "2026-10-01", "--to",
+                                   "2026-12-31", "--csv", "main.csv", "--group", "main") == 0
+    assert "the main staff group" in capsys.readouterr().out
+    assert ["total", "", "1"] in list(csv.reader(io.StringIO(
+        (tmp_path / "main.csv").read_text(encoding="utf-8"))))
+    assert await asyncio.to_thread(run_cli, "report", "--from", "2026-10-01", "--to",
+                                   "2026-12-31", "--csv", "bad.csv", "--group", "-1009") == 2
+    assert "not one of the configured staff groups" in capsys.readouterr().err
+    assert not (tmp_path / "bad.csv").exists()

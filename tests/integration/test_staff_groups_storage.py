@@ -13,6 +13,7 @@ import pytest
 from flows.delivery_model import Link, LinkKind
 from flows.intents import ChatRoute
 from flows.model import Case
+from flows.ports import ALL_GROUPS
 from flows.tickets import TicketCode
 from storage import pacing
 from storage.uow import Database
@@ -60,6 +61,13 @@ async def test_given_cases_of_two_groups_then_each_keeps_its_group_and_lookups_s
         assert [c.id for c in await uow.cases.open_cases(now, ESCALATION)] == [escalated.id]
         assert sum((await uow.cases.counts(now, ESCALATION)).values()) == 1
         assert await uow.cases.counts(now, -1009) == {}
+        first, after = now - timedelta(days=30), now + timedelta(seconds=1)
+        assert [c.id for c in await uow.cases.for_period(first, after, now)] == [main.id]
+        assert [c.id for c in await uow.cases.for_period(first, after, now, ESCALATION)] == [
+            escalated.id]
+        assert await uow.cases.for_period(first, after, now, -1009) == []
+        assert {c.id for c in await uow.cases.for_period(first, after, now, ALL_GROUPS)} == {
+            main.id, escalated.id}
 
 
 async def test_given_a_burst_from_two_senders_then_the_group_pace_spaces_every_slot(

@@ -236,8 +236,9 @@ async def list_open(uow: FakeUnitOfWork, policy: Policy, now: datetime,
 
 
 async def statistics(uow: FakeUnitOfWork, policy: Policy, reply_in: ToStaff,
-                     now: datetime) -> list[Intent]:
-    return await run(uow, ShowStatistics(user_id=STAFF_USER, reply_in=reply_in), policy, now)
+                     now: datetime, period: str = "") -> list[Intent]:
+    return await run(uow, ShowStatistics(user_id=STAFF_USER, reply_in=reply_in, period=period),
+                     policy, now)
 
 
 async def show_case(uow: FakeUnitOfWork, policy: Policy, ref: CaseRef, reply_in: ToStaff,

@@ -36,7 +36,7 @@ from flows.intents import (
 from flows.lifecycle import CLOSED, CaseStatus
 from flows.model import AuditEvent, Case, CaseMessage, Direction, EvidenceFile
 from flows.policy import Policy
-from flows.ports import ChatState, DuplicateUpdate, HeldMessage
+from flows.ports import ALL_GROUPS, AllGroups, ChatState, DuplicateUpdate, HeldMessage
 from flows.tickets import TicketCode, format_case_number, new_ticket_code, normalize_ticket
 
 STAFF_CHAT = "staff"
@@ -274,10 +274,11 @@ class FakeCases(_Repo):
                  if c.status not in CLOSED and _announced(c, now) and c.staff_group == group]
         return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
 
-    async def for_period(self, first: datetime, after: datetime, now: datetime) -> list[Case]:
+    async def for_period(self, first: datetime, after: datetime, now: datetime,
+                         group: int | AllGroups | None = None) -> list[Case]:
         cases = [self._out(c.id) for c in self._s.cases.values()
                  if c.created_at < after and (c.closed_at is None or c.closed_at >= first)
-                 and _announced(c, now)]
+                 and _announced(c, now) and (group == ALL_GROUPS or c.staff_group == group)]
         return sorted((c for c in cases if c is not None), key=lambda c: c.created_at)
 
     async def counts(self, now: datetime, group: int | None = None) -> dict[tuple[str, str], int]:

@@ -129,7 +129,6 @@ REQUIRED: dict[str, frozenset[str]] = {
     "staff.open_cases": frozenset({"rows"}),
     "staff.row": frozenset({"number", "category", "status", "days", "overdue"}),
     "staff.no_open_cases": frozenset(),
-    "staff.statistics": frozenset({"total", "by_status", "by_category"}),
     "staff.overdue": frozenset({"rows"}),
     **_none("sla.ack", "sla.feedback", "sla.none"),
     "staff.empty_question": frozenset(),
@@ -153,6 +152,7 @@ REQUIRED: dict[str, frozenset[str]] = {
             "report.kind.voice", "report.kind.audio", "report.kind.video_note", "report.kind.animation",
             "report.actor.reporter", "report.actor.system", "report.actor.staff",
             "report.action.submitted", "report.action.to_reporter", "report.action.to_staff",
+            "report.action.taken", "report.action.released",
             "report.period.counts", "report.period.total", "report.period.by_status",
             "report.period.by_category", "report.period.charts", "report.period.deadlines",
             "report.period.overdue", "report.period.forwarded", "report.period.concluded",
@@ -171,6 +171,8 @@ REQUIRED: dict[str, frozenset[str]] = {
     "report.exchange.to_reporter": frozenset({"at"}),
     "report.exchange.from_reporter": frozenset({"at"}),
     "report.action.moved": frozenset({"from_status", "to_status"}),
+    "report.action.taken_from": frozenset({"other"}),
+    "report.action.handed_to": frozenset({"other"}),
     "report.period.title": frozenset({"end", "start"}),
     "report.period.basis": frozenset({"at"}),
     "report.period.ack": frozenset({"days"}),
@@ -401,3 +403,14 @@ def test_given_staff_texts_when_read_then_they_never_mention_the_ticket(language
     for key, value in CATALOGS[language].items():
         if key.startswith("staff."):
             assert "{ticket}" not in value, f"{language}:{key} must never carry the ticket code"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_given_the_staff_help_when_read_then_it_names_every_command_of_the_staff_menu(
+    language: str,
+) -> None:
+    from bot.app import STAFF_COMMANDS
+
+    help_text = CATALOGS[language]["staff.help"]
+    missing = [c for c in STAFF_COMMANDS if c != "bantuan" and f"/{c}" not in help_text]
+    assert missing == []

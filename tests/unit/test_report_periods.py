@@ -44,6 +44,11 @@ def test_given_words_that_name_no_period_then_none(words: str) -> None:
 
 def test_given_staff_and_other_actors_then_only_staff_get_a_label() -> None:
     assert staff_display_name("staff:7f3a91c2d4e5f607") == "Petugas 7f3a91"
+    # The staff directory's name when it knows the member, else the label.
+    names = {"staff:7f3a91c2d4e5f607": "Rina Wulandari"}
+    assert staff_display_name("staff:7f3a91c2d4e5f607", names) == "Rina Wulandari"
+    assert staff_display_name("staff:0b2d3c4e5f607182", names) == "Petugas 0b2d3c"
+    assert staff_display_name("reporter", names) is None
     assert staff_display_name("reporter") is None and staff_display_name("operator") is None
 
 

@@ -80,6 +80,35 @@ def test_given_a_case_with_records_of_others_when_the_file_is_built_then_only_it
     assert TICKET not in repr(built) and REPORTER_NAME not in repr(built)
 
 
+def test_given_takes_and_hand_overs_when_the_file_is_built_then_the_timeline_names_who_and_to_whom(
+) -> None:
+    case = make_case()
+    names = {"staff:ab": "Rina (Irban II)", "staff:cd": "Budi (Irban I)"}.get
+    events = [
+        AuditEvent(1, T0, "reporter", "case.submitted", case.number, "disiplin"),
+        AuditEvent(2, T0 + timedelta(hours=1), "staff:ab", "case.taken", case.number, "from:-"),
+        AuditEvent(3, T0 + timedelta(hours=2), "staff:ab", "case.handed_over", case.number,
+                   "staff:ab->staff:cd"),
+        AuditEvent(4, T0 + timedelta(hours=3), "staff:ab", "case.taken", case.number,
+                   "from:staff:cd"),
+        AuditEvent(5, T0 + timedelta(hours=4), "staff:ab", "case.handed_over", case.number,
+                   "staff:ab->-"),
+        AuditEvent(6, T0 + timedelta(hours=5), "staff:ef", "case.taken", case.number, "from:-"),
+    ]
+
+    built = build_case_file(case, [], events, [], policy=policy(), now=T0 + timedelta(days=1),
+                            display_name=names)
+
+    assert [(e.action, e.who, e.other) for e in built.timeline] == [
+        ("case.submitted", None, None),
+        ("case.taken", "Rina (Irban II)", None),
+        ("case.handed_over", "Rina (Irban II)", "Budi (Irban I)"),
+        ("case.taken", "Rina (Irban II)", "Budi (Irban I)"),
+        ("case.handed_over", "Rina (Irban II)", None),
+        ("case.taken", None, None),  # a member the caller cannot name
+    ]
+
+
 def test_given_evidence_when_entered_then_size_and_sha256_are_of_the_stored_bytes() -> None:
     data = b"\x89PNG fake image bytes"
     file = EvidenceFile("e1", "photo", "image/png", f"{REPORTER_NAME}.png", data, caption=TICKET)

@@ -95,6 +95,30 @@ def test_given_a_concluded_case_when_its_file_is_made_then_everything_leadership
     assert "Kontak tersegel" in text
 
 
+def test_given_takes_and_hand_overs_when_its_file_is_made_then_the_timeline_says_them_in_words(
+) -> None:
+    s = sample_case_file_inputs()
+    number, at = s.case.number, s.case.created_at
+    events = [*s.events,
+              AuditEvent(80, at + timedelta(minutes=1), "staff:7f3a", "case.taken", number, "from:-"),
+              AuditEvent(81, at + timedelta(minutes=2), "staff:7f3a", "case.handed_over", number,
+                         "staff:7f3a->staff:99c1"),
+              AuditEvent(82, at + timedelta(minutes=3), "staff:99c1", "case.handed_over", number,
+                         "staff:99c1->-")]
+    names = {"staff:7f3a": "Rina Wulandari (Irban II)", "staff:99c1": "Agus Salim"}.get
+    built = build_case_file(s.case, s.messages, events, s.evidence, policy=POLICY, now=NOW,
+                            display_name=names)
+
+    flat = squash(pdf_text(case_file_pdf(built, "id", "Inspektorat")))
+
+    for words in ("Mengambil penanganan kasus", "Menyerahkan penanganan kepada Agus Salim",
+                  "Melepas penanganan kasus"):
+        assert squash(words) in flat, words
+    assert "case.taken" not in flat and "case.handed_over" not in flat
+    english = squash(pdf_text(case_file_pdf(built, "en", "Inspectorate")))
+    assert squash("Handed the case to Agus Salim") in english
+
+
 def test_given_a_ticket_code_and_name_near_the_case_when_its_file_is_made_then_neither_appears() -> None:
     data, _ = case_file()
     flat = squash(pdf_text(data))

@@ -3,24 +3,28 @@ one group see and act on their group's cases only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from flows import routing
-from flows.commands import CaseRef, StaffReply
+from flows.commands import CaseRef, MakeCaseFile, MakePeriodReport, StaffReply
 from flows.delivery import where
 from flows.delivery_model import Queued, Where
 from flows.errors import UnknownCase
-from flows.intents import ChatRoute, Say, ToStaff, target_of
+from flows.intents import ChatRoute, Say, SendReport, ToStaff, target_of
 from flows.lifecycle import CaseStatus
 from flows.policy import Policy
+from flows.ports import ALL_GROUPS
+from flows.report_sources import period_report, zone_of
+from flows.reports import period_bounds
 from tests.unit.drive import (
     ask_reporter,
     handle,
     list_open,
     move_case,
     remind_overdue,
+    run,
     show_case,
     statistics,
     within,
@@ -268,8 +272,63 @@ async def test_given_cases_in_two_groups_then_kasus_and_statistik_show_each_grou
     assert rows(await list_open(uow, ROUTED, NOW, ToStaff(group=ESCALATION))) == [escalated.number]
     assert rows(await list_open(uow, ROUTED, NOW, ToStaff(group=HARASSMENT))) == []
     # /statistik is a chart made when it is sent: it goes to the group it was asked in.
-    [esc_stats] = await statistics(uow, ROUTED, ToStaff(group=ESCALATION), NOW)
+    [main_stats] = await statistics(uow, ROUTED, ToStaff(), NOW, "30")
+    [esc_stats] = await statistics(uow, ROUTED, ToStaff(group=ESCALATION), NOW, "30")
+    [none_stats] = await statistics(uow, ROUTED, ToStaff(group=NEUTRALITY), NOW, "30")
     assert esc_stats.to == ToStaff(group=ESCALATION)
+    assert (await _report_total(uow, main_stats), await _report_total(uow, esc_stats),
+            await _report_total(uow, none_stats)) == (1, 1, 0)
+
+
+async def _report_total(uow: FakeUnitOfWork, out: object, now: datetime = NOW,
+                        kind: str = "statistics") -> int:
+    """The total of the report the sender makes for `out` (a SendReport) when it is sent: the
+    cases of the group it is posted in."""
+    assert isinstance(out, SendReport) and out.kind == kind
+    assert out.start is not None and out.end is not None
+    async with uow:
+        report = await period_report(uow, ROUTED, out.start, out.end, now, out.to.group)
+    return report.total
+
+
+async def test_given_cases_in_two_groups_then_laporan_counts_each_groups_own_and_the_operator_all(
+    uow: FakeUnitOfWork,
+) -> None:
+    await _two_cases(uow)
+    await seed_case(uow, ChatRoute(7395508888), NOW - timedelta(days=5), staff_group=ESCALATION,
+                    status=CaseStatus.CONCLUDED)
+
+    [main_report] = await run(uow, MakePeriodReport(
+        period="30", user_id=STAFF_USER, reply_in=ToStaff()), ROUTED, NOW)
+    [esc_report] = await run(uow, MakePeriodReport(
+        period="30", user_id=STAFF_USER, reply_in=ToStaff(group=ESCALATION)), ROUTED, NOW)
+
+    assert esc_report.to == ToStaff(group=ESCALATION)
+    assert await _report_total(uow, main_report, kind="period") == 1
+    assert await _report_total(uow, esc_report, kind="period") == 2
+    async with uow:  # `peluit report` without --group: every group's cases together
+        first, after = period_bounds(date(2026, 2, 1), date(2026, 3, 2), zone_of(ROUTED))
+        everything = await uow.cases.for_period(first, after, NOW, ALL_GROUPS)
+    assert sorted(c.number for c in everything) == sorted(
+        c.number for c in uow.state.cases.values())
+    assert len(everything) == 3
+
+
+async def test_given_a_case_of_another_group_when_its_file_is_asked_then_not_found_and_nothing_made(
+    uow: FakeUnitOfWork,
+) -> None:
+    _, escalated = await _two_cases(uow)
+    before = len(uow.state.audit)
+
+    with pytest.raises(UnknownCase):
+        await run(uow, MakeCaseFile(ref=CaseRef(number=escalated.number), user_id=STAFF_USER,
+                                       reply_in=ToStaff()), ROUTED, NOW)
+    [made] = await run(uow, MakeCaseFile(ref=CaseRef(number=escalated.number),
+                                            user_id=STAFF_USER,
+                                            reply_in=ToStaff(group=ESCALATION)), ROUTED, NOW)
+
+    assert isinstance(made, SendReport) and made.case_id == escalated.id
+    assert len(uow.state.audit) == before + 1  # the file made in its own group, audited once
 
 
 async def test_given_overdue_cases_in_two_groups_then_each_group_is_reminded_of_its_own_once_a_day(
