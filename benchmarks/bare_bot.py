@@ -7,7 +7,8 @@ It runs as python-telegram-bot's examples do (`Application.run_polling`, handler
 `reply_text`), so the CPU it spends per update is what parsing updates, dispatching them and
 sending one answer costs in PTB itself. `benchmarks.bench compare` runs it beside Peluit.
 By default it is a default PTB bot (httpx); `BARE_HTTP_CLIENT=aiohttp` gives it the aiohttp
-transport Peluit uses by default (bot/http.py), so both bots can be compared on the same one.
+transport Peluit uses by default (bot/http.py), so both bots can be compared on the same one;
+`BARE_EVENT_LOOP=uvloop` runs it on uvloop (`benchmarks.compare --peluit-loop uvloop` does Peluit).
 
 The conversation: /lapor -> category buttons -> five questions (what, who, when, where, how),
 each answered with one text -> a [Kirim] button -> a made-up ticket code. Each user action gets
@@ -90,6 +91,12 @@ def main() -> None:
     app.add_handler(CommandHandler("lapor", report))
     app.add_handler(CallbackQueryHandler(press))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, answer))
+    if os.environ.get("BARE_EVENT_LOOP", "asyncio") == "uvloop":  # pip install uvloop (not a dependency)
+        import asyncio
+
+        import uvloop
+
+        asyncio.set_event_loop(uvloop.new_event_loop())
     app.run_polling(poll_interval=0, timeout=int(os.environ.get("PELUIT_POLL_TIMEOUT_SECONDS", "1")),
                     allowed_updates=Update.ALL_TYPES)
 

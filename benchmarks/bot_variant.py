@@ -18,6 +18,12 @@ edited. They exist to measure a suggested fix before anyone makes it:
                          whether SQLAlchemy or a prepared statement made it), and apart from
                          them the prepared statements run on the event loop without a trip;
                          written to $PELUIT_DATA_DIR/round-trips.json when the bot exits.
+  uvloop                 run the bot on uvloop (libuv) instead of asyncio's own event loop
+                         (uvloop must be installed: it is not one of Peluit's dependencies).
+  cprofile               change nothing, but profile the event loop's thread with cProfile,
+                         timed by that thread's CPU clock (time.thread_time: waiting costs
+                         nothing, other processes on the machine do not count), written to
+                         $PELUIT_BENCH_PROFILE (default $PELUIT_DATA_DIR/profile.pstats) at exit.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import sys
 import types
 from typing import Any
 
-VARIANTS = ("sqlite-one-connection", "sniffio", "db-stats", "round-trips")
+VARIANTS = ("sqlite-one-connection", "sniffio", "db-stats", "round-trips", "cprofile", "uvloop")
 STATS_FILE = "db-stats.json"
 ROUND_TRIPS_FILE = "round-trips.json"
 
@@ -51,6 +57,14 @@ def apply(name: str) -> None:
         _instrument()
     elif name == "round-trips":
         _count_round_trips()
+    elif name == "cprofile":
+        _profile()
+    elif name == "uvloop":
+        import asyncio
+
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     else:
         raise SystemExit(f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
 
@@ -148,6 +162,25 @@ def _count_round_trips() -> None:
     path = Path(os.environ.get("PELUIT_DATA_DIR", ".")) / ROUND_TRIPS_FILE
     atexit.register(lambda: path.write_text(json.dumps(
         {"driver_round_trips": trips[0], "inline_statements": trips[1]})))
+
+
+def _profile() -> None:
+    import atexit
+    import cProfile
+    import os
+    import time
+    from pathlib import Path
+
+    profiler = cProfile.Profile(time.thread_time)
+    default = Path(os.environ.get("PELUIT_DATA_DIR", ".")) / "profile.pstats"
+    path = os.environ.get("PELUIT_BENCH_PROFILE") or str(default)
+
+    def dump() -> None:
+        profiler.disable()
+        profiler.dump_stats(path)
+
+    atexit.register(dump)
+    profiler.enable()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,10 @@ questions and only replies: no database, no encryption, no outbox. What is compa
 `--before DIR` runs a third bot at the same time: Peluit from another checkout (for instance
 `git archive main | tar -x -C DIR`), walked by the same reporters (who press *Lanjut* where that
 Peluit asks for it), for a before/after figure in one run. `--bare-http aiohttp` gives the bare bot
-Peluit's HTTP transport (`bot/http.py`) instead of PTB's default httpx.
+Peluit's HTTP transport (`bot/http.py`) instead of PTB's default httpx; `--peluit-loop` and
+`--bare-loop` choose each bot's event loop (asyncio or uvloop; uvloop is not one of Peluit's
+dependencies: `pip install uvloop` first); `--profile FILE` profiles
+Peluit's event-loop thread (cProfile on that thread's CPU clock; slows it several times).
 """
 
 from __future__ import annotations
@@ -116,9 +119,14 @@ async def walk(name: str, fake: BenchTelegram, bot: BotProcess, ids: list[int], 
 
 
 async def run(reporters: int, think: float, work: Path, before: str | None = None,
-              bare_http: str = "httpx") -> dict[str, Any]:
+              bare_http: str = "httpx", profile: str | None = None, peluit_loop: str = "asyncio",
+              bare_loop: str = "asyncio") -> dict[str, Any]:
     peluit_fake, bare_fake = await start_fake(), await start_fake()
-    peluit = BotProcess(peluit_fake, work / "peluit", variant="round-trips")
+    variants = ["round-trips", *(["cprofile"] if profile else []),
+                *(["uvloop"] if peluit_loop == "uvloop" else [])]
+    peluit = BotProcess(peluit_fake, work / "peluit", variant=",".join(variants))
+    if profile:
+        peluit.env_extra = {"PELUIT_BENCH_PROFILE": profile}
     bare = BotProcess(bare_fake, work / "bare")
     bare.command = [sys.executable, "-m", "benchmarks.bare_bot"]
     fakes, bots = [peluit_fake, bare_fake], [peluit, bare]
@@ -128,9 +136,10 @@ async def run(reporters: int, think: float, work: Path, before: str | None = Non
         older = BotProcess(older_fake, work / "before", variant="round-trips",
                            root=before)
         bots.append(older)
-    bare.env_extra = {"BARE_HTTP_CLIENT": bare_http}
+    bare.env_extra = {"BARE_HTTP_CLIENT": bare_http, "BARE_EVENT_LOOP": bare_loop}
     result: dict[str, Any] = {"reporters": reporters, "think_seconds": think,
-                              "bare_http_client": bare_http, "loadavg_before": loadavg()}
+                              "bare_http_client": bare_http, "bare_event_loop": bare_loop,
+                              "peluit_event_loop": peluit_loop, "loadavg_before": loadavg()}
     try:
         await asyncio.gather(*(bot.start() for bot in bots))
         await asyncio.sleep(1.5)  # start-up work (command menu, first housekeeping) settles
@@ -189,8 +198,9 @@ def render(result: dict[str, Any]) -> str:
              "calls towards the staff group per report", "reply p50 / p99 ms",
              "database round trips per update (driver thread)",
              "  + statements run on the event loop per update", "peak RSS MiB"]
-    columns = [("Peluit", _rows(result["peluit"])),
-               (f"bare PTB bot ({result['bare_http_client']})", _rows(result["bare"], False))]
+    columns = [(f"Peluit ({result['peluit_event_loop']})", _rows(result["peluit"])),
+               (f"bare PTB bot ({result['bare_http_client']}, {result['bare_event_loop']})",
+                _rows(result["bare"], False))]
     if "before" in result:
         columns.append(("Peluit before", _rows(result["before"])))
     width = max(len(n) for n in names)
@@ -213,12 +223,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bare-http", choices=("httpx", "aiohttp"), default="httpx",
                         help="the bare bot's HTTP client: httpx (PTB's default) or aiohttp "
                              "(Peluit's default transport, bot/http.py)")
+    parser.add_argument("--peluit-loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="Peluit's event loop (uvloop: the `uvloop` variant in bot_variant.py)")
+    parser.add_argument("--bare-loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="the bare bot's event loop: asyncio (PTB's default) or uvloop")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="profile Peluit's event loop thread (cProfile, CPU clock) into FILE "
+                             "(pstats); its CPU figure then includes the profiler's overhead")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="peluit-compare-"))
     try:
         before = str(Path(args.before).resolve()) if args.before else None
-        result = asyncio.run(run(args.reporters, args.think, work, before, args.bare_http))
+        profile = str(Path(args.profile).resolve()) if args.profile else None
+        result = asyncio.run(run(args.reporters, args.think, work, before, args.bare_http,
+                                 profile, args.peluit_loop, args.bare_loop))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["command"] = shlex.join(["python", "-m", "benchmarks.compare", *sys.argv[1:]])

@@ -10,10 +10,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, ReplyParameters
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.error import BadRequest
 
-from bot.delivery import ANSWER, Permanent, carefully
+from bot.delivery import ANSWER, Permanent, carefully, post
 from bot.evidence_copy import file_name, staff_caption, staff_file_name
 from bot.render import fill, plain, render_say
 from bot.topics import Topics
@@ -36,6 +36,7 @@ from storage.uow import Database
 if TYPE_CHECKING:
     from bot.reports.maker import Made, ReportMaker
 
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 CAPTION_WORDS = 900
 """The most of an officer's words a file's caption carries (Telegram allows 1024 in all)."""
 
@@ -158,11 +159,11 @@ class Posting:
             markup = rendered.markup if index == len(rendered.texts) - 1 else None
 
             async def call(thread_id: int | None, part: str = part, markup: Any = markup) -> Any:
-                return await self.bot.send_message(
-                    chat_id, part, parse_mode="HTML", reply_markup=markup,
-                    message_thread_id=thread_id, protect_content=staff,
-                    disable_web_page_preview=True, reply_parameters=reply,
-                    disable_notification=say.silent or None)
+                return await post(self.bot, "sendMessage", {
+                    "chat_id": chat_id, "text": part, "parse_mode": "HTML",
+                    "reply_markup": markup, "message_thread_id": thread_id,
+                    "protect_content": staff, "link_preview_options": NO_PREVIEW,
+                    "reply_parameters": reply, "disable_notification": say.silent or None})
 
             message = await self._paced(chat_id, call, thread, say.case_id if staff else None)
             self._progress[item_id] = index + 1

@@ -68,15 +68,22 @@ async def test_given_a_proxy_answering_401_404_html_and_non_json_when_a_question
     assert fake.rejected == []
 
 
+@pytest.mark.parametrize("garbled", ["sendDocument", "sendMessage"])
 async def test_given_telegram_accepts_a_message_when_its_answer_cannot_be_parsed_then_it_is_recorded_as_sent_not_sent_again(
-    fake, tmp_path, database_url, caplog
+    fake, tmp_path, database_url, caplog, garbled
 ):
     caplog.set_level(logging.INFO, logger="peluit")
     async with running_peluit(fake, tmp_path, database_url, PELUIT_OUTBOX_LEASE_SECONDS=1) as peluit:
         reporter = Reporter(fake, REPORTER)
-        await to_review(reporter)
-        # Telegram posts the case card, but python-telegram-bot cannot read the answer.
-        fake.garble_answers("sendMessage", 1, chat_id=STAFF_CHAT)
+        if garbled == "sendDocument":  # a file: python-telegram-bot reads the answer
+            await to_evidence(reporter)
+            await send_evidence(reporter, b"%PDF-1.4 bukti transfer", "bukti.pdf", "application/pdf")
+            await evidence_to_review(reporter)
+        else:  # a text: only its message id is read from the answer (bot/delivery.py post)
+            await to_review(reporter)
+        # Telegram posts it into the staff group, but the answer has a field
+        # python-telegram-bot cannot read.
+        fake.garble_answers(garbled, 1, chat_id=STAFF_CHAT)
         await reporter.press("i:submit:")
         await reporter.expect(button="i:wipe:")
         card = await fake.wait_bot_message(STAFF_CHAT, contains=REPORT["what"])
@@ -87,7 +94,12 @@ async def test_given_telegram_accepts_a_message_when_its_answer_cannot_be_parsed
         await reporter.expect(QUESTION)
         await peluit.settle()  # nothing left to send (or to send again)
         assert len(sent_to(fake, STAFF_CHAT, REPORT["what"])) == 1
-    assert "sender.unparsed_answer" in caplog.text
+        if garbled == "sendDocument":
+            assert len([m for m in fake.bot_messages(STAFF_CHAT) if "document" in m]) == 1
+    if garbled == "sendDocument":
+        assert "sender.unparsed_answer" in caplog.text
+    else:  # nothing failed to read: the answer's date is not read at all
+        assert "sender.unparsed_answer" not in caplog.text
     assert fake.rejected == []
 
 
