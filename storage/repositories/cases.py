@@ -277,10 +277,15 @@ class CaseRepository(Repository):
                 await self.set_card(link.case_id, link.message_id)
 
     async def for_route(self, route: ChatRoute) -> list[Case]:
-        rows = (await self.session.scalars(
-            select(CaseRow).join(ReporterRouteRow, ReporterRouteRow.case_id == CaseRow.id)
-            .where(ReporterRouteRow.chat_hash == self.chat_hash(route))
-            .order_by(CaseRow.created_at))).all()
+        """The chat's cases. On PostgreSQL their rows stay locked until the transaction ends, as
+        in `_one`: a reporter's answer that finds its case here (its question not linked yet)
+        waits for the staff side's change to that case and reads it, instead of overwriting it."""
+        query = (select(CaseRow).join(ReporterRouteRow, ReporterRouteRow.case_id == CaseRow.id)
+                 .where(ReporterRouteRow.chat_hash == self.chat_hash(route))
+                 .order_by(CaseRow.created_at).execution_options(populate_existing=True))
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(of=CaseRow)
+        rows = (await self.session.scalars(query)).all()
         return await self._many(rows)
 
     async def set_route(self, case_id: str, route: ChatRoute) -> None:

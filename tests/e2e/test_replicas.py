@@ -88,12 +88,16 @@ async def wait_healthy(port: int, seconds: float = 30) -> None:
     raise TimeoutError(f"replica on {port} never became healthy")
 
 
+def masked(text: str) -> str:
+    for pattern, placeholder in VOLATILE:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
 def transcript(fake, chat_id: int) -> list[str]:
     lines = []
     for message in fake.messages(chat_id):
-        text = message.get("text") or message.get("caption") or "<media>"
-        for pattern, placeholder in VOLATILE:
-            text = pattern.sub(placeholder, text)
+        text = masked(message.get("text") or message.get("caption") or "<media>")
         who = "bot" if message["from"]["id"] == fake.bot_id else "user"
         lines.append(f"{who}: {text}")
     return lines
@@ -164,7 +168,7 @@ async def scenario(fake, replicas: int, data_dir: Path, database_url: str) -> di
     return {
         "cases": cases,
         "reporters": {uid: transcript(fake, uid) for uid in REPORTERS},
-        "staff_messages": sorted(re.sub(r"WBS-\d{4}-\d{4,}", "<CASE>", m.get("text") or "<media>")
+        "staff_messages": sorted(masked(m.get("text") or "<media>")
                                  for m in fake.bot_messages(STAFF_CHAT)),
         "hits": balancer.hits,
     }
