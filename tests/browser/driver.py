@@ -68,11 +68,13 @@ async def file_report(phone: Pane, answers: dict[str, str], *, category: int = 0
     """Walk the whole report on the phone; returns the ticket code shown at the end."""
     await phone.say("/lapor")
     await phone.press("i:cat:", category)
-    messages = phone.page.locator("#phone-messages > li")
-    for step in ("what", "who", "when", "where", "how"):
-        before = await messages.count()
+    last = phone.page.locator("#phone-messages > li:last-child")
+    # Each answer is followed by the next question, which says where the reporter is: wait for
+    # it before answering (the category's question is step 1, "what" is step 2).
+    for number, step in enumerate(("what", "who", "when", "where", "how"), start=2):
+        await expect(last).to_contain_text(re.compile(rf"(Langkah|Step) {number} (dari|of) 8"))
         await phone.say(answers[step])
-        await expect(messages).to_have_count(before + 2)  # the answer, then the next question
+    await expect(last).to_contain_text(re.compile(r"(Langkah|Step) 7 (dari|of) 8"))
     for name, mime, data, kind in files:
         await phone.send_file(name, mime, data, kind)
     await phone.press("i:done:")
